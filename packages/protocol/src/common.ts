@@ -1,0 +1,53 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { LIMITS } from './limits.js';
+
+export const UserId = Type.String({
+  minLength: 1,
+  maxLength: LIMITS.idMaxLength,
+  description: 'A user id, as returned by login (opaque string).',
+});
+export const ChatId = Type.String({
+  minLength: 1,
+  maxLength: LIMITS.idMaxLength,
+  description: 'A chat id (opaque string).',
+});
+export const UnixSeconds = Type.Integer({ minimum: 0, description: 'Unix time in seconds.' });
+export const MessageId = Type.Integer({
+  minimum: 1,
+  description: "The message's position in its chat: 1, 2, 3… with no gap.",
+});
+export const Username = Type.String({ minLength: 1, maxLength: LIMITS.usernameMaxLength });
+export const AvatarUrl = Type.String({
+  maxLength: LIMITS.avatarUrlMaxLength,
+  pattern: '^https?://[^\\s]+$',
+  description: 'An http(s) URL.',
+});
+export const RequestId = Type.String({
+  maxLength: LIMITS.requestIdMaxLength,
+  description: 'Echoed on the reply to the frame that carried it.',
+});
+export const ClientMsgId = Type.String({
+  minLength: 1,
+  maxLength: LIMITS.clientMsgIdMaxLength,
+  description: 'Chosen by the sender; a repeat within 24 h creates nothing and gets the first ack.',
+});
+
+export const Message = Type.Object(
+  {
+    id: MessageId,
+    sender_id: UserId,
+    body: Type.String(),
+    msg_type: Type.Literal('text'),
+    created_at: UnixSeconds,
+    client_msg_id: Type.Optional(ClientMsgId),
+  },
+  { $id: 'Message', description: 'A chat message, as stored in `chat:{chat_id}:messages` and delivered.' },
+);
+export type Message = Static<typeof Message>;
+
+export const UserProfile = Type.Object({
+  user_id: UserId,
+  username: Type.String(),
+  avatar_url: Type.String({ description: 'Empty when the user set none.' }),
+});
+export type UserProfile = Static<typeof UserProfile>;

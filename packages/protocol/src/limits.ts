@@ -1,0 +1,37 @@
+/**
+ * Limits and timings fixed by the contract. Servers may make the configurable ones stricter or looser
+ * through their own settings; these are the defaults every party can rely on.
+ */
+export const LIMITS = {
+  /** Largest frame a server accepts by default; larger closes the socket with 1009. */
+  maxFrameBytes: 64 * 1024,
+  /** Message bodies, in UTF-16 code units (JavaScript string length). */
+  bodyMaxLength: 4096,
+  chatTitleMaxLength: 64,
+  usernameMaxLength: 32,
+  avatarUrlMaxLength: 512,
+  clientMsgIdMaxLength: 64,
+  requestIdMaxLength: 128,
+  idMaxLength: 64,
+  tokenMaxLength: 256,
+  syncLimitMax: 200,
+  syncLimitDefault: 100,
+  historyLimitDefault: 20,
+  historyLimitMax: 100,
+} as const;
+
+export const TIMINGS = {
+  /** Lifetime of a login token; `auth` and every authenticated HTTP call renew nothing but `auth`. */
+  tokenTtlSeconds: 3600,
+  /** A connection that has not authenticated by then is closed with 4001. */
+  authTimeoutMs: 10_000,
+  /** `typing:{chat_id}:{user_id}` expires after this; clients hide "typing…" after it too. */
+  typingTtlSeconds: 5,
+  /** Login codes. */
+  loginCodeTtlSeconds: 300,
+  loginCodeTries: 5,
+  /** Idempotency window of `client_msg_id`. */
+  idempotencyWindowSeconds: 24 * 3600,
+  /** A user whose server process died is offline within this. */
+  presenceStaleSeconds: 60,
+} as const;
