@@ -1,14 +1,19 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { LIMITS } from './limits.js';
 
+/** Ids are letters, digits, `_` and `-`: safe inside Redis key names and logs. */
+const ID_PATTERN = '^[A-Za-z0-9_-]+$';
+
 export const UserId = Type.String({
   minLength: 1,
   maxLength: LIMITS.idMaxLength,
+  pattern: ID_PATTERN,
   description: 'A user id, as returned by login (opaque string).',
 });
 export const ChatId = Type.String({
   minLength: 1,
   maxLength: LIMITS.idMaxLength,
+  pattern: ID_PATTERN,
   description: 'A chat id (opaque string).',
 });
 export const UnixSeconds = Type.Integer({ minimum: 0, description: 'Unix time in seconds.' });

@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './events.js';
 export * from './http.js';
 export * from './limits.js';
+export * from './redis-keys.js';

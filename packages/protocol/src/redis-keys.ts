@@ -1,0 +1,64 @@
+/**
+ * The Redis key layout, for operators and docs. Chat-scoped names carry the chat id inside literal braces
+ * (`chat:{c_x}:messages`): a Redis Cluster hash tag, so every key of one chat lives in one slot. An optional
+ * prefix (`REDIS_KEY_PREFIX`, default none) goes before every name.
+ */
+export const REDIS_KEYS = [
+  { key: 'user:{user_id}', type: 'Hash', holds: 'username, avatar_url, created_at' },
+  { key: 'presence:online_users', type: 'Set', holds: 'users online now' },
+  { key: 'token:{token}', type: 'String, TTL 1 h', holds: 'user_id' },
+  { key: 'last_seen:{user_id}', type: 'String', holds: 'Unix seconds' },
+  { key: 'chat:{chat_id}', type: 'Hash', holds: 'kind (dm|public), title, created_by, created_at, last_id' },
+  { key: 'chat:{chat_id}:members', type: 'Set', holds: 'user ids' },
+  {
+    key: 'chat:{chat_id}:messages',
+    type: 'List',
+    holds: 'recent messages as JSON, oldest first (trimmed to MESSAGES_KEEP)',
+  },
+  { key: 'chat:{chat_id}:reads', type: 'Hash', holds: 'user_id → highest message id read' },
+  { key: 'chat:{chat_id}:mute', type: 'Hash', holds: 'user_id → muted until (Unix seconds)' },
+  { key: 'user_chats:{user_id}', type: 'Set', holds: 'chat ids' },
+  { key: 'dm:{user_low}:{user_high}', type: 'String', holds: 'chat_id' },
+  { key: 'chats:public', type: 'Set', holds: 'public chat ids' },
+  { key: 'typing:{chat_id}:{user_id}', type: 'String, TTL 5 s', holds: '"1"' },
+  {
+    key: 'broadcast:chat:{chat_id}',
+    type: 'Pub/Sub channel',
+    holds: 'events of a chat, for every worker and instance',
+  },
+  { key: 'rate:msg:{user_id}', type: 'Counter with TTL', holds: 'messages in the current window' },
+] as const;
+
+/** Keys and channels the server adds to the contract's layout, and why. */
+export const EXTRA_KEYS = [
+  {
+    key: 'chat:{chat_id}:cmid:{user_id}:{client_msg_id}',
+    type: 'String, TTL 24 h',
+    holds: 'the server_msg_id a client_msg_id got: makes a retried send_message idempotent',
+  },
+  {
+    key: 'presence:workers',
+    type: 'Sorted set',
+    holds: 'worker id → lease expiry (ms); a worker renews its lease every heartbeat',
+  },
+  {
+    key: 'presence:worker:{worker_id}',
+    type: 'Set',
+    holds: '"user_id conn_id" of each connection the worker holds: reaped when its lease expires',
+  },
+  { key: 'presence:conns:{user_id}', type: 'Hash', holds: 'conn_id → worker id, one field per open connection' },
+  { key: 'login_code:{phone|email}', type: 'Hash, TTL 5 min', holds: 'code, tries' },
+  { key: 'login_user:{phone|email}', type: 'String', holds: 'user_id of that phone or e-mail' },
+  { key: 'rate:login:ip:{ip}', type: 'Counter with TTL', holds: 'login requests from an IP in the window' },
+  { key: 'rate:login:addr:{phone|email}', type: 'Counter with TTL', holds: 'codes sent to an address in the window' },
+  {
+    key: 'broadcast:user:{user_id}',
+    type: 'Pub/Sub channel',
+    holds: 'events for one user’s connections (dm_ready, joined, left, chat_muted…) wherever they are',
+  },
+  {
+    key: 'broadcast:presence',
+    type: 'Pub/Sub channel',
+    holds: 'presence changes, with the user’s chat ids so each worker forwards them to who shares a chat',
+  },
+] as const;

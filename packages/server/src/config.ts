@@ -1,0 +1,54 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { LIMITS, TIMINGS } from '@papo/protocol';
+
+/** Every setting, read once from the environment. Each one is documented in the README with its default. */
+export type Config = ReturnType<typeof loadConfig>;
+
+function int(name: string, fallback: number, min = 0): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function str(name: string, fallback: string): string {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+export function loadConfig() {
+  const dataDir = resolve(str('DATA_DIR', './data'));
+  return {
+    port: int('PORT', 8080),
+    host: str('HOST', '0.0.0.0'),
+    /** Unset: the primary starts and owns a local redis-server (AOF on) with its data in `DATA_DIR/redis`. */
+    redisUrl: process.env.REDIS_URL || undefined,
+    localRedisPort: int('LOCAL_REDIS_PORT', 6380, 1),
+    keyPrefix: str('REDIS_KEY_PREFIX', ''),
+    /** Bounded command time, so a stalled Redis turns into `internal` instead of a hang. */
+    redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 5000, 100),
+    workers: int('WORKERS', availableParallelism(), 1),
+    dataDir,
+    logLevel: str('LOG_LEVEL', 'info'),
+    production: process.env.NODE_ENV === 'production',
+    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    maxFrameBytes: int('MAX_FRAME_BYTES', LIMITS.maxFrameBytes, 256),
+    /** A socket whose unsent bytes pass this is a slow consumer and is dropped. */
+    maxSendBufferBytes: int('MAX_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024),
+    authTimeoutMs: int('AUTH_TIMEOUT_MS', TIMINGS.authTimeoutMs, 100),
+    tokenTtlSeconds: int('TOKEN_TTL_S', TIMINGS.tokenTtlSeconds, 1),
+    rateLimitMessages: int('RATE_LIMIT_MESSAGES', 30, 1),
+    rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_S', 10, 1),
+    loginRateLimitPerIp: int('LOGIN_RATE_LIMIT_PER_IP', 30, 1),
+    loginCodeRateLimitPerAddress: int('LOGIN_CODE_RATE_LIMIT_PER_ADDRESS', 5, 1),
+    loginRateWindowSeconds: int('LOGIN_RATE_WINDOW_S', 600, 1),
+    loginCodeWebhookUrl: process.env.LOGIN_CODE_WEBHOOK_URL || undefined,
+    messagesKeep: int('MESSAGES_KEEP', 1000, 10),
+    presenceHeartbeatMs: int('PRESENCE_HEARTBEAT_MS', 10_000, 100),
+    presenceLeaseMs: int('PRESENCE_LEASE_MS', 30_000, 200),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0),
+    webDir: process.env.WEB_DIR || undefined,
+  };
+}

@@ -1,0 +1,195 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { chatIdFromChannel, type Keys, userIdFromChannel } from '../store/keys.js';
+import type { MessageStore } from '../store/messages.js';
+import type { Connection } from '../transport/connection.js';
+import { type BusFrame, parseBusFrame } from './bus-frame.js';
+
+/** The local connections following one chat, and where this worker is in the chat's message sequence. */
+type ChatRoute = {
+  conns: Set<Connection>;
+  subscribed: Promise<void>;
+  /** Highest message id forwarded (0: not known yet). A higher one that skips ids means frames were lost. */
+  lastId: number;
+  /** Frames held while missed messages are fetched, so everything still goes out in id order. */
+  held: Buffer[] | null;
+};
+
+const CATCH_UP_PAGE = 200;
+
+/**
+ * Routes bus frames from Redis Pub/Sub to this worker's sockets. The worker subscribes to a chat's channel
+ * only while it has a local connection in that chat, and to a user's channel while that user has one here.
+ * Each frame arrives once per worker and its JSON bytes go unchanged to every socket.
+ */
+export class Hub {
+  private readonly chats = new Map<string, ChatRoute>();
+  private readonly users = new Map<string, Set<Connection>>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly keys: Keys,
+    private readonly messages: MessageStore,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onFrame(channel, message));
+    // After a lost subscriber connection ioredis resubscribes; frames published meanwhile are gone, so every
+    // chat with a known position fetches what it missed.
+    this.subscriber.on('ready', () => {
+      for (const [chatId, route] of this.chats) if (route.lastId > 0) this.catchUp(chatId, route, route.lastId);
+    });
+    await this.subscriber.subscribe(this.keys.presenceChannel);
+  }
+
+  get chatCount(): number {
+    return this.chats.size;
+  }
+
+  /** The connection receives the chat's events once this resolves; with `fromId`, messages after it too. */
+  attachChat(conn: Connection, chatId: string, fromId?: number): Promise<void> {
+    if (!conn.open) return Promise.resolve();
+    conn.chats.add(chatId);
+    const existing = this.chats.get(chatId);
+    if (existing) {
+      existing.conns.add(conn);
+      return existing.subscribed;
+    }
+    const route: ChatRoute = {
+      conns: new Set([conn]),
+      lastId: fromId ?? 0,
+      held: fromId === undefined ? null : [],
+      subscribed: Promise.resolve(),
+    };
+    this.chats.set(chatId, route);
+    route.subscribed = this.subscriber.subscribe(this.keys.chatChannel(chatId)).then(
+      () => (fromId === undefined ? undefined : this.catchUp(chatId, route, fromId)),
+      (err: Error) => this.log.error({ chatId, err: err.message }, 'subscribe failed'),
+    );
+    return route.subscribed;
+  }
+
+  detachChat(conn: Connection, chatId: string): void {
+    conn.chats.delete(chatId);
+    const route = this.chats.get(chatId);
+    if (!route?.conns.delete(conn) || route.conns.size > 0) return;
+    this.chats.delete(chatId);
+    this.subscriber.unsubscribe(this.keys.chatChannel(chatId)).catch(() => {});
+  }
+
+  async attachUser(conn: Connection, userId: string): Promise<void> {
+    if (!conn.open) return;
+    let conns = this.users.get(userId);
+    if (!conns) {
+      conns = new Set();
+      this.users.set(userId, conns);
+      conns.add(conn);
+      await this.subscriber.subscribe(this.keys.userChannel(userId));
+    } else conns.add(conn);
+  }
+
+  /** Forget a closed connection everywhere. */
+  detachAll(conn: Connection): void {
+    for (const chatId of [...conn.chats]) this.detachChat(conn, chatId);
+    const userId = conn.userId;
+    const conns = userId ? this.users.get(userId) : undefined;
+    if (userId && conns?.delete(conn) && conns.size === 0) {
+      this.users.delete(userId);
+      this.subscriber.unsubscribe(this.keys.userChannel(userId)).catch(() => {});
+    }
+  }
+
+  private onFrame(channelBuffer: Buffer, raw: Buffer): void {
+    const frame = parseBusFrame(raw);
+    if (!frame) return;
+    const channel = channelBuffer.toString();
+    if (frame.kind === 'presence') {
+      this.onPresence(frame);
+      return;
+    }
+    const chatId = chatIdFromChannel(this.keys, channel);
+    if (chatId !== undefined) {
+      this.onChatFrame(chatId, frame, raw);
+      return;
+    }
+    const userId = userIdFromChannel(this.keys, channel);
+    if (userId !== undefined && frame.kind === 'user') this.onUserFrame(userId, frame);
+  }
+
+  private onChatFrame(chatId: string, frame: BusFrame, raw: Buffer): void {
+    const route = this.chats.get(chatId);
+    if (!route) return;
+    if (route.held) {
+      route.held.push(raw);
+      return;
+    }
+    if (frame.kind === 'message') {
+      if (frame.id <= route.lastId) return; // already forwarded by a catch-up
+      if (route.lastId > 0 && frame.id > route.lastId + 1) {
+        route.held = [raw];
+        this.catchUp(chatId, route, route.lastId);
+        return;
+      }
+      route.lastId = frame.id;
+    }
+    if (frame.kind === 'except-user') {
+      for (const conn of route.conns) if (conn.userId !== frame.userId) conn.sendText(frame.json);
+      return;
+    }
+    for (const conn of route.conns) conn.sendText(frame.json);
+  }
+
+  private onUserFrame(userId: string, frame: Extract<BusFrame, { kind: 'user' }>): void {
+    const conns = this.users.get(userId);
+    if (!conns) return;
+    for (const conn of conns) {
+      if (conn.id === frame.skipConn) continue;
+      for (const chatId of frame.detach) this.detachChat(conn, chatId);
+      const attached = frame.attach.map(({ chatId, lastId }) => this.attachChat(conn, chatId, lastId));
+      if (frame.json.length === 0) continue;
+      // Tell the connection once it follows the chat, so its first message cannot arrive before the news.
+      if (attached.length === 0) conn.sendText(frame.json);
+      else void Promise.all(attached).then(() => conn.sendText(frame.json));
+    }
+  }
+
+  private onPresence(frame: Extract<BusFrame, { kind: 'presence' }>): void {
+    const targets = new Set<Connection>();
+    for (const chatId of frame.chats) {
+      const route = this.chats.get(chatId);
+      if (route) for (const conn of route.conns) if (conn.userId !== frame.userId) targets.add(conn);
+    }
+    for (const conn of targets) conn.sendText(frame.json);
+  }
+
+  /** Fetch the messages after `fromId` from the chat's list, forward them in order, then the held frames. */
+  private catchUp(chatId: string, route: ChatRoute, fromId: number): void {
+    route.held ??= [];
+    const reader = [...route.conns].find((c) => c.userId)?.userId;
+    const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
+    const tail = Buffer.from('}');
+    const fetch = reader
+      ? this.messages.page(reader, chatId, 'after', fromId, CATCH_UP_PAGE)
+      : Promise.resolve({ messages: [] as string[], firstKeptId: 0 });
+    fetch
+      .then(({ messages }) => {
+        for (const message of messages) {
+          const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
+          if (!(id > route.lastId)) continue;
+          route.lastId = id;
+          const event = Buffer.concat([head, Buffer.from(message), tail]);
+          for (const conn of route.conns) conn.sendText(event);
+        }
+      })
+      .catch((err: Error) => this.log.warn({ chatId, err: err.message }, 'catch-up failed; clients resync by id'))
+      .finally(() => {
+        const held = route.held ?? [];
+        route.held = null;
+        for (const raw of held) {
+          const frame = parseBusFrame(raw);
+          if (frame) this.onChatFrame(chatId, frame, raw);
+        }
+      });
+  }
+}

@@ -1,0 +1,30 @@
+import { AppError } from '../errors.js';
+import type { Handler } from './context.js';
+
+/**
+ * `auth`: the token names the user and is renewed for another hour; the connection is recorded (the user is
+ * online), follows the user's channel and every chat of theirs, and only then hears `auth_ok`.
+ */
+export const auth: Handler<'auth'> = async (ctx, conn, data) => {
+  const userId = await ctx.users.useToken(data.token);
+  if (!userId) throw new AppError('invalid_token', 'Unknown or expired token; log in again.');
+  const profile = { username: data.username, avatar_url: data.avatar_url };
+
+  if (conn.state === 'authenticated') {
+    if (userId !== conn.userId)
+      throw new AppError('invalid_payload', 'This connection is authenticated as another user.');
+    return { type: 'auth_ok', token: data.token, user_id: userId, chats: [...conn.chats] };
+  }
+
+  conn.userId = userId;
+  const connected = ctx.presence.connect(userId, conn.id, profile);
+  conn.registered = connected.then(
+    () => true,
+    () => false,
+  );
+  const { chats } = await connected;
+  await ctx.hub.attachUser(conn, userId);
+  await Promise.all(chats.map((chatId) => ctx.hub.attachChat(conn, chatId)));
+  if (conn.state === 'authenticating') conn.state = 'authenticated';
+  return { type: 'auth_ok', token: data.token, user_id: userId, chats };
+};

@@ -1,0 +1,25 @@
+import { LIMITS, TIMINGS } from '@papo/protocol';
+import { type Handler, RawReply, userOf } from './context.js';
+
+export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
+  const id = await ctx.messages.send(userOf(conn), data.chat_id, data.body, data.client_msg_id);
+  return { type: 'ack', chat_id: data.chat_id, client_msg_id: data.client_msg_id ?? null, server_msg_id: id };
+};
+
+export const readReceipt: Handler<'read_receipt'> = async (ctx, conn, data) => {
+  await ctx.chats.readReceipt(userOf(conn), data.chat_id, data.message_id);
+  return undefined;
+};
+
+export const typing: Handler<'typing'> = async (ctx, conn, data) => {
+  await ctx.chats.typing(userOf(conn), data.chat_id, data.is_typing, TIMINGS.typingTtlSeconds);
+  return undefined;
+};
+
+/** `sync`: the messages after `after_id`, forwarded as stored (no parse, no re-serialisation). */
+export const sync: Handler<'sync'> = async (ctx, conn, { chat_id: chatId, after_id: afterId, limit }) => {
+  const page = await ctx.messages.page(userOf(conn), chatId, 'after', afterId, limit ?? LIMITS.syncLimitDefault);
+  // Messages after after_id that the chat no longer keeps: say where the kept ones start.
+  const gap = afterId + 1 < page.firstKeptId ? `,"first_available_id":${page.firstKeptId}` : '';
+  return new RawReply(`{"type":"history","chat_id":"${chatId}","messages":[${page.messages.join(',')}]${gap}`);
+};

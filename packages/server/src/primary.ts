@@ -1,0 +1,69 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { type OwnedRedis, startOwnedRedis } from './owned-redis.js';
+
+type WorkerMessage = { type: 'listening'; port: number };
+
+/**
+ * The primary process: owns the local redis-server when REDIS_URL is unset, forks WORKERS workers that share
+ * the port, replaces any that dies, and stops everything on SIGINT/SIGTERM.
+ */
+export async function runPrimary(config: Config, log: Logger): Promise<void> {
+  let owned: OwnedRedis | undefined;
+  if (!config.redisUrl) owned = await startOwnedRedis(config.dataDir, config.localRedisPort, log);
+  const redisUrl = config.redisUrl ?? owned!.url;
+
+  let stopping = false;
+  const listening = new Map<number, number>(); // worker id → port
+  let announced = false;
+
+  function fork(): Worker {
+    const worker = cluster.fork({ PAPO_REDIS_URL: redisUrl });
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg?.type !== 'listening') return;
+      listening.set(worker.id, msg.port);
+      if (!announced && listening.size === config.workers) {
+        announced = true;
+        const workers = Object.values(cluster.workers ?? {}).map((w) => w?.process.pid);
+        log.info({ port: msg.port, workers, redis: redisUrl.replace(/\/\/[^@]*@/, '//***@') }, 'papo ready');
+      }
+    });
+    return worker;
+  }
+
+  cluster.on('exit', (worker, code, signal) => {
+    listening.delete(worker.id);
+    if (stopping) return;
+    const replacement = fork();
+    log.warn({ pid: worker.process.pid, code, signal, replacement: replacement.process.pid }, 'worker replaced');
+  });
+
+  for (let i = 0; i < config.workers; i++) fork();
+
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve();
+            const timer = setTimeout(() => w.process.kill('SIGKILL'), config.shutdownGraceMs + 5000);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+    await owned?.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

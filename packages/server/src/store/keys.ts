@@ -1,0 +1,47 @@
+/**
+ * Every Redis key and channel name, built in this one place. Chat-scoped names carry the chat id in literal
+ * braces, a Redis Cluster hash tag (see docs/protocol.md, "Redis keys").
+ */
+export function createKeys(prefix: string) {
+  return {
+    prefix,
+    user: (userId: string) => `${prefix}user:${userId}`,
+    onlineUsers: `${prefix}presence:online_users`,
+    token: (token: string) => `${prefix}token:${token}`,
+    lastSeen: (userId: string) => `${prefix}last_seen:${userId}`,
+    chat: (chatId: string) => `${prefix}chat:{${chatId}}`,
+    members: (chatId: string) => `${prefix}chat:{${chatId}}:members`,
+    messages: (chatId: string) => `${prefix}chat:{${chatId}}:messages`,
+    reads: (chatId: string) => `${prefix}chat:{${chatId}}:reads`,
+    mute: (chatId: string) => `${prefix}chat:{${chatId}}:mute`,
+    clientMsgId: (chatId: string, userId: string, clientMsgId: string) =>
+      `${prefix}chat:{${chatId}}:cmid:${userId}:${clientMsgId}`,
+    userChats: (userId: string) => `${prefix}user_chats:${userId}`,
+    dm: (userA: string, userB: string) =>
+      userA < userB ? `${prefix}dm:${userA}:${userB}` : `${prefix}dm:${userB}:${userA}`,
+    publicChats: `${prefix}chats:public`,
+    typing: (chatId: string, userId: string) => `${prefix}typing:{${chatId}}:${userId}`,
+    rateMsg: (userId: string) => `${prefix}rate:msg:${userId}`,
+    rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
+    rateLoginAddress: (address: string) => `${prefix}rate:login:addr:${address}`,
+    loginCode: (address: string) => `${prefix}login_code:${address}`,
+    loginUser: (address: string) => `${prefix}login_user:${address}`,
+    presenceWorkers: `${prefix}presence:workers`,
+    chatChannel: (chatId: string) => `${prefix}broadcast:chat:{${chatId}}`,
+    userChannel: (userId: string) => `${prefix}broadcast:user:${userId}`,
+    presenceChannel: `${prefix}broadcast:presence`,
+  };
+}
+
+export type Keys = ReturnType<typeof createKeys>;
+
+/** The prefix of chat channels, to tell a chat's id from a channel name. */
+export function chatIdFromChannel(keys: Keys, channel: string): string | undefined {
+  const head = `${keys.prefix}broadcast:chat:{`;
+  return channel.startsWith(head) && channel.endsWith('}') ? channel.slice(head.length, -1) : undefined;
+}
+
+export function userIdFromChannel(keys: Keys, channel: string): string | undefined {
+  const head = `${keys.prefix}broadcast:user:`;
+  return channel.startsWith(head) ? channel.slice(head.length) : undefined;
+}

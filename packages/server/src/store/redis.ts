@@ -1,0 +1,135 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../log.js';
+
+/** The scripts' file names without `.lua`, each one state change (see the header of each file). */
+export const SCRIPT_NAMES = [
+  'connect',
+  'disconnect',
+  'heartbeat',
+  'release-workers',
+  'create-user',
+  'verify-code',
+  'create-dm',
+  'create-public-chat',
+  'join-chat',
+  'leave-chat',
+  'send-message',
+  'read-receipt',
+  'typing',
+  'mute-chat',
+  'read-messages',
+  'count',
+] as const;
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+/** Number of KEYS each script takes; the rest of its arguments are ARGV. */
+const KEY_COUNTS: Record<ScriptName, number> = {
+  connect: 0,
+  disconnect: 0,
+  heartbeat: 1,
+  'release-workers': 1,
+  'create-user': 2,
+  'verify-code': 3,
+  'create-dm': 6,
+  'create-public-chat': 4,
+  'join-chat': 3,
+  'leave-chat': 4,
+  'send-message': 6,
+  'read-receipt': 3,
+  typing: 3,
+  'mute-chat': 3,
+  'read-messages': 3,
+  count: 1,
+};
+
+// The .lua files stay in src (tsc does not copy them); dist/store/redis.js finds them from there.
+const SCRIPTS_DIR = fileURLToPath(new URL('../../src/store/scripts/', import.meta.url));
+
+function loadScripts(): Record<ScriptName, string> {
+  const lib = readFileSync(`${SCRIPTS_DIR}lib.lua`, 'utf8');
+  const present = new Set(readdirSync(SCRIPTS_DIR));
+  const scripts = {} as Record<ScriptName, string>;
+  for (const name of SCRIPT_NAMES) {
+    if (!present.has(`${name}.lua`)) throw new Error(`missing Lua script ${name}.lua in ${SCRIPTS_DIR}`);
+    scripts[name] = `${lib}\n${readFileSync(`${SCRIPTS_DIR}${name}.lua`, 'utf8')}`;
+  }
+  return scripts;
+}
+
+type ScriptReply = unknown;
+export type ScriptRunner = (name: ScriptName, keys: string[], args: (string | number)[]) => Promise<ScriptReply>;
+
+export type RedisClients = {
+  /** Commands and scripts; ioredis pipelines what is issued in the same tick into one write. */
+  command: Redis;
+  /** Pub/Sub subscriber (a connection in subscribe mode can do nothing else). */
+  subscriber: Redis;
+  run: ScriptRunner;
+  quit(): Promise<void>;
+};
+
+export function redisOptions(commandTimeoutMs: number, log: Logger, role: string): RedisOptions {
+  return {
+    // Fail fast while Redis is away (the client gets `internal`), and never re-send a script whose reply was
+    // lost: a send might be stored twice otherwise. ioredis reconnects by itself.
+    enableOfflineQueue: role === 'subscriber',
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: role === 'subscriber' ? undefined : commandTimeoutMs,
+    enableAutoPipelining: role === 'command',
+    lazyConnect: true,
+    // A first connection that fails keeps retrying (retryStrategy) rather than crashing the process.
+    connectionName: `papo-${role}-${process.pid}`,
+    retryStrategy: (attempt) => {
+      if (attempt === 1 || attempt % 20 === 0) log.warn({ redis: role, attempt }, 'redis unreachable, retrying');
+      return Math.min(attempt * 100, 2000);
+    },
+    reconnectOnError: () => true,
+  };
+}
+
+export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger): Promise<RedisClients> {
+  const command = new Redis(url, redisOptions(commandTimeoutMs, log, 'command'));
+  const subscriber = new Redis(url, redisOptions(commandTimeoutMs, log, 'subscriber'));
+  for (const [role, client] of [
+    ['command', command],
+    ['subscriber', subscriber],
+  ] as const) {
+    client.on('error', (err: Error) => log.debug({ redis: role, err: err.message }, 'redis error'));
+    client.on('ready', () => log.info({ redis: role }, 'redis ready'));
+    client.on('end', () => log.debug({ redis: role }, 'redis connection ended'));
+  }
+  const scripts = loadScripts();
+  // Prefixed: a script named like a client method (`connect`, `disconnect`) would replace it.
+  for (const name of SCRIPT_NAMES) {
+    command.defineCommand(`papo_${name}`, { numberOfKeys: KEY_COUNTS[name], lua: scripts[name] });
+  }
+  await waitUntilConnected(command, log);
+  await waitUntilConnected(subscriber, log);
+
+  const byName = command as unknown as Record<string, (...args: (string | number)[]) => Promise<ScriptReply>>;
+  const run: ScriptRunner = (name, keys, args) => {
+    if (keys.length !== KEY_COUNTS[name]) throw new Error(`script ${name} takes ${KEY_COUNTS[name]} keys`);
+    return byName[`papo_${name}`]!(...keys, ...args);
+  };
+  return {
+    command,
+    subscriber,
+    run,
+    async quit() {
+      await Promise.allSettled([command.quit(), subscriber.quit()]);
+    },
+  };
+}
+
+/** Wait for the first connection; ioredis keeps retrying (and retryStrategy logs) while Redis is unreachable. */
+function waitUntilConnected(client: Redis, log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    client.once('ready', () => resolve());
+    client.connect().catch((err: Error) => {
+      log.error({ err: err.message }, 'cannot reach Redis; retrying (check REDIS_URL)');
+    });
+  });
+}

@@ -1,0 +1,25 @@
+-- A connection authenticated: record it (owned by its worker's lease), update the profile, and announce the
+-- user online if this is their first connection anywhere.
+-- Presence keys derive from the user id (prefix .. 'presence:conns:' .. user_id …), see lib.lua.
+-- ARGV[1] key prefix, [2] user id, [3] connection id, [4] worker id, [5] username ('' keeps it),
+-- [6] avatar_url ('' keeps it)
+-- Returns {'ok', chats, first} or {'invalid_token'} when the user record is gone.
+local prefix, user_id, conn_id, worker_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local user_key = prefix .. 'user:' .. user_id
+if redis.call('EXISTS', user_key) == 0 then return {'invalid_token'} end
+if ARGV[5] ~= '' then redis.call('HSET', user_key, 'username', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', user_key, 'avatar_url', ARGV[6]) end
+
+local now = now_seconds()
+local conns = prefix .. 'presence:conns:' .. user_id
+redis.call('HSET', conns, conn_id, worker_id)
+redis.call('SADD', prefix .. 'presence:worker:' .. worker_id, user_id .. ' ' .. conn_id)
+redis.call('SET', prefix .. 'last_seen:' .. user_id, now)
+local chats = redis.call('SMEMBERS', prefix .. 'user_chats:' .. user_id)
+local first = 0
+if redis.call('HLEN', conns) == 1 then
+  first = 1
+  redis.call('SADD', prefix .. 'presence:online_users', user_id)
+  publish_presence(prefix, user_id, 'online', now, chats)
+end
+return {'ok', chats, first}

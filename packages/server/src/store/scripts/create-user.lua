@@ -1,0 +1,5 @@
+-- A temporary account: a new user and its token.
+-- KEYS[1] user:{id}, [2] token:{token}; ARGV[1] user id, [2] username, [3] avatar_url, [4] token TTL (s)
+redis.call('HSET', KEYS[1], 'username', ARGV[2], 'avatar_url', ARGV[3], 'created_at', now_seconds())
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[4])
+return 'ok'

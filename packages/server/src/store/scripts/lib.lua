@@ -1,0 +1,58 @@
+-- Shared helpers, prepended to every script at load time (scripts.ts).
+--
+-- Bus frames (what the scripts PUBLISH): a frame that starts with '{' is the wire JSON itself, for every
+-- local connection on the channel. Otherwise a one-letter kind and a header line come before the JSON:
+--   m<id>\n<json>                 a chat message with its id (workers use it to find and fill gaps)
+--   x<user_id>\n<json>            for every connection but that user's (typing)
+--   u<fields>\n<json>             on a user's channel; fields: +<chat>@<last_id> attach the user's
+--                                 connections to a chat, -<chat> detach them, !<conn_id> skip that connection
+--   p<user_id> <chat> <chat>…\n<json>  presence, for the connections that share one of those chats
+-- Ids are [A-Za-z0-9_-] only (the protocol's pattern), so they are safe to concatenate into JSON.
+
+local function now_seconds()
+  return tonumber(redis.call('TIME')[1])
+end
+
+-- nil when the user may act on the chat, else the contract's error code.
+-- A DM's existence is not revealed to a stranger: not_found, not forbidden.
+local function check_member(chat_key, members_key, user_id)
+  local kind = redis.call('HGET', chat_key, 'kind')
+  if not kind then return 'not_found' end
+  if redis.call('SISMEMBER', members_key, user_id) == 0 then
+    if kind == 'dm' then return 'not_found' end
+    return 'forbidden'
+  end
+  return nil
+end
+
+local function publish_presence(prefix, user_id, status, now, chats)
+  redis.call('PUBLISH', prefix .. 'broadcast:presence',
+    'p' .. user_id .. ' ' .. table.concat(chats, ' ') .. '\n{"type":"presence","user_id":"' .. user_id ..
+    '","status":"' .. status .. '","last_seen":' .. now .. '}')
+end
+
+-- The user's last connection is gone: offline, last_seen, and "stopped typing" wherever they were typing.
+local function user_gone(prefix, user_id, now)
+  redis.call('SREM', prefix .. 'presence:online_users', user_id)
+  redis.call('SET', prefix .. 'last_seen:' .. user_id, now)
+  local chats = redis.call('SMEMBERS', prefix .. 'user_chats:' .. user_id)
+  for _, chat in ipairs(chats) do
+    if redis.call('DEL', prefix .. 'typing:{' .. chat .. '}:' .. user_id) == 1 then
+      redis.call('PUBLISH', prefix .. 'broadcast:chat:{' .. chat .. '}',
+        'x' .. user_id .. '\n{"type":"typing","chat_id":"' .. chat .. '","user_id":"' .. user_id ..
+        '","is_typing":false}')
+    end
+  end
+  publish_presence(prefix, user_id, 'offline', now, chats)
+end
+
+-- Forget one connection record; 1 when it was the user's last one.
+local function drop_conn(prefix, user_id, conn_id, worker_id, now)
+  local conns = prefix .. 'presence:conns:' .. user_id
+  redis.call('SREM', prefix .. 'presence:worker:' .. worker_id, user_id .. ' ' .. conn_id)
+  if redis.call('HDEL', conns, conn_id) == 1 and redis.call('HLEN', conns) == 0 then
+    user_gone(prefix, user_id, now)
+    return 1
+  end
+  return 0
+end

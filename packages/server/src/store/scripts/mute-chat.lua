@@ -1,0 +1,12 @@
+-- Mute a chat until a time, or unmute it (0) (extension). All the user's connections are told.
+-- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] chat:{id}:mute
+-- ARGV[1] my id, [2] until (Unix s), [3] my user channel, [4] calling connection id, [5] chat_muted (JSON)
+local refused = check_member(KEYS[1], KEYS[2], ARGV[1])
+if refused then return {refused} end
+if ARGV[2] == '0' then
+  redis.call('HDEL', KEYS[3], ARGV[1])
+else
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+end
+redis.call('PUBLISH', ARGV[3], 'u!' .. ARGV[4] .. '\n' .. ARGV[5])
+return {'ok'}

@@ -1,0 +1,37 @@
+import type { ErrorCode } from '@papo/protocol';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import type { Keys } from './keys.js';
+import type { ScriptRunner } from './redis.js';
+
+/** What every store module needs: the command client, the script runner, key names and settings. */
+export type StoreContext = {
+  redis: Redis;
+  run: ScriptRunner;
+  keys: Keys;
+  config: Config;
+};
+
+const REFUSAL_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  not_found: 'No such chat, or it is not yours to see.',
+  forbidden: 'You are not a member of this chat.',
+  invalid_payload: 'message_id is above the chat’s last message.',
+  invalid_token: 'The token’s user no longer exists; log in again.',
+};
+
+/**
+ * Scripts answer `['ok', …]` or `[code, …]` with a contract error code; this returns the rest of an `ok`
+ * reply and throws the refusal otherwise.
+ */
+export function okOrThrow(reply: unknown): unknown[] {
+  const [status, ...rest] = Array.isArray(reply) ? reply : [reply];
+  if (status === 'ok') return rest;
+  const code = status as ErrorCode;
+  if (code === 'rate_limited') {
+    const retryAfter = Math.max(1, Number(rest[0]) || 1);
+    throw new AppError('rate_limited', `Too many messages; try again in ${retryAfter} s.`, { retry_after: retryAfter });
+  }
+  if (code in REFUSAL_MESSAGES) throw new AppError(code, REFUSAL_MESSAGES[code] ?? code);
+  throw new AppError('internal', 'Unexpected store reply.', {}, { cause: reply });
+}

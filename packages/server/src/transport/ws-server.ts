@@ -1,0 +1,102 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CLOSE_CODES } from '@papo/protocol';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { Config } from '../config.js';
+import type { Hub } from '../fanout/hub.js';
+import type { Logger } from '../log.js';
+import type { PresenceStore } from '../store/presence.js';
+import { Connection } from './connection.js';
+import type { Dispatcher } from './dispatch.js';
+
+/** A token may come in the upgrade request instead of an `auth` frame (extension). */
+function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim() || undefined;
+  return url.searchParams.get('token') || undefined;
+}
+
+function reject(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** WebSocket endpoint `/ws` on the HTTP server: one Connection per socket, frames to the dispatcher. */
+export function attachWebSocket(
+  server: Server,
+  opts: { config: Config; log: Logger; hub: Hub; presence: PresenceStore; dispatcher: Dispatcher; tag: string },
+) {
+  const { config, log, hub, presence, dispatcher } = opts;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: config.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const connections = new Set<Connection>();
+  let sequence = 0;
+  let accepting = true;
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return reject(socket, '404 Not Found');
+    if (!accepting) return reject(socket, '503 Service Unavailable');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, tokenOf(req, url)));
+  });
+
+  function onConnection(ws: WebSocket, req: IncomingMessage, token: string | undefined): void {
+    const ip =
+      (config.trustProxy &&
+        String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          ?.trim()) ||
+      '';
+    const conn = new Connection(
+      `${opts.tag}.${(++sequence).toString(36)}`,
+      ws,
+      ip || req.socket.remoteAddress || '',
+      config.maxSendBufferBytes,
+      log,
+    );
+    connections.add(conn);
+    const authTimer = setTimeout(() => {
+      if (conn.state !== 'authenticated') conn.close(CLOSE_CODES.authFailed, 'auth timeout');
+    }, config.authTimeoutMs);
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      dispatcher.onFrame(conn, raw, isBinary).catch((err: Error) => log.error({ err }, 'frame handling failed'));
+    });
+    ws.on('error', (err: Error) => log.debug({ conn: conn.id, err: err.message }, 'socket error'));
+    ws.on('close', () => {
+      clearTimeout(authTimer);
+      conn.state = 'closed';
+      connections.delete(conn);
+      hub.detachAll(conn);
+      const userId = conn.userId;
+      void conn.registered?.then((registered) => {
+        if (registered && userId) {
+          presence.disconnect(userId, conn.id).catch((err: Error) => {
+            // The lease reaper drops the record if this never lands.
+            log.warn({ conn: conn.id, err: err.message }, 'disconnect not recorded');
+          });
+        }
+      });
+    });
+    if (token) void dispatcher.authenticate(conn, token);
+  }
+
+  return {
+    connections,
+    stopAccepting(): void {
+      accepting = false;
+    },
+    /** Graceful shutdown: close every socket with 1012 (service restart); cut those that do not answer. */
+    async closeAll(timeoutMs = 2000): Promise<void> {
+      accepting = false;
+      for (const conn of connections) conn.close(CLOSE_CODES.serviceRestart, 'server restart');
+      const deadline = Date.now() + timeoutMs;
+      while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const conn of connections) conn.ws.terminate();
+    },
+  };
+}

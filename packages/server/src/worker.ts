@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Config } from './config.js';
+import { Hub } from './fanout/hub.js';
+import type { HandlerContext } from './handlers/context.js';
+import type { Logger } from './log.js';
+import { logSender, webhookSender } from './login/code-sender.js';
+import { createChatStore } from './store/chats.js';
+import { createKeys } from './store/keys.js';
+import { createMessageStore } from './store/messages.js';
+import { createPresenceStore } from './store/presence.js';
+import { connectRedis } from './store/redis.js';
+import type { StoreContext } from './store/store.js';
+import { createUserStore } from './store/users.js';
+import { createDispatcher } from './transport/dispatch.js';
+import { createHttpServer } from './transport/http.js';
+import { attachWebSocket } from './transport/ws-server.js';
+
+export type RunningWorker = { port: number; stop(): Promise<void> };
+
+/**
+ * One server process: HTTP and WebSocket on the shared port, its own Redis connections, its hub. Any number
+ * of these (node:cluster workers, other instances) behave as one service through Redis.
+ */
+export async function startWorker(config: Config, redisUrl: string, log: Logger): Promise<RunningWorker> {
+  const tag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
+  const workerId = `${hostname()}:${tag}`;
+  const redis = await connectRedis(redisUrl, config.redisCommandTimeoutMs, log);
+  const keys = createKeys(config.keyPrefix);
+  const storeContext: StoreContext = { redis: redis.command, run: redis.run, keys, config };
+  const users = createUserStore(storeContext);
+  const chats = createChatStore(storeContext);
+  const messages = createMessageStore(storeContext);
+  const presence = createPresenceStore(storeContext, workerId);
+  const hub = new Hub(redis.subscriber, keys, messages, log);
+  await hub.start();
+
+  const ctx: HandlerContext = { config, log, hub, users, chats, messages, presence };
+  const dispatcher = createDispatcher(ctx);
+  const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
+  const app = createHttpServer({ config, log, redis: redis.command, keys, users, chats, messages, codeSender });
+  const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag });
+
+  // The lease on this worker's connection records; if it lapsed (Redis was away longer than the lease) the
+  // records were reaped and the users announced offline, so they are recorded again.
+  async function heartbeat(): Promise<void> {
+    const held = await presence.heartbeat();
+    if (!held) {
+      for (const conn of ws.connections) {
+        if (conn.state === 'authenticated' && conn.userId) await presence.connect(conn.userId, conn.id, {});
+      }
+    }
+    const gone = await presence.reapExpired();
+    if (gone > 0) log.info({ users: gone }, 'users of a dead worker marked offline');
+  }
+  await heartbeat();
+  const heartbeatTimer = setInterval(() => {
+    heartbeat().catch((err: Error) => log.warn({ err: err.message }, 'presence heartbeat failed'));
+  }, config.presenceHeartbeatMs);
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info({ port, workerId }, 'worker listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    stop() {
+      stopping ??= (async () => {
+        // Refuse new sockets; close the open ones with 1012 (service restart) once in-flight actions finish.
+        ws.stopAccepting();
+        await Promise.race([dispatcher.drained(), new Promise((r) => setTimeout(r, config.shutdownGraceMs))]);
+        await ws.closeAll();
+        clearInterval(heartbeatTimer);
+        await app.close();
+        await presence.releaseSelf().catch(() => {});
+        await redis.quit();
+        log.info('worker stopped');
+      })();
+      return stopping;
+    },
+  };
+}
