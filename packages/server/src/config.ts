@@ -41,7 +41,7 @@ export function loadConfig() {
     tokenTtlSeconds: int('TOKEN_TTL_S', TIMINGS.tokenTtlSeconds, 1),
     rateLimitMessages: int('RATE_LIMIT_MESSAGES', 30, 1),
     rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_S', 10, 1),
-    loginRateLimitPerIp: int('LOGIN_RATE_LIMIT_PER_IP', 30, 1),
+    loginRateLimitPerIp: int('LOGIN_RATE_LIMIT_PER_IP', 60, 1),
     loginCodeRateLimitPerAddress: int('LOGIN_CODE_RATE_LIMIT_PER_ADDRESS', 5, 1),
     loginRateWindowSeconds: int('LOGIN_RATE_WINDOW_S', 600, 1),
     loginCodeWebhookUrl: process.env.LOGIN_CODE_WEBHOOK_URL || undefined,

@@ -29,6 +29,8 @@ if (cluster.isPrimary) {
     );
   };
   process.on('SIGTERM', stop);
+  // The primary is gone (killed): stop rather than serve on as an orphan nobody will replace.
+  process.on('disconnect', stop);
   // Ctrl-C reaches the whole process group: the primary stops the workers in order, so they ignore it.
   process.on('SIGINT', () => {});
 }

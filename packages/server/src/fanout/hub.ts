@@ -9,7 +9,7 @@ import { type BusFrame, parseBusFrame } from './bus-frame.js';
 type ChatRoute = {
   conns: Set<Connection>;
   subscribed: Promise<void>;
-  /** Highest message id forwarded (0: not known yet). A higher one that skips ids means frames were lost. */
+  /** Highest message id forwarded (-1: not known yet). A higher one that skips ids means frames were lost. */
   lastId: number;
   /** Frames held while missed messages are fetched, so everything still goes out in id order. */
   held: Buffer[] | null;
@@ -38,7 +38,7 @@ export class Hub {
     // After a lost subscriber connection ioredis resubscribes; frames published meanwhile are gone, so every
     // chat with a known position fetches what it missed.
     this.subscriber.on('ready', () => {
-      for (const [chatId, route] of this.chats) if (route.lastId > 0) this.catchUp(chatId, route, route.lastId);
+      for (const [chatId, route] of this.chats) if (route.lastId >= 0) this.catchUp(chatId, route, route.lastId);
     });
     await this.subscriber.subscribe(this.keys.presenceChannel);
   }
@@ -58,7 +58,7 @@ export class Hub {
     }
     const route: ChatRoute = {
       conns: new Set([conn]),
-      lastId: fromId ?? 0,
+      lastId: fromId ?? -1,
       held: fromId === undefined ? null : [],
       subscribed: Promise.resolve(),
     };
@@ -126,7 +126,7 @@ export class Hub {
     }
     if (frame.kind === 'message') {
       if (frame.id <= route.lastId) return; // already forwarded by a catch-up
-      if (route.lastId > 0 && frame.id > route.lastId + 1) {
+      if (route.lastId >= 0 && frame.id > route.lastId + 1) {
         route.held = [raw];
         this.catchUp(chatId, route, route.lastId);
         return;
