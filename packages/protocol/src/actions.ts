@@ -50,7 +50,9 @@ export const ActionData = {
     {
       chat_id: ChatId,
       after_id: Type.Integer({ minimum: 0 }),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.syncLimitMax })),
+      limit: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: LIMITS.syncLimitMax, default: LIMITS.syncLimitDefault }),
+      ),
     },
     { description: 'Fetch the messages with id > after_id, oldest first. (extension)' },
   ),

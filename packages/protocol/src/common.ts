@@ -21,7 +21,7 @@ export const MessageId = Type.Integer({
   minimum: 1,
   description: "The message's position in its chat: 1, 2, 3… with no gap.",
 });
-export const Username = Type.String({ minLength: 1, maxLength: LIMITS.usernameMaxLength });
+export const Username = Type.String({ minLength: 1, maxLength: LIMITS.usernameMaxLength, pattern: '\\S' });
 export const AvatarUrl = Type.String({
   maxLength: LIMITS.avatarUrlMaxLength,
   pattern: '^https?://[^\\s]+$',

@@ -69,7 +69,9 @@ export const PublicChatSummary = Type.Object({
 
 export const HistoryQuery = Type.Object({
   before: Type.Optional(Type.Integer({ minimum: 1 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.historyLimitMax })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: LIMITS.historyLimitMax, default: LIMITS.historyLimitDefault }),
+  ),
 });
 
 export const HttpError = Type.Object({
@@ -97,7 +99,11 @@ export const HTTP_ROUTES = {
     auth: false,
     status: 200,
     description: '200 when Redis answers, else 503.',
-    answer: Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]) }),
+    answer: Type.Object({
+      status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+      error: Type.Optional(Type.Literal('internal', { description: 'With 503.' })),
+      message: Type.Optional(Type.String({ description: 'With 503.' })),
+    }),
   },
   login: {
     method: 'POST',

@@ -21,7 +21,7 @@ export const LIMITS = {
 } as const;
 
 export const TIMINGS = {
-  /** Lifetime of a login token; `auth` and every authenticated HTTP call renew nothing but `auth`. */
+  /** Lifetime of a login token; each `auth` renews it for this long again. */
   tokenTtlSeconds: 3600,
   /** A connection that has not authenticated by then is closed with 4001. */
   authTimeoutMs: 10_000,
