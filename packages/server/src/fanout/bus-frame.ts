@@ -1,7 +1,7 @@
 /**
- * Bus frames are what the Lua scripts publish (see store/scripts/lib.lua for the grammar): the wire JSON,
- * or a one-letter kind and a header line before it. Parsed from the raw buffer so the JSON part is passed
- * on as a zero-copy slice, the same bytes for every socket.
+ * Bus frames are what the Lua scripts publish (see store/scripts/lib.lua): on a chat's channel the event's
+ * wire JSON itself; on the server's own channels a one-letter kind and a header line before it. Read from
+ * the raw buffer without parsing the JSON, so the same bytes go to every socket.
  */
 export type BusFrame =
   | { kind: 'all'; json: Buffer }
@@ -12,20 +12,43 @@ export type BusFrame =
 
 const OPEN_BRACE = 0x7b;
 const NEWLINE = 0x0a;
+// The scripts write these events with their fields in this order (send-message.lua, typing.lua, lib.lua).
+const MESSAGE_HEAD = Buffer.from('{"type":"message_created",');
+const MESSAGE_ID = Buffer.from('"message":{"id":');
+const TYPING_HEAD = Buffer.from('{"type":"typing",');
+const USER_ID = Buffer.from('"user_id":"');
+
+/** A chat channel's event: messages carry their id, typing its user (whose own sockets skip it). */
+function classifyChatEvent(raw: Buffer): BusFrame {
+  if (raw.subarray(0, MESSAGE_HEAD.length).equals(MESSAGE_HEAD)) {
+    const at = raw.indexOf(MESSAGE_ID);
+    if (at > 0) {
+      let id = 0;
+      for (let i = at + MESSAGE_ID.length; i < raw.length; i++) {
+        const digit = (raw[i] ?? 0) - 0x30;
+        if (digit < 0 || digit > 9) break;
+        id = id * 10 + digit;
+      }
+      return { kind: 'message', id, json: raw };
+    }
+  }
+  if (raw.subarray(0, TYPING_HEAD.length).equals(TYPING_HEAD)) {
+    const at = raw.indexOf(USER_ID);
+    const end = at > 0 ? raw.indexOf(0x22, at + USER_ID.length) : -1;
+    if (end > 0) return { kind: 'except-user', userId: raw.toString('latin1', at + USER_ID.length, end), json: raw };
+  }
+  return { kind: 'all', json: raw };
+}
 
 export function parseBusFrame(raw: Buffer): BusFrame | undefined {
   if (raw.length === 0) return undefined;
   const first = raw[0];
-  if (first === OPEN_BRACE) return { kind: 'all', json: raw };
+  if (first === OPEN_BRACE) return classifyChatEvent(raw);
   const end = raw.indexOf(NEWLINE);
   if (end < 0) return undefined;
   const header = raw.toString('latin1', 1, end);
   const json = raw.subarray(end + 1);
   switch (String.fromCharCode(first ?? 0)) {
-    case 'm':
-      return { kind: 'message', id: Number(header), json };
-    case 'x':
-      return { kind: 'except-user', userId: header, json };
     case 'p': {
       const [userId = '', ...chats] = header.split(' ');
       return { kind: 'presence', userId, chats: chats.filter(Boolean), json };

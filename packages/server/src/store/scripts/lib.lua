@@ -1,9 +1,8 @@
 -- Shared helpers, prepended to every script at load time (scripts.ts).
 --
--- Bus frames (what the scripts PUBLISH): a frame that starts with '{' is the wire JSON itself, for every
--- local connection on the channel. Otherwise a one-letter kind and a header line come before the JSON:
---   m<id>\n<json>                 a chat message with its id (workers use it to find and fill gaps)
---   x<user_id>\n<json>            for every connection but that user's (typing)
+-- What the scripts PUBLISH. On a chat's channel (broadcast:chat:{id}), the event's wire JSON itself, as every
+-- member's connections receive it (workers read a message's id and a typing user from its first bytes).
+-- On the server's own channels, a one-letter kind and a header line come before the JSON:
 --   u<fields>\n<json>             on a user's channel; fields: +<chat>@<last_id> attach the user's
 --                                 connections to a chat, -<chat> detach them, !<conn_id> skip that connection
 --   p<user_id> <chat> <chat>…\n<json>  presence, for the connections that share one of those chats
@@ -39,8 +38,7 @@ local function user_gone(prefix, user_id, now)
   for _, chat in ipairs(chats) do
     if redis.call('DEL', prefix .. 'typing:{' .. chat .. '}:' .. user_id) == 1 then
       redis.call('PUBLISH', prefix .. 'broadcast:chat:{' .. chat .. '}',
-        'x' .. user_id .. '\n{"type":"typing","chat_id":"' .. chat .. '","user_id":"' .. user_id ..
-        '","is_typing":false}')
+        '{"type":"typing","chat_id":"' .. chat .. '","user_id":"' .. user_id .. '","is_typing":false}')
     end
   end
   publish_presence(prefix, user_id, 'offline', now, chats)

@@ -35,5 +35,5 @@ if ARGV[4] == '1' then redis.call('SET', KEYS[4], id, 'EX', ARGV[8]) end
 -- The sender has seen everything up to their own message.
 local read = tonumber(redis.call('HGET', KEYS[6], me) or '0')
 if read < id then redis.call('HSET', KEYS[6], me, id) end
-redis.call('PUBLISH', ARGV[9], 'm' .. id .. '\n' .. ARGV[10] .. message .. '}')
+redis.call('PUBLISH', ARGV[9], ARGV[10] .. message .. '}')
 return {'ok', id}

@@ -8,5 +8,5 @@ if ARGV[2] == '1' then
 else
   redis.call('DEL', KEYS[3])
 end
-redis.call('PUBLISH', ARGV[4], 'x' .. ARGV[1] .. '\n' .. ARGV[5])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return {'ok'}

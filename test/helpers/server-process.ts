@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
+import { freePort, isAlive } from './ports.js';
+import { onTeardown } from './teardown.js';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The server under test; PAPO_SERVER_MAIN points the suite at another build (e.g. a deliberately broken copy). */
+export const SERVER_MAIN = resolve(REPO_ROOT, process.env.PAPO_SERVER_MAIN ?? 'packages/server/dist/main.js');
+
+/** One pino JSON line of the server's stdout. */
+export type LogLine = { msg?: string; pid?: number; level?: number; [key: string]: unknown };
+
+export interface ServerOptions {
+  /** Default: the Redis shared by the whole run (global setup). */
+  redisUrl?: string;
+  /** node:cluster worker count; default 1. */
+  workers?: number;
+  /** Extra environment (RATE_LIMIT_MESSAGES, AUTH_TIMEOUT_MS, PRESENCE_LEASE_MS, …). */
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}
+
+export type StopResult = { code: number | null; signal: NodeJS.Signals | null; leftoverWorkers: number[] };
+
+export interface ServerProcess {
+  readonly port: number;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  /** `ws://127.0.0.1:PORT/ws` */
+  readonly wsUrl: string;
+  /** The primary's pid. */
+  readonly pid: number;
+  /** Worker pids from the `papo ready` line. */
+  readonly workerPids: number[];
+  /** Workers alive now, from every `worker listening` line (replacements included). */
+  liveWorkerPids(): number[];
+  /** The last lines of stdout and stderr, for failure messages. */
+  output(): string;
+  logs(): LogLine[];
+  /** The first log line (past or future) that matches. */
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /**
+   * SIGTERM, then (after a grace period) SIGKILL; resolves with how the primary exited and which workers were
+   * still alive once it had (those are then SIGKILLed).
+   */
+  stop(): Promise<StopResult>;
+  kill(signal: NodeJS.Signals): void;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const liveChildren = new Set<ChildProcess>();
+const allWorkerPids = new Set<number>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+  for (const pid of allWorkerPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+/** Starts the real `packages/server/dist/main.js` and waits for its `papo ready` line. Stopped after the file. */
+export async function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
+  if (!existsSync(SERVER_MAIN)) {
+    throw new Error(`${SERVER_MAIN} does not exist: run \`npm run build\` first`);
+  }
+  const port = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    REDIS_URL: options.redisUrl ?? inject('redisUrl'),
+    WORKERS: String(options.workers ?? 1),
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    // Every test logs in from 127.0.0.1: the per-IP login limit would trip across the suite.
+    LOGIN_RATE_LIMIT_PER_IP: '1000000',
+    ...options.env,
+  };
+  const child = spawn(process.execPath, [SERVER_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  liveChildren.add(child);
+
+  const lines: LogLine[] = [];
+  let text = '';
+  const watchers = new Set<(line: LogLine) => void>();
+  let pending = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+    pending += chunk.toString('utf8');
+    let nl = pending.indexOf('\n');
+    while (nl >= 0) {
+      const raw = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      nl = pending.indexOf('\n');
+      let line: LogLine;
+      try {
+        line = JSON.parse(raw) as LogLine;
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      if (line.msg === 'worker listening' && typeof line.pid === 'number') allWorkerPids.add(line.pid);
+      for (const watcher of watchers) watcher(line);
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      liveChildren.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  const output = () => text.slice(-12_000);
+
+  const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 10_000) =>
+    new Promise<LogLine>((resolve, reject) => {
+      const found = lines.find(predicate);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => {
+        watchers.delete(watcher);
+        reject(new Error(`server on port ${port}: no matching log line in ${timeoutMs} ms. Output:\n${output()}`));
+      }, timeoutMs);
+      const watcher = (line: LogLine) => {
+        if (!predicate(line)) return;
+        clearTimeout(timer);
+        watchers.delete(watcher);
+        resolve(line);
+      };
+      watchers.add(watcher);
+    });
+
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const ready = await Promise.race([
+    waitForLog((l) => l.msg === 'papo ready', readyTimeoutMs),
+    exited.then(({ code, signal }) => {
+      throw new Error(`server exited before "papo ready" (code ${code}, signal ${signal}). Output:\n${output()}`);
+    }),
+  ]).catch((err) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
+  const workerPids = Array.isArray(ready.workers) ? (ready.workers as number[]) : [];
+  for (const pid of workerPids) allWorkerPids.add(pid);
+
+  const knownWorkers = () => [
+    ...new Set(
+      lines.filter((l) => l.msg === 'worker listening' && typeof l.pid === 'number').map((l) => l.pid as number),
+    ),
+  ];
+  const killLeftoverWorkers = () => {
+    const leftovers = knownWorkers().filter(isAlive);
+    for (const pid of leftovers) process.kill(pid, 'SIGKILL');
+    return leftovers;
+  };
+
+  let stopping: Promise<StopResult> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const result = await exited;
+      clearTimeout(timer);
+      return { ...result, leftoverWorkers: killLeftoverWorkers() };
+    })();
+    return stopping;
+  };
+  onTeardown(stop);
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    pid: child.pid ?? 0,
+    workerPids,
+    liveWorkerPids: () => knownWorkers().filter((pid) => pid !== child.pid && isAlive(pid)),
+    output,
+    logs: () => [...lines],
+    waitForLog,
+    stop,
+    kill: (signal) => child.kill(signal),
+    exited,
+  };
+}
