@@ -29,6 +29,7 @@ export const keys = {
   typing: (chatId: string, userId: string) => `typing:{${chatId}}:${userId}`,
   rateMsg: (userId: string) => `rate:msg:${userId}`,
   chatChannel: (chatId: string) => `broadcast:chat:{${chatId}}`,
+  userChannel: (userId: string) => `broadcast:user:${userId}`,
 };
 
 /** The stored messages of a chat, parsed. */
