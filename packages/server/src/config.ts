@@ -38,6 +38,8 @@ export function loadConfig() {
     /** A socket whose unsent bytes pass this is a slow consumer and is dropped. */
     maxSendBufferBytes: int('MAX_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024),
     authTimeoutMs: int('AUTH_TIMEOUT_MS', TIMINGS.authTimeoutMs, 100),
+    /** Each socket is pinged this often; one that has not answered the previous ping is cut (half-open TCP). */
+    pingIntervalMs: int('WS_PING_INTERVAL_MS', 30_000, 100),
     tokenTtlSeconds: int('TOKEN_TTL_S', TIMINGS.tokenTtlSeconds, 1),
     rateLimitMessages: int('RATE_LIMIT_MESSAGES', 30, 1),
     rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_S', 10, 1),

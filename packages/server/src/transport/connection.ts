@@ -16,6 +16,8 @@ export class Connection {
   /** Resolves when an `auth` in flight ends; frames that arrive meanwhile wait for it. */
   authDone: Promise<void> | undefined;
   waiting = 0;
+  /** Answered the last ping (see the ping loop in ws-server.ts). */
+  alive = true;
 
   constructor(
     readonly id: string,

@@ -36,6 +36,20 @@ export function attachWebSocket(
   let sequence = 0;
   let accepting = true;
 
+  // A peer that vanished without closing (a dropped network, a sleeping laptop) leaves a half-open socket:
+  // one that missed a whole ping interval is cut, so presence and memory follow reality.
+  const pingTimer = setInterval(() => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, config.pingIntervalMs);
+  pingTimer.unref();
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') return reject(socket, '404 Not Found');
@@ -66,6 +80,9 @@ export function attachWebSocket(
       const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       dispatcher.onFrame(conn, raw, isBinary).catch((err: Error) => log.error({ err }, 'frame handling failed'));
     });
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
     ws.on('error', (err: Error) => log.debug({ conn: conn.id, err: err.message }, 'socket error'));
     ws.on('close', () => {
       clearTimeout(authTimer);
@@ -93,6 +110,7 @@ export function attachWebSocket(
     /** Graceful shutdown: close every socket with 1012 (service restart); cut those that do not answer. */
     async closeAll(timeoutMs = 2000): Promise<void> {
       accepting = false;
+      clearInterval(pingTimer);
       for (const conn of connections) conn.close(CLOSE_CODES.serviceRestart, 'server restart');
       const deadline = Date.now() + timeoutMs;
       while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
