@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import {
   HistoryQuery,
   HTTP_STATUS,
@@ -9,7 +13,7 @@ import {
   UserId,
 } from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
@@ -36,6 +40,20 @@ const ChatIdParam = Type.Object({ chat_id: UserId });
 const UserIdParam = Type.Object({ user_id: UserId });
 
 /** A display name for a new phone/e-mail account that gave none: the e-mail's local part, or "User 5678". */
+/** The built web client (packages/web/dist, or WEB_DIR) at `/`, when it has been built. */
+function serveWebClient(app: FastifyInstance, configured: string | undefined): string | undefined {
+  const dir = configured ?? fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+  if (!existsSync(join(dir, 'index.html'))) return undefined;
+  app.register(fastifyStatic, {
+    root: dir,
+    cacheControl: false,
+    // Vite names assets by content hash: they never change, so browsers may keep them.
+    setHeaders: (res, path) =>
+      res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  return dir;
+}
+
 function defaultUsername(address: string): string {
   if (address.includes('@')) return address.split('@')[0]!.slice(0, LIMITS.usernameMaxLength);
   return `User ${address.slice(-4)}`;
@@ -72,7 +90,13 @@ export function createHttpServer(deps: HttpDeps) {
     log.error({ err, method: req.method, url: req.url.split('?')[0] }, 'request failed');
     return sendError(reply, error);
   });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found', message: 'No such route.' }));
+  const webDir = serveWebClient(app, config.webDir);
+  app.setNotFoundHandler((req, reply) => {
+    // The web client routes on the client side: any other page path gets its index.html.
+    const page = req.method === 'GET' && !req.url.startsWith('/api/') && req.headers.accept?.includes('text/html');
+    if (webDir && page) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.code(404).send({ error: 'not_found', message: 'No such route.' });
+  });
 
   function sendError(reply: FastifyReply, err: AppError) {
     return reply.code(HTTP_STATUS[err.code]).send({ error: err.code, message: err.message, ...err.extra });
