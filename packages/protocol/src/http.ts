@@ -60,6 +60,10 @@ export const ChatSummary = Type.Object({
   last_message: Type.Optional(Message),
   unread_count: Type.Integer({ minimum: 0 }),
   muted_until: UnixSeconds,
+  others_read_id: Type.Integer({
+    minimum: 0,
+    description: 'The highest message id another member has read: own messages up to it show as read. (extension)',
+  }),
 });
 export const PublicChatSummary = Type.Object({
   chat_id: ChatId,

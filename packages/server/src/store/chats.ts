@@ -123,7 +123,7 @@ export function createChatStore({ redis, run, keys }: StoreContext) {
         pipeline.hmget(keys.chat(id), 'kind', 'title', 'last_id', 'created_at');
         pipeline.smembers(keys.members(id));
         pipeline.lindex(keys.messages(id), -1);
-        pipeline.hget(keys.reads(id), me);
+        pipeline.hgetall(keys.reads(id));
         pipeline.hget(keys.mute(id), me);
       }
       const rows = (await pipeline.exec()) ?? [];
@@ -136,7 +136,10 @@ export function createChatStore({ redis, run, keys }: StoreContext) {
         const [kind, title, lastId, createdAt] = values[i * 5] as (string | null)[];
         const members = values[i * 5 + 1] as string[];
         const lastRaw = values[i * 5 + 2] as string | null;
-        const read = Number(values[i * 5 + 3] ?? 0);
+        const reads = (values[i * 5 + 3] ?? {}) as Record<string, string>;
+        const read = Number(reads[me] ?? 0);
+        let othersRead = 0;
+        for (const [userId, upTo] of Object.entries(reads)) if (userId !== me) othersRead = Math.max(othersRead, Number(upTo));
         const mutedUntil = Number(values[i * 5 + 4] ?? 0);
         const peer = kind === 'dm' ? members.find((m) => m !== me) : undefined;
         if (peer) peers.push(peer);
@@ -150,6 +153,7 @@ export function createChatStore({ redis, run, keys }: StoreContext) {
             ...(lastMessage ? { last_message: lastMessage } : {}),
             unread_count: Math.max(0, Number(lastId ?? 0) - read),
             muted_until: mutedUntil,
+            others_read_id: othersRead,
           } satisfies ChatSummary,
           activity: lastMessage?.created_at ?? Number(createdAt ?? 0),
           exists: kind !== null,

@@ -1,0 +1,87 @@
+import type { Message } from '@papo/protocol';
+import type { ChatMessage } from './types.js';
+
+/**
+ * One chat's messages as the client holds them, and its position in the chat's sequence. Live messages are
+ * released strictly in id order: one that skips ids is held until the gap is fetched.
+ */
+export class ChatLog {
+  /** Held messages, ascending by id (history pages and live ones). */
+  readonly messages: ChatMessage[] = [];
+  private readonly ids = new Set<number>();
+  /** Highest id accounted for: released live, or known to exist as history. undefined: not known yet. */
+  position: number | undefined;
+  /** Live messages beyond a gap, waiting for it to be filled. */
+  private readonly waiting = new Map<number, Message>();
+  /** True once history reaches the chat's first message. */
+  atStart = false;
+  /** Highest id another member has read. */
+  othersRead = 0;
+  /** Highest id this client sent a read_receipt for. */
+  readSent = 0;
+  /** A sync for the gap is in flight. */
+  filling = false;
+
+  constructor(readonly chatId: string) {}
+
+  get oldestId(): number | undefined {
+    return this.messages[0]?.id;
+  }
+
+  /** Highest id seen beyond a gap (what the gap fill must reach). */
+  get highestWaiting(): number {
+    let max = 0;
+    for (const id of this.waiting.keys()) max = Math.max(max, id);
+    return max;
+  }
+
+  /**
+   * A live (or synced) message. Returns the messages now released in order: none when it is a duplicate or
+   * beyond a gap (then `gap` is true and the caller fetches what is missing).
+   */
+  accept(message: Message): { released: ChatMessage[]; gap: boolean } {
+    if (this.position === undefined) this.position = message.id - 1;
+    if (message.id <= this.position) {
+      // Known already, or older than where live delivery began: history, shown when paged in.
+      return { released: [], gap: false };
+    }
+    if (message.id > this.position + 1) {
+      this.waiting.set(message.id, message);
+      return { released: [], gap: true };
+    }
+    const released = [this.hold(message)];
+    this.position = message.id;
+    for (let next = this.waiting.get(this.position + 1); next; next = this.waiting.get(this.position + 1)) {
+      this.waiting.delete(next.id);
+      released.push(this.hold(next));
+      this.position = next.id;
+    }
+    return { released, gap: this.waiting.size > 0 };
+  }
+
+  /** Messages after the chat's first kept id when older ones were trimmed away: skip to them. */
+  skipTo(firstAvailableId: number): void {
+    if (this.position !== undefined && this.position < firstAvailableId - 1) this.position = firstAvailableId - 1;
+    for (const id of this.waiting.keys())
+      if (this.position !== undefined && id <= this.position) this.waiting.delete(id);
+  }
+
+  /** Older messages paged in (not released as new: they are history). */
+  prepend(page: Message[]): ChatMessage[] {
+    const added = page.filter((m) => !this.ids.has(m.id)).map((m) => ({ ...m, chat_id: this.chatId }));
+    for (const m of added) this.ids.add(m.id);
+    this.messages.unshift(...added);
+    this.messages.sort((a, b) => a.id - b.id);
+    if (this.position === undefined && added.length > 0) this.position = this.messages.at(-1)!.id;
+    return added;
+  }
+
+  private hold(message: Message): ChatMessage {
+    const held: ChatMessage = { ...message, chat_id: this.chatId };
+    if (!this.ids.has(message.id)) {
+      this.ids.add(message.id);
+      this.messages.push(held);
+    }
+    return held;
+  }
+}

@@ -1,0 +1,616 @@
+import type {
+  ActionDataOf,
+  ActionName,
+  ChatSummary,
+  LoginCodeBody,
+  LoginVerifyBody,
+  Message,
+  PublicChatSummary,
+  ServerEvent,
+  ServerEventOf,
+  UserDetails,
+  UserProfile,
+} from '@papo/protocol';
+import { fullJitter } from './backoff.js';
+import { ChatLog } from './chat-log.js';
+import { Emitter } from './emitter.js';
+import { PapoError } from './errors.js';
+import { HttpApi } from './http.js';
+import { memoryStorage, Outbox } from './outbox.js';
+import type {
+  ChatMessage,
+  ClientEvents,
+  ConnectionState,
+  KeyValueStorage,
+  MessageState,
+  OutboxEntry,
+  PapoClientOptions,
+  Session,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './types.js';
+import { TypingNotifier } from './typing.js';
+
+const REQUEST_TIMEOUT_MS = 15_000;
+const SYNC_PAGE = 200;
+/** A send the server could not do (`internal`) is tried again after this. */
+const RESEND_AFTER_MS = 2000;
+
+type PendingRequest = { resolve: (event: ServerEvent) => void; reject: (err: PapoError) => void; timer: unknown };
+
+/** A random id for `client_msg_id` (crypto.randomUUID is missing outside secure contexts). */
+function randomId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Papo's client: login, one WebSocket kept open (reconnect with full-jitter backoff, re-auth), every message
+ * delivered once and in id order per chat (gaps and reconnects filled with `sync`), an outbox that re-sends
+ * what was not acknowledged, and typed events for everything else. Works in browsers and in Node.
+ */
+export class PapoClient extends Emitter<ClientEvents> {
+  private readonly http: HttpApi;
+  private readonly storage: KeyValueStorage;
+  private readonly storageKey: string;
+  private readonly WebSocketImpl: WebSocketConstructor;
+  private readonly wsUrl: string;
+  private readonly reconnectBaseMs: number;
+  private readonly reconnectMaxMs: number;
+  private readonly typingNotifier: TypingNotifier;
+  private readonly outboxStore: Outbox;
+  private readonly logs = new Map<string, ChatLog>();
+  private readonly requests = new Map<string, PendingRequest>();
+  private sessionValue: Session | null = null;
+  private socket: WebSocketLike | null = null;
+  private authenticated = false;
+  private wanted = false;
+  private attempt = 0;
+  private requestSeq = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private stateValue: ConnectionState = 'offline';
+  private placing: Promise<void> | undefined;
+
+  constructor(options: PapoClientOptions) {
+    super();
+    const base = options.baseUrl.replace(/\/+$/, '');
+    this.wsUrl = `${base.replace(/^http/, 'ws')}/ws`;
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.http = new HttpApi(base, fetchImpl, () => this.sessionValue?.token);
+    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketImpl) throw new Error('No WebSocket: pass options.WebSocket (in Node 20, the `ws` package).');
+    this.WebSocketImpl = WebSocketImpl;
+    this.storage = options.storage ?? memoryStorage();
+    this.storageKey = options.storageKey ?? 'papo';
+    this.reconnectBaseMs = options.reconnectBaseMs ?? 500;
+    this.reconnectMaxMs = options.reconnectMaxMs ?? 15_000;
+    this.typingNotifier = new TypingNotifier(
+      (chatId, isTyping) => this.sendFrame('typing', { chat_id: chatId, is_typing: isTyping }),
+      options.typingThrottleMs ?? 2000,
+      options.typingIdleMs ?? 3000,
+    );
+    this.outboxStore = new Outbox(this.storage, `${this.storageKey}:outbox`);
+    this.sessionValue = this.loadSession();
+    const target = globalThis as { addEventListener?: (name: string, listener: () => void) => void };
+    // The browser says the network is back: do not wait out the backoff.
+    target.addEventListener?.('online', () => {
+      if (this.wanted && !this.socket) this.reconnectNow();
+    });
+  }
+
+  get session(): Session | null {
+    return this.sessionValue;
+  }
+
+  get userId(): string | undefined {
+    return this.sessionValue?.user_id;
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  // ── Login ────────────────────────────────────────────────────────────────────────────────────────────
+
+  async loginTemporary(username: string, avatarUrl?: string): Promise<Session> {
+    return this.useSession(await this.http.loginTemporary(username, avatarUrl));
+  }
+
+  requestCode(body: LoginCodeBody): Promise<{ sent: true; dev_code?: string }> {
+    return this.http.requestCode(body);
+  }
+
+  async verifyCode(body: LoginVerifyBody): Promise<Session> {
+    return this.useSession(await this.http.verifyCode(body));
+  }
+
+  /** Adopt a session (from a login made elsewhere); it is kept in storage. */
+  useSession(session: Session): Session {
+    if (this.sessionValue && this.sessionValue.user_id !== session.user_id) this.forgetLocalState();
+    this.sessionValue = { token: session.token, user_id: session.user_id };
+    this.storage.setItem(`${this.storageKey}:session`, JSON.stringify(this.sessionValue));
+    return session;
+  }
+
+  logout(): void {
+    this.disconnect();
+    this.sessionValue = null;
+    this.storage.removeItem(`${this.storageKey}:session`);
+    this.forgetLocalState();
+  }
+
+  // ── Connection ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** Open the socket and keep it open: reconnect with backoff, re-authenticate, resync, flush the outbox. */
+  connect(): void {
+    if (!this.sessionValue) throw new PapoError('unauthenticated', 'Log in first.');
+    this.wanted = true;
+    if (!this.socket) this.open();
+  }
+
+  disconnect(): void {
+    this.wanted = false;
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    if (socket) {
+      this.onClose(socket);
+      socket.close(1000, 'client disconnect');
+    }
+    this.setState('offline');
+  }
+
+  /** Reconnect now instead of after the backoff delay. */
+  reconnectNow(): void {
+    clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    if (this.wanted && !this.socket) this.open();
+  }
+
+  private open(): void {
+    const session = this.sessionValue;
+    if (!session) return;
+    this.setState('connecting');
+    const socket = new this.WebSocketImpl(this.wsUrl);
+    this.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ action: 'auth', data: { token: session.token } }));
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.onFrame(String(event.data));
+    };
+    socket.onclose = () => this.onClose(socket);
+    socket.onerror = () => {
+      // A close event follows; reconnecting is handled there.
+    };
+  }
+
+  private onClose(socket: WebSocketLike): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.authenticated = false;
+    this.typingNotifier.reset();
+    for (const [id, request] of this.requests) {
+      clearTimeout(request.timer as ReturnType<typeof setTimeout>);
+      request.reject(new PapoError('internal', 'The connection was lost before the server answered.'));
+      this.requests.delete(id);
+    }
+    for (const log of this.logs.values()) log.filling = false;
+    this.setState('offline');
+    if (!this.wanted) return;
+    const delay = fullJitter(this.attempt++, this.reconnectBaseMs, this.reconnectMaxMs);
+    this.reconnectTimer = setTimeout(() => {
+      if (this.wanted && !this.socket) this.open();
+    }, delay);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.emit('state', state);
+  }
+
+  private sendFrame<A extends ActionName>(action: A, data: ActionDataOf<A>, requestId?: string): boolean {
+    if (!this.authenticated || !this.socket) return false;
+    this.socket.send(JSON.stringify(requestId ? { action, data, request_id: requestId } : { action, data }));
+    return true;
+  }
+
+  /** An action whose reply (or error) comes back with our request_id. */
+  private request<T extends ServerEvent>(action: ActionName, data: object): Promise<T> {
+    const requestId = `r${++this.requestSeq}`;
+    return new Promise<T>((resolve, reject) => {
+      if (!this.sendFrame(action, data as never, requestId)) {
+        reject(new PapoError('internal', 'Not connected; try again when online.'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.requests.delete(requestId);
+        reject(new PapoError('internal', 'The server did not answer in time.'));
+      }, REQUEST_TIMEOUT_MS);
+      this.requests.set(requestId, { resolve: resolve as (event: ServerEvent) => void, reject, timer });
+    });
+  }
+
+  // ── Incoming frames ──────────────────────────────────────────────────────────────────────────────────
+
+  private onFrame(text: string): void {
+    let event: ServerEvent;
+    try {
+      event = JSON.parse(text) as ServerEvent;
+    } catch {
+      return;
+    }
+    switch (event.type) {
+      case 'auth_ok':
+        void this.onAuthOk(event);
+        break;
+      case 'message_created':
+        this.onMessage(event.chat_id, event.message);
+        break;
+      case 'ack':
+        this.onAck(event);
+        break;
+      case 'read_receipt':
+        this.onReadReceipt(event);
+        break;
+      case 'error':
+        this.onError(event);
+        break;
+      case 'typing':
+      case 'presence':
+      case 'chat_member_added':
+      case 'chat_member_removed':
+        this.emit(event.type, event as never);
+        break;
+      case 'chat_created':
+        // A chat just made has no messages yet: live delivery starts at its first.
+        this.log(event.chat_id).position ??= 0;
+        this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
+        break;
+      case 'dm_ready':
+        // Unasked (the peer made it): the DM is new. The answer to our create_dm may name an old one.
+        if (!event.request_id) this.log(event.chat_id).position ??= 0;
+        if (event.request_id || this.log(event.chat_id).position === undefined) void this.placeLater();
+        this.emit('dm_ready', event);
+        this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
+        break;
+      case 'joined':
+      case 'left':
+      case 'chat_muted':
+        this.log(event.chat_id);
+        if (event.type === 'joined' && this.log(event.chat_id).position === undefined) void this.placeLater();
+        if (event.type === 'chat_muted') this.emit('chat_muted', event);
+        this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
+        break;
+    }
+    if ('request_id' in event && event.request_id) this.settle(event.request_id, event);
+  }
+
+  private settle(requestId: string, event: ServerEvent): void {
+    const request = this.requests.get(requestId);
+    if (!request) return;
+    this.requests.delete(requestId);
+    clearTimeout(request.timer as ReturnType<typeof setTimeout>);
+    if (event.type === 'error') request.reject(new PapoError(event.error, event.message, event.retry_after));
+    else request.resolve(event);
+  }
+
+  private async onAuthOk(event: ServerEventOf<'auth_ok'>): Promise<void> {
+    this.attempt = 0;
+    this.authenticated = true;
+    this.setState('online');
+    for (const chatId of event.chats) this.log(chatId);
+    this.emit('auth', event);
+    for (const entry of this.outboxStore.pending()) this.transmit(entry);
+    // Chats with a known position catch up from it; the others start from where they are now.
+    const unplaced = event.chats.filter((chatId) => this.log(chatId).position === undefined);
+    for (const chatId of event.chats) if (!unplaced.includes(chatId)) void this.fill(this.log(chatId));
+    // Otherwise placed by their first live message.
+    if (unplaced.length > 0) await this.placeLater();
+  }
+
+  /**
+   * A chat whose position is unknown (joined, or an existing DM) takes it from the chat list, so messages
+   * sent from then on are delivered live or by the next resync, and older ones are history.
+   */
+  private placeLater(): Promise<void> {
+    this.placing ??= this.http
+      .chats()
+      .then((summaries) => this.place(summaries))
+      .catch(() => {})
+      .finally(() => {
+        this.placing = undefined;
+      });
+    return this.placing;
+  }
+
+  /** Takes each chat's position and read state from the chat list. */
+  private place(summaries: ChatSummary[]): void {
+    for (const summary of summaries) {
+      const log = this.log(summary.chat_id);
+      if (log.position === undefined) log.position = summary.last_message?.id ?? 0;
+      log.othersRead = Math.max(log.othersRead, summary.others_read_id ?? 0);
+    }
+  }
+
+  private onMessage(chatId: string, message: Message): void {
+    const log = this.log(chatId);
+    if (this.release(log, message)) void this.fill(log);
+  }
+
+  /** Hands a message to its chat's log and emits what that releases, in order; true when a gap remains. */
+  private release(log: ChatLog, message: Message): boolean {
+    const { released, gap } = log.accept(message);
+    for (const held of released) {
+      if (held.client_msg_id && held.sender_id === this.userId) {
+        this.acknowledged(log.chatId, held.client_msg_id, held.id);
+      }
+      this.emit('message', this.decorate(log, held));
+    }
+    return gap;
+  }
+
+  /** Fetch what the chat is missing after its position (a gap, or the time this client was away). */
+  private async fill(log: ChatLog): Promise<void> {
+    if (log.filling || log.position === undefined) return;
+    log.filling = true;
+    try {
+      for (;;) {
+        const after = log.position ?? 0;
+        const page = await this.request<ServerEventOf<'history'>>('sync', {
+          chat_id: log.chatId,
+          after_id: after,
+          limit: SYNC_PAGE,
+        });
+        if (page.first_available_id) log.skipTo(page.first_available_id);
+        let gap = false;
+        for (const message of page.messages) gap = this.release(log, message);
+        const progressed = (log.position ?? 0) > after;
+        if (!progressed || (page.messages.length < SYNC_PAGE && !gap)) break;
+      }
+    } catch {
+      // Offline again: the next auth_ok resumes from the position.
+    } finally {
+      log.filling = false;
+    }
+  }
+
+  private onAck(ack: ServerEventOf<'ack'>): void {
+    if (ack.client_msg_id) this.acknowledged(ack.chat_id, ack.client_msg_id, ack.server_msg_id);
+  }
+
+  private acknowledged(chatId: string, clientMsgId: string, messageId: number): void {
+    if (!this.outboxStore.remove(clientMsgId)) return;
+    const log = this.log(chatId);
+    const state: MessageState = messageId <= log.othersRead ? 'read' : 'sent';
+    this.emit('message_state', { chat_id: chatId, client_msg_id: clientMsgId, message_id: messageId, state });
+    this.emit('outbox', this.outboxStore.list());
+  }
+
+  private onReadReceipt(event: ServerEventOf<'read_receipt'>): void {
+    const log = this.log(event.chat_id);
+    if (event.user_id === this.userId) {
+      log.readSent = Math.max(log.readSent, event.message_id); // read on another device
+    } else if (event.message_id > log.othersRead) {
+      const before = log.othersRead;
+      log.othersRead = event.message_id;
+      for (const message of log.messages) {
+        if (message.sender_id === this.userId && message.id > before && message.id <= event.message_id) {
+          this.emit('message_state', { chat_id: event.chat_id, message_id: message.id, state: 'read' });
+        }
+      }
+    }
+    this.emit('read_receipt', event);
+  }
+
+  private onError(event: ServerEventOf<'error'>): void {
+    if (event.error === 'invalid_token') {
+      this.expireSession();
+      return;
+    }
+    const clientMsgId = event.client_msg_id;
+    const entry = clientMsgId ? this.outboxStore.get(clientMsgId) : undefined;
+    if (entry) {
+      if (event.error === 'rate_limited' || event.error === 'internal') {
+        // Not refused, only not now: try the same message again later.
+        const delay = event.error === 'rate_limited' ? (event.retry_after ?? 1) * 1000 : RESEND_AFTER_MS;
+        setTimeout(() => {
+          const current = this.outboxStore.get(entry.client_msg_id);
+          if (current?.state === 'pending') this.transmit(current);
+        }, delay);
+        return;
+      }
+      this.outboxStore.update(entry.client_msg_id, {
+        state: 'failed',
+        error: { code: event.error, message: event.message },
+      });
+      this.emit('message_state', { chat_id: entry.chat_id, client_msg_id: entry.client_msg_id, state: 'failed' });
+      this.emit('outbox', this.outboxStore.list());
+      return;
+    }
+    if (!event.request_id) this.emit('error', event);
+  }
+
+  private expireSession(): void {
+    this.wanted = false;
+    this.sessionValue = null;
+    this.storage.removeItem(`${this.storageKey}:session`);
+    this.emit('session_expired', undefined);
+  }
+
+  // ── Actions ──────────────────────────────────────────────────────────────────────────────────────────
+
+  async createDm(peerUserId: string): Promise<ServerEventOf<'dm_ready'>> {
+    const ready = await this.request<ServerEventOf<'dm_ready'>>('create_dm', { peer_user_id: peerUserId });
+    await this.placing;
+    return ready;
+  }
+
+  createPublicChat(title: string): Promise<ServerEventOf<'chat_created'>> {
+    return this.request('create_public_chat', { title });
+  }
+
+  async joinChat(chatId: string): Promise<ServerEventOf<'joined'>> {
+    const joined = await this.request<ServerEventOf<'joined'>>('join_chat', { chat_id: chatId });
+    await this.placing;
+    return joined;
+  }
+
+  leaveChat(chatId: string): Promise<ServerEventOf<'left'>> {
+    return this.request('leave_chat', { chat_id: chatId });
+  }
+
+  muteChat(chatId: string, until: number): Promise<ServerEventOf<'chat_muted'>> {
+    return this.request('mute_chat', { chat_id: chatId, until });
+  }
+
+  /** Queue a message: sent now when online, else on reconnect; its state follows through events. */
+  send(chatId: string, body: string): OutboxEntry {
+    const entry: OutboxEntry = {
+      chat_id: chatId,
+      client_msg_id: randomId(),
+      body,
+      created_at_ms: Date.now(),
+      state: 'pending',
+    };
+    this.outboxStore.add(entry);
+    this.typingNotifier.stop(chatId);
+    this.emit('outbox', this.outboxStore.list());
+    this.transmit(entry);
+    return entry;
+  }
+
+  private transmit(entry: OutboxEntry): void {
+    this.sendFrame('send_message', { chat_id: entry.chat_id, body: entry.body, client_msg_id: entry.client_msg_id });
+  }
+
+  /** Try a failed message again. */
+  retry(clientMsgId: string): void {
+    const entry = this.outboxStore.update(clientMsgId, { state: 'pending' });
+    if (!entry) return;
+    this.emit('outbox', this.outboxStore.list());
+    this.transmit(entry);
+  }
+
+  /** Give up on a failed message. */
+  discard(clientMsgId: string): void {
+    if (this.outboxStore.remove(clientMsgId)) this.emit('outbox', this.outboxStore.list());
+  }
+
+  /** Mark the chat read up to a message (sent only when higher than before). */
+  markRead(chatId: string, messageId: number): void {
+    const log = this.log(chatId);
+    if (messageId <= log.readSent) return;
+    if (this.sendFrame('read_receipt', { chat_id: chatId, message_id: messageId })) log.readSent = messageId;
+  }
+
+  /** Call on every keystroke in a chat's composer. */
+  typing(chatId: string): void {
+    this.typingNotifier.keystroke(chatId);
+  }
+
+  stopTyping(chatId: string): void {
+    this.typingNotifier.stop(chatId);
+  }
+
+  sync(chatId: string, afterId: number, limit?: number): Promise<ServerEventOf<'history'>> {
+    return this.request(
+      'sync',
+      limit ? { chat_id: chatId, after_id: afterId, limit } : { chat_id: chatId, after_id: afterId },
+    );
+  }
+
+  // ── HTTP reads ───────────────────────────────────────────────────────────────────────────────────────
+
+  me(): Promise<UserProfile> {
+    return this.http.me();
+  }
+
+  onlineUsers(): Promise<UserProfile[]> {
+    return this.http.onlineUsers();
+  }
+
+  user(userId: string): Promise<UserDetails> {
+    return this.http.user(userId);
+  }
+
+  async chats(): Promise<ChatSummary[]> {
+    const summaries = await this.http.chats();
+    this.place(summaries);
+    return summaries;
+  }
+
+  publicChats(): Promise<PublicChatSummary[]> {
+    return this.http.publicChats();
+  }
+
+  // ── Local state ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** The messages this client holds for a chat, in id order. */
+  messages(chatId: string): ChatMessage[] {
+    const log = this.log(chatId);
+    return log.messages.map((m) => this.decorate(log, m));
+  }
+
+  /** Fetch the page before the oldest message held; resolves with it ([] at the chat's start). */
+  async loadOlder(chatId: string, limit = 30): Promise<ChatMessage[]> {
+    const log = this.log(chatId);
+    const before = log.oldestId ?? (log.position === undefined ? undefined : log.position + 1);
+    if (before === 1) {
+      log.atStart = true;
+      return [];
+    }
+    const page = await this.http.history(chatId, { ...(before === undefined ? {} : { before }), limit });
+    const added = log.prepend(page);
+    if (page.length < limit || log.oldestId === 1) log.atStart = true;
+    return added.map((m) => this.decorate(log, m));
+  }
+
+  hasOlder(chatId: string): boolean {
+    const log = this.log(chatId);
+    return !log.atStart && log.oldestId !== 1 && log.position !== 0;
+  }
+
+  outbox(chatId?: string): OutboxEntry[] {
+    return this.outboxStore.list(chatId);
+  }
+
+  /** An own message's state: read once another member's read_receipt reaches it. */
+  messageState(chatId: string, messageId: number): MessageState | undefined {
+    return messageId <= this.log(chatId).othersRead ? 'read' : 'sent';
+  }
+
+  /** The highest message id another member has read. */
+  othersReadId(chatId: string): number {
+    return this.log(chatId).othersRead;
+  }
+
+  private decorate(log: ChatLog, message: ChatMessage): ChatMessage {
+    if (message.sender_id !== this.userId) return message;
+    return { ...message, state: message.id <= log.othersRead ? 'read' : 'sent' };
+  }
+
+  private log(chatId: string): ChatLog {
+    let log = this.logs.get(chatId);
+    if (!log) {
+      log = new ChatLog(chatId);
+      this.logs.set(chatId, log);
+    }
+    return log;
+  }
+
+  private loadSession(): Session | null {
+    try {
+      const raw = this.storage.getItem(`${this.storageKey}:session`);
+      const parsed = raw ? (JSON.parse(raw) as Session) : null;
+      return parsed && typeof parsed.token === 'string' && typeof parsed.user_id === 'string' ? parsed : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private forgetLocalState(): void {
+    this.logs.clear();
+    this.outboxStore.clear();
+    this.typingNotifier.reset();
+  }
+}

@@ -1,0 +1,5 @@
+export { fullJitter } from './backoff.js';
+export { PapoClient } from './client.js';
+export { PapoError } from './errors.js';
+export { memoryStorage } from './outbox.js';
+export type * from './types.js';

@@ -1,0 +1,87 @@
+import type { ErrorCode, Message, ServerEventOf } from '@papo/protocol';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+/** A own message's life: queued → acknowledged (stored) → read by another member; `failed` when refused. */
+export type MessageState = 'pending' | 'sent' | 'read' | 'failed';
+
+/** A message as the client holds it: the server's message, its chat, and (for own messages) its state. */
+export type ChatMessage = Message & { chat_id: string; state?: MessageState };
+
+/** A message the user sent that the server has not acknowledged yet (kept across reconnects and reloads). */
+export type OutboxEntry = {
+  chat_id: string;
+  client_msg_id: string;
+  body: string;
+  /** Local time it was typed (ms), for display while pending. */
+  created_at_ms: number;
+  state: 'pending' | 'failed';
+  error?: { code: ErrorCode; message: string };
+};
+
+export type Session = { token: string; user_id: string; expires_in?: number };
+
+/** localStorage, sessionStorage, or anything with the same three methods. */
+export type KeyValueStorage = {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+};
+
+/** The WebSocket constructor: the browser's, or the `ws` package's in Node. */
+export type WebSocketLike = {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+};
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type PapoClientOptions = {
+  /** The server's base URL, e.g. `http://localhost:8080` (the WebSocket is `<base>/ws`, ws: or wss:). */
+  baseUrl: string;
+  /** Default: `globalThis.WebSocket` (browsers, Node 22+). In Node 20 pass `ws`'s WebSocket. */
+  WebSocket?: WebSocketConstructor;
+  /** Default: `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Keeps the session and the outbox across reloads (e.g. `localStorage`). Default: memory only. */
+  storage?: KeyValueStorage;
+  /** Prefix of the storage keys (several accounts or servers in one browser). Default `papo`. */
+  storageKey?: string;
+  /** Reconnect backoff: full jitter, capped (defaults 500 ms and 15 s). */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  /** Typing helper: `true` at most this often while typing (2 s), `false` after this idle time (3 s). */
+  typingThrottleMs?: number;
+  typingIdleMs?: number;
+};
+
+/** The SDK's events: `on(name, listener)` returns a function that unsubscribes. */
+export type ClientEvents = {
+  /** The connection state changed. */
+  state: ConnectionState;
+  /** Authenticated (first connect and every reconnect). */
+  auth: ServerEventOf<'auth_ok'>;
+  /** A message, each exactly once and in id order per chat, after gaps are filled. */
+  message: ChatMessage;
+  /** A own message's state changed (pending → sent → read, or failed). */
+  message_state: { chat_id: string; client_msg_id?: string; message_id?: number; state: MessageState };
+  /** The outbox changed (an entry added, acknowledged, failed or retried). */
+  outbox: OutboxEntry[];
+  read_receipt: ServerEventOf<'read_receipt'>;
+  typing: ServerEventOf<'typing'>;
+  presence: ServerEventOf<'presence'>;
+  /** The user's chat list changed: a DM or public chat appeared, was joined, left or (un)muted. */
+  chats_changed: { chat_id: string; reason: 'dm_ready' | 'chat_created' | 'joined' | 'left' | 'chat_muted' };
+  chat_member_added: ServerEventOf<'chat_member_added'>;
+  chat_member_removed: ServerEventOf<'chat_member_removed'>;
+  chat_muted: ServerEventOf<'chat_muted'>;
+  dm_ready: ServerEventOf<'dm_ready'>;
+  /** The session's token is unknown or expired: log in again. */
+  session_expired: undefined;
+  /** An error frame that answers no request of the SDK's. */
+  error: ServerEventOf<'error'>;
+};
