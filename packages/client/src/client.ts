@@ -297,6 +297,10 @@ export class PapoClient extends Emitter<ClientEvents> {
   private async onAuthOk(event: ServerEventOf<'auth_ok'>): Promise<void> {
     this.attempt = 0;
     this.authenticated = true;
+    // The server may hand out a fresh token: keep whatever it says is valid for the next hour.
+    if (this.sessionValue && event.token !== this.sessionValue.token) {
+      this.useSession({ token: event.token, user_id: event.user_id });
+    }
     this.setState('online');
     for (const chatId of event.chats) this.log(chatId);
     this.emit('auth', event);
