@@ -71,6 +71,8 @@ describe('GET /api/chats', () => {
       last_message: expect.objectContaining({ id: 3, body: 'dm3', sender_id: bia!.userId, msg_type: 'text' }),
       unread_count: 1,
       muted_until: 0,
+      // Bia's own messages count as read by her (extension: own messages up to it show ✓✓).
+      others_read_id: 3,
     });
     expect(byId.get(busy)).toEqual({
       chat_id: busy,
@@ -79,8 +81,15 @@ describe('GET /api/chats', () => {
       last_message: expect.objectContaining({ id: last.server_msg_id, body: 'latest' }),
       unread_count: 1,
       muted_until: until,
+      others_read_id: last.server_msg_id,
     });
-    expect(byId.get(empty)).toMatchObject({ chat_id: empty, kind: 'public', title: 'quiet', unread_count: 0 });
+    expect(byId.get(empty)).toMatchObject({
+      chat_id: empty,
+      kind: 'public',
+      title: 'quiet',
+      unread_count: 0,
+      others_read_id: 0,
+    });
     expect(byId.get(empty)).not.toHaveProperty('last_message');
   });
 });

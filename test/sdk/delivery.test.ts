@@ -99,6 +99,7 @@ describe('the SDK across a lost connection', () => {
     const bia = await onlineClient(proxy.url, 'Bia');
     const { chat_id: chatId } = await bia.createDm(ana.userId!);
     const anaSeen = recordMessages(ana, chatId);
+    const biaSeen = recordMessages(bia, chatId);
 
     proxy.muteDownstream(true); // the request reaches the server; its ack never comes back
     const entry = bia.send(chatId, 'lost ack');
@@ -110,6 +111,9 @@ describe('the SDK across a lost connection', () => {
     expect(bia.outbox()).toHaveLength(0);
     expect(await redis.llen(keys.messages(chatId))).toBe(1);
     expect(anaSeen).toHaveLength(1);
+    // Bia's copy comes with the resync: once.
+    await untilCount(biaSeen, 1);
+    expect(biaSeen.map((m) => [m.id, m.body])).toEqual([[1, 'lost ack']]);
     expect(bia.messages(chatId).map((m) => m.body)).toEqual(['lost ack']);
   });
 

@@ -304,10 +304,11 @@ export class PapoClient extends Emitter<ClientEvents> {
     this.setState('online');
     for (const chatId of event.chats) this.log(chatId);
     this.emit('auth', event);
-    for (const entry of this.outboxStore.pending()) this.transmit(entry);
-    // Chats with a known position catch up from it; the others start from where they are now.
+    // Chats with a known position catch up from it (asked first, so what was stored while away arrives
+    // before the acks of re-sent messages); the others start from where they are now.
     const unplaced = event.chats.filter((chatId) => this.log(chatId).position === undefined);
     for (const chatId of event.chats) if (!unplaced.includes(chatId)) void this.fill(this.log(chatId));
+    for (const entry of this.outboxStore.pending()) this.transmit(entry);
     // Otherwise placed by their first live message.
     if (unplaced.length > 0) await this.placeLater();
   }

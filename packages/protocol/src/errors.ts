@@ -33,6 +33,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 export const CLOSE_CODES = {
   /** RFC 6455: the server is going away for a restart; reconnect. */
   serviceRestart: 1012,
+  /** RFC 6455: policy violation — over a connection limit (per user or per IP). */
+  policy: 1008,
   /** RFC 6455: a frame over the size limit. */
   messageTooBig: 1009,
   /** Not authenticated in time, or `auth` with an invalid or expired token. Log in again. */

@@ -48,6 +48,18 @@ export function loadConfig() {
     loginRateWindowSeconds: int('LOGIN_RATE_WINDOW_S', 600, 1),
     loginCodeWebhookUrl: process.env.LOGIN_CODE_WEBHOOK_URL || undefined,
     messagesKeep: int('MESSAGES_KEEP', 1000, 10),
+    /** Open connections one user may have at once, over every worker and instance. */
+    maxConnectionsPerUser: int('MAX_CONNECTIONS_PER_USER', 20, 1),
+    /** Open connections one IP may have on one worker process (counted before auth, so per process). */
+    maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 500, 1),
+    /** Chats (public chats and new DMs) one user may create per hour. */
+    chatsPerHour: int('CHATS_PER_HOUR', 60, 1),
+    maxPublicChatMembers: int('MAX_PUBLIC_CHAT_MEMBERS', 10_000, 2),
+    /** Origins allowed to open the WebSocket (comma-separated); unset: any. Clients without Origin are let in. */
+    allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
     presenceHeartbeatMs: int('PRESENCE_HEARTBEAT_MS', 10_000, 100),
     presenceLeaseMs: int('PRESENCE_LEASE_MS', 30_000, 200),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0),

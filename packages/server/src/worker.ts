@@ -47,7 +47,7 @@ export async function startWorker(config: Config, redisUrl: string, log: Logger)
     const held = await presence.heartbeat();
     if (!held) {
       for (const conn of ws.connections) {
-        if (conn.state === 'authenticated' && conn.userId) await presence.connect(conn.userId, conn.id, {});
+        if (conn.state === 'authenticated' && conn.userId) await presence.connect(conn.userId, conn.id, {}, false);
       }
     }
     const gone = await presence.reapExpired();

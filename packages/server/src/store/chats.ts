@@ -3,7 +3,8 @@ import { newChatId } from './ids.js';
 import { okOrThrow, type StoreContext } from './store.js';
 
 /** Chats: creation, membership, per-member state, and the summaries the HTTP routes list. */
-export function createChatStore({ redis, run, keys }: StoreContext) {
+export function createChatStore({ redis, run, keys, config }: StoreContext) {
+  const chatLimit = [config.chatsPerHour, 3600] as const;
   return {
     /** The one DM of a pair, created if missing; `created` tells whether this call made it. */
     async createDm(me: string, peer: string, connId: string): Promise<{ chatId: string; created: boolean }> {
@@ -18,8 +19,9 @@ export function createChatStore({ redis, run, keys }: StoreContext) {
             keys.userChats(peer),
             keys.chat(chatId),
             keys.members(chatId),
+            keys.rateChats(me),
           ],
-          [me, peer, chatId, keys.userChannel(me), keys.userChannel(peer), connId],
+          [me, peer, chatId, keys.userChannel(me), keys.userChannel(peer), connId, ...chatLimit],
         ),
       );
       return { chatId: String(id), created: created === 1 };
@@ -28,10 +30,12 @@ export function createChatStore({ redis, run, keys }: StoreContext) {
     async createPublicChat(me: string, title: string, connId: string): Promise<string> {
       const chatId = newChatId();
       const event = JSON.stringify({ type: 'chat_created', chat_id: chatId, title });
-      await run(
-        'create-public-chat',
-        [keys.chat(chatId), keys.members(chatId), keys.userChats(me), keys.publicChats],
-        [me, chatId, title, keys.userChannel(me), connId, event],
+      okOrThrow(
+        await run(
+          'create-public-chat',
+          [keys.chat(chatId), keys.members(chatId), keys.userChats(me), keys.publicChats, keys.rateChats(me)],
+          [me, chatId, title, keys.userChannel(me), connId, event, ...chatLimit],
+        ),
       );
       return chatId;
     },
@@ -50,6 +54,7 @@ export function createChatStore({ redis, run, keys }: StoreContext) {
             connId,
             JSON.stringify({ type: 'chat_member_added', chat_id: chatId, user_id: me }),
             JSON.stringify({ type: 'joined', chat_id: chatId }),
+            config.maxPublicChatMembers,
           ],
         ),
       );
@@ -139,7 +144,8 @@ export function createChatStore({ redis, run, keys }: StoreContext) {
         const reads = (values[i * 5 + 3] ?? {}) as Record<string, string>;
         const read = Number(reads[me] ?? 0);
         let othersRead = 0;
-        for (const [userId, upTo] of Object.entries(reads)) if (userId !== me) othersRead = Math.max(othersRead, Number(upTo));
+        for (const [userId, upTo] of Object.entries(reads))
+          if (userId !== me) othersRead = Math.max(othersRead, Number(upTo));
         const mutedUntil = Number(values[i * 5 + 4] ?? 0);
         const peer = kind === 'dm' ? members.find((m) => m !== me) : undefined;
         if (peer) peers.push(peer);

@@ -22,6 +22,7 @@ export function createKeys(prefix: string) {
     publicChats: `${prefix}chats:public`,
     typing: (chatId: string, userId: string) => `${prefix}typing:{${chatId}}:${userId}`,
     rateMsg: (userId: string) => `${prefix}rate:msg:${userId}`,
+    rateChats: (userId: string) => `${prefix}rate:chats:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
     rateLoginAddress: (address: string) => `${prefix}rate:login:addr:${address}`,
     loginCode: (address: string) => `${prefix}login_code:${address}`,

@@ -3,13 +3,24 @@ import { okOrThrow, type StoreContext } from './store.js';
 /** Connection records and worker leases: a user is online while any of their connections is recorded. */
 export function createPresenceStore({ run, keys, config }: StoreContext, workerId: string) {
   return {
-    /** Records an authenticated connection; returns the user's chats. */
-    async connect(userId: string, connId: string, profile: { username?: string; avatar_url?: string }) {
+    /**
+     * Records an authenticated connection; returns the user's chats. `limit: false` re-records a connection
+     * that is already open (after a lapsed lease), which the per-user limit must not refuse.
+     */
+    async connect(userId: string, connId: string, profile: { username?: string; avatar_url?: string }, limit = true) {
       const [chats, first] = okOrThrow(
         await run(
           'connect',
           [],
-          [keys.prefix, userId, connId, workerId, profile.username ?? '', profile.avatar_url ?? ''],
+          [
+            keys.prefix,
+            userId,
+            connId,
+            workerId,
+            profile.username ?? '',
+            profile.avatar_url ?? '',
+            limit ? config.maxConnectionsPerUser : 0,
+          ],
         ),
       );
       return { chats: chats as string[], first: first === 1 };

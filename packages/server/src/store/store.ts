@@ -30,8 +30,12 @@ export function okOrThrow(reply: unknown): unknown[] {
   const code = status as ErrorCode;
   if (code === 'rate_limited') {
     const retryAfter = Math.max(1, Number(rest[0]) || 1);
-    throw new AppError('rate_limited', `Too many messages; try again in ${retryAfter} s.`, { retry_after: retryAfter });
+    const why = typeof rest[1] === 'string' ? rest[1] : `Too many requests; try again in ${retryAfter} s.`;
+    throw new AppError('rate_limited', why, { retry_after: retryAfter });
   }
-  if (code in REFUSAL_MESSAGES) throw new AppError(code, REFUSAL_MESSAGES[code] ?? code);
+  // A script may say why (a second element); otherwise the code's usual message.
+  if (code in REFUSAL_MESSAGES || code === 'forbidden') {
+    throw new AppError(code, typeof rest[0] === 'string' ? rest[0] : (REFUSAL_MESSAGES[code] ?? code));
+  }
   throw new AppError('internal', 'Unexpected store reply.', {}, { cause: reply });
 }

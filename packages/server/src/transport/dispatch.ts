@@ -85,6 +85,8 @@ export function createDispatcher(ctx: HandlerContext) {
         ...error.extra,
       });
       if (error.code === 'invalid_token') conn.close(CLOSE_CODES.authFailed, 'invalid token');
+      else if (action === 'auth' && error.code === 'rate_limited')
+        conn.close(CLOSE_CODES.policy, 'too many connections');
       return;
     }
     if (reply instanceof RawReply) conn.sendText(reply.text(requestId));

@@ -50,27 +50,35 @@ export function attachWebSocket(
   }, config.pingIntervalMs);
   pingTimer.unref();
 
+  const perIp = new Map<string, number>();
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') return reject(socket, '404 Not Found');
     if (!accepting) return reject(socket, '503 Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req, tokenOf(req, url)));
+    // Browsers always send Origin: a page from another site may not open sockets here when a list is set.
+    const origin = req.headers.origin?.replace(/\/+$/, '');
+    if (origin && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) {
+      log.info({ origin }, 'websocket from an origin not in ALLOWED_ORIGINS refused');
+      return reject(socket, '403 Forbidden');
+    }
+    const ip = clientIp(req);
+    if ((perIp.get(ip) ?? 0) >= config.maxConnectionsPerIp) return reject(socket, '429 Too Many Requests');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, ip, tokenOf(req, url)));
   });
 
-  function onConnection(ws: WebSocket, req: IncomingMessage, token: string | undefined): void {
-    const ip =
-      (config.trustProxy &&
-        String(req.headers['x-forwarded-for'] ?? '')
+  function clientIp(req: IncomingMessage): string {
+    const forwarded = config.trustProxy
+      ? String(req.headers['x-forwarded-for'] ?? '')
           .split(',')[0]
-          ?.trim()) ||
-      '';
-    const conn = new Connection(
-      `${opts.tag}.${(++sequence).toString(36)}`,
-      ws,
-      ip || req.socket.remoteAddress || '',
-      config.maxSendBufferBytes,
-      log,
-    );
+          ?.trim()
+      : '';
+    return forwarded || req.socket.remoteAddress || '';
+  }
+
+  function onConnection(ws: WebSocket, ip: string, token: string | undefined): void {
+    const conn = new Connection(`${opts.tag}.${(++sequence).toString(36)}`, ws, ip, config.maxSendBufferBytes, log);
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     connections.add(conn);
     const authTimer = setTimeout(() => {
       if (conn.state !== 'authenticated') conn.close(CLOSE_CODES.authFailed, 'auth timeout');
@@ -88,6 +96,9 @@ export function attachWebSocket(
       clearTimeout(authTimer);
       conn.state = 'closed';
       connections.delete(conn);
+      const open = (perIp.get(ip) ?? 1) - 1;
+      if (open > 0) perIp.set(ip, open);
+      else perIp.delete(ip);
       hub.detachAll(conn);
       const userId = conn.userId;
       void conn.registered?.then((registered) => {

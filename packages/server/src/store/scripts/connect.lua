@@ -2,16 +2,20 @@
 -- user online if this is their first connection anywhere.
 -- Presence keys derive from the user id (prefix .. 'presence:conns:' .. user_id …), see lib.lua.
 -- ARGV[1] key prefix, [2] user id, [3] connection id, [4] worker id, [5] username ('' keeps it),
--- [6] avatar_url ('' keeps it)
--- Returns {'ok', chats, first} or {'invalid_token'} when the user record is gone.
+-- [6] avatar_url ('' keeps it), [7] most connections per user (0: no limit, for re-registration)
+-- Returns {'ok', chats, first}, {'invalid_token'} when the user record is gone, or {'rate_limited', 0, why}.
 local prefix, user_id, conn_id, worker_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local user_key = prefix .. 'user:' .. user_id
 if redis.call('EXISTS', user_key) == 0 then return {'invalid_token'} end
 if ARGV[5] ~= '' then redis.call('HSET', user_key, 'username', ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HSET', user_key, 'avatar_url', ARGV[6]) end
 
-local now = now_seconds()
 local conns = prefix .. 'presence:conns:' .. user_id
+local most = tonumber(ARGV[7])
+if most > 0 and redis.call('HEXISTS', conns, conn_id) == 0 and redis.call('HLEN', conns) >= most then
+  return {'rate_limited', 0, 'Too many open connections for this user; close one first.'}
+end
+local now = now_seconds()
 redis.call('HSET', conns, conn_id, worker_id)
 redis.call('SADD', prefix .. 'presence:worker:' .. worker_id, user_id .. ' ' .. conn_id)
 redis.call('SET', prefix .. 'last_seen:' .. user_id, now)

@@ -1,9 +1,12 @@
 -- Join a public chat. Joining twice is harmless: no second chat_member_added.
 -- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] user_chats:{me}
 -- ARGV[1] my id, [2] chat id, [3] chat channel, [4] my user channel, [5] calling connection id,
--- [6] chat_member_added event (JSON), [7] joined event (JSON) for my other connections
--- Returns {'ok', added, last_id} | {'not_found'}
+-- [6] chat_member_added event (JSON), [7] joined event (JSON) for my other connections, [8] most members
+-- Returns {'ok', added, last_id} | {'not_found'} | {'forbidden', why} (the chat is full)
 if redis.call('HGET', KEYS[1], 'kind') ~= 'public' then return {'not_found'} end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 and redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[8]) then
+  return {'forbidden', 'This chat is full.'}
+end
 local added = redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[2])
 local last_id = redis.call('HGET', KEYS[1], 'last_id')

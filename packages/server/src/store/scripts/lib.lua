@@ -12,6 +12,20 @@ local function now_seconds()
   return tonumber(redis.call('TIME')[1])
 end
 
+-- A fixed-window limit: nil (and counted) while under it, else the seconds left in the window.
+local function over_limit(key, limit, window)
+  if tonumber(redis.call('GET', key) or '0') >= tonumber(limit) then
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then
+      redis.call('EXPIRE', key, window)
+      ttl = tonumber(window)
+    end
+    return ttl
+  end
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, window) end
+  return nil
+end
+
 -- nil when the user may act on the chat, else the contract's error code.
 -- A DM's existence is not revealed to a stranger: not_found, not forbidden.
 local function check_member(chat_key, members_key, user_id)

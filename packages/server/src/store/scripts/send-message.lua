@@ -16,16 +16,8 @@ if ARGV[4] == '1' then
   if first_id then return {'ok', tonumber(first_id)} end
 end
 
-local count = redis.call('INCR', KEYS[5])
-if count == 1 then redis.call('EXPIRE', KEYS[5], ARGV[6]) end
-if count > tonumber(ARGV[5]) then
-  local ttl = redis.call('TTL', KEYS[5])
-  if ttl < 0 then
-    redis.call('EXPIRE', KEYS[5], ARGV[6])
-    ttl = tonumber(ARGV[6])
-  end
-  return {'rate_limited', ttl}
-end
+local wait = over_limit(KEYS[5], ARGV[5], ARGV[6])
+if wait then return {'rate_limited', wait, 'Too many messages; try again in ' .. wait .. ' s.'} end
 
 local id = redis.call('HINCRBY', KEYS[1], 'last_id', 1)
 local message = '{"id":' .. id .. ARGV[2] .. ',"created_at":' .. now_seconds() .. ARGV[3] .. '}'
