@@ -135,6 +135,32 @@ export class TestClient {
     return out;
   }
 
+  /** Waits until at least `count` frames of a type have arrived (taking none); for bulk checks. */
+  waitForCount(type: string, count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    // Counted incrementally: rescanning every frame on each arrival would be quadratic over a long run.
+    let seen = 0;
+    let scanned = 0;
+    const have = () => {
+      for (; scanned < this.frames.length; scanned++) if (this.frames[scanned]!.type === type) seen++;
+      return seen;
+    };
+    return new Promise((resolve, reject) => {
+      if (have() >= count) return resolve();
+      const timer = setTimeout(() => {
+        this.wakeups.delete(wake);
+        reject(new Error(`waiting for ${count} "${type}" frames: ${have()} after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const wake = () => {
+        if (have() < count && !this.closeInfo) return;
+        this.wakeups.delete(wake);
+        clearTimeout(timer);
+        if (have() >= count) resolve();
+        else reject(new Error(`socket closed with ${have()} of ${count} "${type}" frames`));
+      };
+      this.wakeups.add(wake);
+    });
+  }
+
   nextWhere(predicate: (frame: Frame) => boolean, timeoutMs = DEFAULT_WAIT_MS, what = 'a frame'): Promise<Frame> {
     return new Promise((resolve, reject) => {
       const take = (): boolean => {
