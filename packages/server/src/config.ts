@@ -18,6 +18,13 @@ function str(name: string, fallback: string): string {
   return raw === undefined || raw === '' ? fallback : raw;
 }
 
+function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw as T)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
 export function loadConfig() {
   const dataDir = resolve(str('DATA_DIR', './data'));
   return {
@@ -26,6 +33,8 @@ export function loadConfig() {
     /** Unset: the primary starts and owns a local redis-server (AOF on) with its data in `DATA_DIR/redis`. */
     redisUrl: process.env.REDIS_URL || undefined,
     localRedisPort: int('LOCAL_REDIS_PORT', 6380, 1),
+    /** The owned Redis's AOF fsync policy: `everysec` (at most ~1 s of acks lost on power failure) or `always`. */
+    redisAppendFsync: oneOf('REDIS_APPENDFSYNC', ['everysec', 'always'] as const, 'everysec'),
     keyPrefix: str('REDIS_KEY_PREFIX', ''),
     /** Bounded command time, so a stalled Redis turns into `internal` instead of a hang. */
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 5000, 100),

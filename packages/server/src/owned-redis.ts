@@ -36,10 +36,15 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs: number)
 }
 
 /**
- * When REDIS_URL is unset the server runs its own redis-server: AOF on (fsync every second), data in
+ * When REDIS_URL is unset the server runs its own redis-server: AOF on (fsync per REDIS_APPENDFSYNC), data in
  * DATA_DIR/redis, loopback only. It stops with the server.
  */
-export async function startOwnedRedis(dataDir: string, preferredPort: number, log: Logger): Promise<OwnedRedis> {
+export async function startOwnedRedis(
+  dataDir: string,
+  preferredPort: number,
+  appendFsync: 'everysec' | 'always',
+  log: Logger,
+): Promise<OwnedRedis> {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error) {
     throw new Error(
@@ -62,7 +67,7 @@ export async function startOwnedRedis(dataDir: string, preferredPort: number, lo
       '--appendonly',
       'yes',
       '--appendfsync',
-      'everysec',
+      appendFsync,
       '--save',
       '',
       '--daemonize',
@@ -74,7 +79,7 @@ export async function startOwnedRedis(dataDir: string, preferredPort: number, lo
   );
   await waitForPing(port, child, 15_000);
   const url = `redis://127.0.0.1:${port}`;
-  log.info({ url, dir }, `started redis-server (AOF on); read it with redis-cli -p ${port}`);
+  log.info({ url, dir, appendfsync: appendFsync }, `started redis-server (AOF on); read it with redis-cli -p ${port}`);
   return {
     url,
     stop: () =>

@@ -11,7 +11,8 @@ type WorkerMessage = { type: 'listening'; port: number };
  */
 export async function runPrimary(config: Config, log: Logger): Promise<void> {
   let owned: OwnedRedis | undefined;
-  if (!config.redisUrl) owned = await startOwnedRedis(config.dataDir, config.localRedisPort, log);
+  if (!config.redisUrl)
+    owned = await startOwnedRedis(config.dataDir, config.localRedisPort, config.redisAppendFsync, log);
   const redisUrl = config.redisUrl ?? owned!.url;
 
   let stopping = false;
