@@ -23,12 +23,13 @@ describe('REDIS_URL unset: the server starts and owns its redis-server', () => {
       REDIS_APPENDFSYNC: 'always',
     };
     const first = await startServer({ env });
-    const redis = new Redis(redisPort, '127.0.0.1', { lazyConnect: true });
+    const redis = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+    redis.on('error', () => {});
     await redis.connect();
     expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     expect(await redis.config('GET', 'appendfsync')).toEqual(['appendfsync', 'always']);
     expect((await redis.config('GET', 'dir'))[1]).toBe(join(dataDir, 'redis'));
-    redis.disconnect();
+    await redis.quit();
 
     const ana = await connectAuthed(first);
     const chatId = await createPublicChat(ana.client, 'durable');
