@@ -37,8 +37,11 @@ describe('REDIS_URL unset: the server starts and owns its redis-server', () => {
     await first.stop();
     // The owned Redis went with the server.
     await expect(
-      new Redis(redisPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null }).connect(),
-    ).rejects.toThrow();
+      new Promise((resolve, reject) => {
+        const socket = createConnection({ port: redisPort, host: '127.0.0.1' }, () => resolve(socket.destroy()));
+        socket.once('error', reject);
+      }),
+    ).rejects.toThrow(/ECONNREFUSED/);
 
     const second = await startServer({ env });
     const again = await connectWithToken(second, ana.token);
