@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { serveClusterMetrics } from './metrics.js';
 import { type OwnedRedis, startOwnedRedis } from './owned-redis.js';
 
 type WorkerMessage = { type: 'listening'; port: number };
@@ -15,6 +16,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     owned = await startOwnedRedis(config.dataDir, config.localRedisPort, config.redisAppendFsync, log);
   const redisUrl = config.redisUrl ?? owned!.url;
 
+  serveClusterMetrics();
   let stopping = false;
   const listening = new Map<number, number>(); // worker id → port
   let announced = false;

@@ -5,6 +5,7 @@ import { Hub } from './fanout/hub.js';
 import type { HandlerContext } from './handlers/context.js';
 import type { Logger } from './log.js';
 import { logSender, webhookSender } from './login/code-sender.js';
+import { gaugeSources, joinClusterMetrics } from './metrics.js';
 import { createChatStore } from './store/chats.js';
 import { createKeys } from './store/keys.js';
 import { createMessageStore } from './store/messages.js';
@@ -40,6 +41,10 @@ export async function startWorker(config: Config, redisUrl: string, log: Logger)
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
   const app = createHttpServer({ config, log, redis: redis.command, keys, users, chats, messages, codeSender });
   const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag });
+  joinClusterMetrics();
+  gaugeSources.connections = () => ws.connections.size;
+  gaugeSources.authenticatedUsers = () => hub.userCount;
+  gaugeSources.subscribedChats = () => hub.chatCount;
 
   // The lease on this worker's connection records; if it lapsed (Redis was away longer than the lease) the
   // records were reaped and the users announced offline, so they are recorded again.

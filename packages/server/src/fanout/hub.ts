@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { eventTypeOf, frameOut } from '../metrics.js';
 import { chatIdFromChannel, type Keys, userIdFromChannel } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { Connection } from '../transport/connection.js';
@@ -45,6 +46,21 @@ export class Hub {
 
   get chatCount(): number {
     return this.chats.size;
+  }
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  /** Sends one serialised event to each connection, counting it once per socket. */
+  private deliver(conns: Iterable<Connection>, json: Buffer, type: string, skipUser?: string): void {
+    let sent = 0;
+    for (const conn of conns) {
+      if (skipUser !== undefined && conn.userId === skipUser) continue;
+      conn.sendText(json);
+      sent++;
+    }
+    if (sent > 0) frameOut(type).inc(sent);
   }
 
   /** The connection receives the chat's events once this resolves; with `fromId`, messages after it too. */
@@ -133,11 +149,9 @@ export class Hub {
       }
       route.lastId = frame.id;
     }
-    if (frame.kind === 'except-user') {
-      for (const conn of route.conns) if (conn.userId !== frame.userId) conn.sendText(frame.json);
-      return;
-    }
-    for (const conn of route.conns) conn.sendText(frame.json);
+    if (frame.kind === 'message') this.deliver(route.conns, frame.json, 'message_created');
+    else if (frame.kind === 'except-user') this.deliver(route.conns, frame.json, 'typing', frame.userId);
+    else this.deliver(route.conns, frame.json, eventTypeOf(frame.json));
   }
 
   private onUserFrame(userId: string, frame: Extract<BusFrame, { kind: 'user' }>): void {
@@ -149,8 +163,9 @@ export class Hub {
       const attached = frame.attach.map(({ chatId, lastId }) => this.attachChat(conn, chatId, lastId));
       if (frame.json.length === 0) continue;
       // Tell the connection once it follows the chat, so its first message cannot arrive before the news.
-      if (attached.length === 0) conn.sendText(frame.json);
-      else void Promise.all(attached).then(() => conn.sendText(frame.json));
+      const type = eventTypeOf(frame.json);
+      if (attached.length === 0) this.deliver([conn], frame.json, type);
+      else void Promise.all(attached).then(() => this.deliver([conn], frame.json, type));
     }
   }
 
@@ -160,7 +175,7 @@ export class Hub {
       const route = this.chats.get(chatId);
       if (route) for (const conn of route.conns) if (conn.userId !== frame.userId) targets.add(conn);
     }
-    for (const conn of targets) conn.sendText(frame.json);
+    this.deliver(targets, frame.json, 'presence');
   }
 
   /** Fetch the messages after `fromId` from the chat's list, forward them in order, then the held frames. */
@@ -178,8 +193,7 @@ export class Hub {
           const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
           if (!(id > route.lastId)) continue;
           route.lastId = id;
-          const event = Buffer.concat([head, Buffer.from(message), tail]);
-          for (const conn of route.conns) conn.sendText(event);
+          this.deliver(route.conns, Buffer.concat([head, Buffer.from(message), tail]), 'message_created');
         }
       })
       .catch((err: Error) => this.log.warn({ chatId, err: err.message }, 'catch-up failed; clients resync by id'))

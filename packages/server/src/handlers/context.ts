@@ -20,7 +20,10 @@ export type HandlerContext = {
 
 /** A reply already serialised (history pages are forwarded as stored); `request_id` is spliced in. */
 export class RawReply {
-  constructor(private readonly head: string) {}
+  constructor(
+    readonly type: string,
+    private readonly head: string,
+  ) {}
   /** `head` is a JSON object's text without its closing brace. */
   text(requestId: string | undefined): string {
     return requestId === undefined ? `${this.head}}` : `${this.head},"request_id":${JSON.stringify(requestId)}}`;

@@ -21,5 +21,8 @@ export const sync: Handler<'sync'> = async (ctx, conn, { chat_id: chatId, after_
   const page = await ctx.messages.page(userOf(conn), chatId, 'after', afterId, limit ?? LIMITS.syncLimitDefault);
   // Messages after after_id that the chat no longer keeps: say where the kept ones start.
   const gap = afterId + 1 < page.firstKeptId ? `,"first_available_id":${page.firstKeptId}` : '';
-  return new RawReply(`{"type":"history","chat_id":"${chatId}","messages":[${page.messages.join(',')}]${gap}`);
+  return new RawReply(
+    'history',
+    `{"type":"history","chat_id":"${chatId}","messages":[${page.messages.join(',')}]${gap}`,
+  );
 };

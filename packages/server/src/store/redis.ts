@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 
 /** The scripts' file names without `.lua`, each one state change (see the header of each file). */
 export const SCRIPT_NAMES = [
@@ -110,9 +111,21 @@ export async function connectRedis(url: string, commandTimeoutMs: number, log: L
   await waitUntilConnected(subscriber, log);
 
   const byName = command as unknown as Record<string, (...args: (string | number)[]) => Promise<ScriptReply>>;
+  const timers = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, metrics.redisSeconds.labels(name)]));
+  const failures = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, metrics.redisErrors.labels(name)]));
   const run: ScriptRunner = (name, keys, args) => {
     if (keys.length !== KEY_COUNTS[name]) throw new Error(`script ${name} takes ${KEY_COUNTS[name]} keys`);
-    return byName[`papo_${name}`]!(...keys, ...args);
+    const done = timers[name]!.startTimer();
+    return byName[`papo_${name}`]!(...keys, ...args).then(
+      (reply) => {
+        done();
+        return reply;
+      },
+      (err: unknown) => {
+        failures[name]!.inc();
+        throw err;
+      },
+    );
   };
   return {
     command,

@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.js';
+import { frameOut, metrics } from '../metrics.js';
 
 const TEXT = { binary: false } as const;
 
@@ -37,13 +38,16 @@ export class Connection {
     if (this.ws.bufferedAmount > this.maxSendBufferBytes) {
       // A slow consumer: holding its backlog would grow the server's memory without bound.
       this.log.warn({ conn: this.id, user: this.userId, buffered: this.ws.bufferedAmount }, 'slow consumer dropped');
+      metrics.slowConsumers.inc();
       this.ws.terminate();
       return;
     }
     this.ws.send(data, TEXT);
   }
 
-  sendEvent(event: object): void {
+  /** A reply or error for this connection alone (counted by type). */
+  sendEvent(event: { type: string; [field: string]: unknown }): void {
+    frameOut(event.type).inc();
     this.sendText(JSON.stringify(event));
   }
 

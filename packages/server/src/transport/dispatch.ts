@@ -4,6 +4,7 @@ import type { TypeCheck } from '@sinclair/typebox/compiler';
 import { toAppError } from '../errors.js';
 import { type HandlerContext, RawReply, type Reply } from '../handlers/context.js';
 import { HANDLERS } from '../handlers/index.js';
+import { errorOut, frameIn, frameOut, metrics } from '../metrics.js';
 import type { Connection } from './connection.js';
 import { checker } from './validate.js';
 
@@ -33,6 +34,7 @@ export function createDispatcher(ctx: HandlerContext) {
     message: string,
     extra: { action?: string; request_id?: string; client_msg_id?: string; retry_after?: number } = {},
   ): void {
+    errorOut(code).inc();
     conn.sendEvent({ type: 'error', error: code, message, ...extra });
   }
 
@@ -58,12 +60,14 @@ export function createDispatcher(ctx: HandlerContext) {
     if (!isPlainObject(data)) {
       return void sendError(conn, 'invalid_payload', 'data must be a JSON object.', { action, ...echo });
     }
+    frameIn(action).inc();
     return { action: action as ActionName, data, ...echo };
   }
 
   async function run(conn: Connection, frame: Envelope): Promise<void> {
     const { action, data, request_id: requestId } = frame;
     const echo = requestId === undefined ? {} : { request_id: requestId };
+    const started = action === 'send_message' ? performance.now() : 0;
     const validator = validators.get(action)!;
     if (!validator.Check(data)) {
       const first = validator.Errors(data).First();
@@ -89,8 +93,11 @@ export function createDispatcher(ctx: HandlerContext) {
         conn.close(CLOSE_CODES.policy, 'too many connections');
       return;
     }
-    if (reply instanceof RawReply) conn.sendText(reply.text(requestId));
-    else if (reply) conn.sendEvent(requestId === undefined ? reply : { ...reply, request_id: requestId });
+    if (reply instanceof RawReply) {
+      frameOut(reply.type).inc();
+      conn.sendText(reply.text(requestId));
+    } else if (reply) conn.sendEvent(requestId === undefined ? reply : { ...reply, request_id: requestId });
+    if (started) metrics.sendAck.observe((performance.now() - started) / 1000);
   }
 
   /** Runs an action, counting it so a shutdown can wait for what is in flight. */

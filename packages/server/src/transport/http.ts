@@ -19,6 +19,7 @@ import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CodeSender } from '../login/code-sender.js';
+import { clusterMetrics, metricsContentType, workerMetrics } from '../metrics.js';
 import type { ChatStore } from '../store/chats.js';
 import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
@@ -125,6 +126,10 @@ export function createHttpServer(deps: HttpDeps) {
       return reply.code(503).send({ status: 'unavailable', error: 'internal', message: 'Redis does not answer.' });
     }
   });
+
+  // Prometheus: every worker's metrics summed by the primary, or the answering worker's alone.
+  app.get('/metrics', async (_req, reply) => reply.type(metricsContentType).send(await clusterMetrics()));
+  app.get('/metrics/worker', async (_req, reply) => reply.type(metricsContentType).send(await workerMetrics()));
 
   app.post('/api/login', async (req) => {
     await limitIp(req);

@@ -1,0 +1,58 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createPublicChat, joinChat, sendText } from './helpers/chat-actions.js';
+import { type ServerProcess, startServer } from './helpers/server-process.js';
+import { users } from './helpers/session.js';
+import { usersAcrossWorkers } from './helpers/workers.js';
+
+let server: ServerProcess;
+
+beforeAll(async () => {
+  server = await startServer({ workers: 2 });
+});
+
+/** `name{labels} value` lines of a Prometheus text exposition, as a map. */
+async function scrape(path: string): Promise<Map<string, number>> {
+  const res = await fetch(`${server.url}${path}`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  const values = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    values.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return values;
+}
+
+describe('GET /metrics (Prometheus)', () => {
+  it('sums every worker: connections, frames in and out by type, errors by code, latencies', async () => {
+    const before = await scrape('/metrics');
+    const [ana, bia] = await usersAcrossWorkers(server, 2);
+    expect(ana!.pid).not.toBe(bia!.pid);
+    const chatId = await createPublicChat(ana!.client);
+    await joinChat(bia!.client, chatId);
+    for (let i = 0; i < 3; i++) await sendText(ana!.client, chatId, `m${i}`);
+    await bia!.client.collect('message_created', 3, (e) => e.chat_id === chatId);
+    ana!.client.sendRaw('not json');
+    await ana!.client.next('error');
+
+    const after = await scrape('/metrics');
+    const grew = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+    expect(after.get('papo_connections')).toBeGreaterThanOrEqual(2);
+    expect(grew('papo_frames_in_total{action="send_message"}')).toBe(3);
+    expect(grew('papo_frames_out_total{type="ack"}')).toBe(3);
+    // Delivered to both members, on two workers: 6 message_created in all.
+    expect(grew('papo_frames_out_total{type="message_created"}')).toBe(6);
+    expect(grew('papo_errors_total{code="bad_json"}')).toBe(1);
+    expect(grew('papo_send_ack_seconds_count')).toBe(3);
+    expect(grew('papo_redis_script_seconds_count{script="send-message"}')).toBe(3);
+    expect(after.has('papo_nodejs_eventloop_lag_seconds')).toBe(true);
+  });
+
+  it('/metrics/worker answers with the answering worker’s own figures', async () => {
+    await users(server, 1);
+    const own = await scrape('/metrics/worker');
+    expect(own.has('papo_connections')).toBe(true);
+    expect(own.has('papo_process_resident_memory_bytes')).toBe(true);
+  });
+});
