@@ -79,6 +79,7 @@ describe('GET /api/chats', () => {
       kind: 'public',
       title: 'busy',
       last_message: expect.objectContaining({ id: last.server_msg_id, body: 'latest' }),
+      member_count: 2,
       unread_count: 1,
       muted_until: until,
       others_read_id: last.server_msg_id,
@@ -91,6 +92,12 @@ describe('GET /api/chats', () => {
       others_read_id: 0,
     });
     expect(byId.get(empty)).not.toHaveProperty('last_message');
+
+    // A newcomer starts with the history read: joining does not make old messages unread.
+    const [caio] = await users(server, 1);
+    await joinChat(caio!.client, busy);
+    const his = await api(server.url, '/api/chats', { token: caio!.token });
+    expect(his.body.chats).toEqual([expect.objectContaining({ chat_id: busy, unread_count: 0, member_count: 3 })]);
   });
 });
 

@@ -21,6 +21,14 @@ export interface ServerOptions {
   /** Extra environment (RATE_LIMIT_MESSAGES, AUTH_TIMEOUT_MS, PRESENCE_LEASE_MS, …). */
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /**
+   * Default true: resolve once the server logs `papo ready`. False: resolve as soon as the process is spawned
+   * (for a server that cannot become ready yet, e.g. Redis unreachable); `workerPids` is then empty and the
+   * test waits for `papo ready` itself with `waitForLog`.
+   */
+  waitForReady?: boolean;
+  /** Listen on this port instead of a free one: a restart on the same address, which clients reconnect to. */
+  port?: number;
 }
 
 export type StopResult = { code: number | null; signal: NodeJS.Signals | null; leftoverWorkers: number[] };
@@ -63,7 +71,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
   if (!existsSync(SERVER_MAIN)) {
     throw new Error(`${SERVER_MAIN} does not exist: run \`npm run build\` first`);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PORT: String(port),
@@ -131,15 +139,18 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     });
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
-  const ready = await Promise.race([
-    waitForLog((l) => l.msg === 'papo ready', readyTimeoutMs),
-    exited.then(({ code, signal }) => {
-      throw new Error(`server exited before "papo ready" (code ${code}, signal ${signal}). Output:\n${output()}`);
-    }),
-  ]).catch((err) => {
-    child.kill('SIGKILL');
-    throw err;
-  });
+  const ready: LogLine =
+    options.waitForReady === false
+      ? {}
+      : await Promise.race([
+          waitForLog((l) => l.msg === 'papo ready', readyTimeoutMs),
+          exited.then(({ code, signal }) => {
+            throw new Error(`server exited before "papo ready" (code ${code}, signal ${signal}). Output:\n${output()}`);
+          }),
+        ]).catch((err) => {
+          child.kill('SIGKILL');
+          throw err;
+        });
   const workerPids = Array.isArray(ready.workers) ? (ready.workers as number[]) : [];
   for (const pid of workerPids) allWorkerPids.add(pid);
 

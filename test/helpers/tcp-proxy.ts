@@ -4,7 +4,8 @@ import { onTeardown } from './teardown.js';
 /**
  * A TCP proxy in front of the server, to take the network away from a client for real: `cut()` drops every
  * connection (as a lost Wi-Fi would), `refuse()` makes new ones fail until `accept()`, and `muteDownstream()`
- * lets requests through but loses every reply (an ack that never arrives).
+ * lets requests through but loses every reply (an ack that never arrives). `retarget(port)` sends new
+ * connections to another server (open ones stay where they are), as a load balancer moving to another instance.
  */
 export type TcpProxy = {
   port: number;
@@ -13,10 +14,12 @@ export type TcpProxy = {
   refuse(): void;
   accept(): void;
   muteDownstream(muted: boolean): void;
+  retarget(port: number): void;
   close(): Promise<void>;
 };
 
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(initialTarget: number): Promise<TcpProxy> {
+  let targetPort = initialTarget;
   const pairs = new Set<[Socket, Socket]>();
   let refusing = false;
   let muted = false;
@@ -63,6 +66,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     muteDownstream(value) {
       muted = value;
+    },
+    retarget(port) {
+      targetPort = port;
     },
     close() {
       proxy.cut();

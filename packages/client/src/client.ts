@@ -127,9 +127,12 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   /** Adopt a session (from a login made elsewhere); it is kept in storage. */
   useSession(session: Session): Session {
-    if (this.sessionValue && this.sessionValue.user_id !== session.user_id) this.forgetLocalState();
+    // Another account's outbox and chats are not this one's (also after an expired session was forgotten).
+    const previous = this.sessionValue?.user_id ?? this.storage.getItem(`${this.storageKey}:user`);
+    if (previous && previous !== session.user_id) this.forgetLocalState();
     this.sessionValue = { token: session.token, user_id: session.user_id };
     this.storage.setItem(`${this.storageKey}:session`, JSON.stringify(this.sessionValue));
+    this.storage.setItem(`${this.storageKey}:user`, session.user_id);
     return session;
   }
 

@@ -58,6 +58,9 @@ export const ChatSummary = Type.Object({
   title: Type.String({ description: 'The public chat’s title; for a DM, the peer’s username.' }),
   peer_user_id: Type.Optional(UserId),
   last_message: Type.Optional(Message),
+  member_count: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'For a public chat: how many members it has. (extension)' }),
+  ),
   unread_count: Type.Integer({ minimum: 0 }),
   muted_until: UnixSeconds,
   others_read_id: Type.Integer({

@@ -45,7 +45,7 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
       const [added, lastId] = okOrThrow(
         await run(
           'join-chat',
-          [keys.chat(chatId), keys.members(chatId), keys.userChats(me)],
+          [keys.chat(chatId), keys.members(chatId), keys.userChats(me), keys.reads(chatId)],
           [
             me,
             chatId,
@@ -157,6 +157,7 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
             title: title ?? '',
             ...(peer ? { peer_user_id: peer } : {}),
             ...(lastMessage ? { last_message: lastMessage } : {}),
+            ...(kind === 'public' ? { member_count: members.length } : {}),
             unread_count: Math.max(0, Number(lastId ?? 0) - read),
             muted_until: mutedUntil,
             others_read_id: othersRead,

@@ -35,7 +35,7 @@ const KEY_COUNTS: Record<ScriptName, number> = {
   'verify-code': 3,
   'create-dm': 7,
   'create-public-chat': 5,
-  'join-chat': 3,
+  'join-chat': 4,
   'leave-chat': 4,
   'send-message': 6,
   'read-receipt': 3,

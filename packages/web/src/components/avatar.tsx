@@ -1,0 +1,35 @@
+import { useState } from 'react';
+import { avatarColor, initials } from '../lib/people';
+import { GroupIcon } from './icons';
+
+type AvatarProps = {
+  /** Stable id (user or chat): picks the colour. */
+  id: string;
+  name: string;
+  url?: string | undefined;
+  size?: number;
+  group?: boolean;
+  /** A green dot (DM peer online). */
+  online?: boolean;
+};
+
+/** A round picture, or initials on a colour when there is none or it fails to load. Decorative: the name is beside it. */
+export function Avatar({ id, name, url, size = 49, group = false, online = false }: AvatarProps) {
+  const [failed, setFailed] = useState<string | undefined>(undefined);
+  const showImage = url && failed !== url && /^https?:\/\//.test(url);
+  return (
+    <span className="avatar" style={{ width: size, height: size }} aria-hidden="true">
+      {showImage ? (
+        <img src={url} alt="" width={size} height={size} referrerPolicy="no-referrer" onError={() => setFailed(url)} />
+      ) : (
+        <span
+          className={group ? 'avatar-initials avatar-group' : 'avatar-initials'}
+          style={{ background: group ? undefined : avatarColor(id), fontSize: Math.round(size * 0.38) }}
+        >
+          {group ? <GroupIcon size={Math.round(size * 0.6)} /> : initials(name)}
+        </span>
+      )}
+      {online ? <span className="avatar-online" /> : null}
+    </span>
+  );
+}

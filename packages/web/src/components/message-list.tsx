@@ -1,0 +1,206 @@
+import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { locale, t } from '../i18n';
+import { nameColor } from '../lib/people';
+import { dayKey, dayLabel } from '../lib/time';
+import { useNow, useStore } from '../state/react';
+import type { ChatItem, ShownMessage } from '../state/store';
+import { ArrowDownIcon } from './icons';
+import { type BubbleProps, MessageBubble } from './message-bubble';
+
+/** Older history is fetched when the user scrolls this close to the top (px). */
+const LOAD_OLDER_AT = 200;
+const PAGE = 30;
+/** Within this of the bottom counts as "at the bottom": new messages keep it pinned there. */
+const BOTTOM_SLACK = 80;
+
+type Row = { key: string; day: number; sender: string; createdAt: number; item: ShownMessage };
+
+function rowOf(item: ShownMessage, me: string): Row {
+  if (item.kind === 'message') {
+    const m = item.message;
+    return {
+      key: m.client_msg_id ? `c${m.client_msg_id}` : `m${m.id}`,
+      day: dayKey(m.created_at),
+      sender: m.sender_id,
+      createdAt: m.created_at,
+      item,
+    };
+  }
+  const createdAt = Math.floor(item.entry.created_at_ms / 1000);
+  return { key: `c${item.entry.client_msg_id}`, day: dayKey(createdAt), sender: me, createdAt, item };
+}
+
+/** The conversation's messages with date separators; keeps to the bottom, pages older history in at the top. */
+export function MessageList({ chat }: { chat: ChatItem }) {
+  const store = useStore();
+  const now = useNow(60_000);
+  const { client } = store;
+  const chatId = chat.chat_id;
+  const me = client.userId ?? '';
+  const rows = store.shown(chatId).map((item) => rowOf(item, me));
+  const hasOlder = client.hasOlder(chatId);
+
+  const marker = store.unreadMarker?.chatId === chatId ? store.unreadMarker : null;
+  const markerKey = marker
+    ? rows.find((r) => r.item.kind === 'message' && r.item.message.id > marker.afterId && r.sender !== me)?.key
+    : undefined;
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const markerRef = useRef<HTMLLIElement>(null);
+  const atBottom = useRef(true);
+  const anchor = useRef<{ height: number; top: number } | null>(null);
+  const loadingRef = useRef(false);
+  const [loading, setLoading] = useState(false);
+  const [newBelow, setNewBelow] = useState(0);
+  const [away, setAway] = useState(false);
+  const lastKey = useRef<string | undefined>(undefined);
+  const count = useRef(0);
+
+  const loadOlder = useCallback(async () => {
+    if (loadingRef.current || !client.hasOlder(chatId)) return;
+    loadingRef.current = true;
+    setLoading(true);
+    try {
+      await client.loadOlder(chatId, PAGE);
+    } catch {
+      // Offline: scrolling up again retries.
+    }
+    const el = scrollRef.current;
+    // Captured before the page is rendered: the layout effect keeps what the user was looking at in place.
+    if (el) anchor.current = { height: el.scrollHeight, top: el.scrollTop };
+    loadingRef.current = false;
+    setLoading(false);
+    store.changed();
+  }, [client, chatId, store]);
+
+  const scrollToBottom = useCallback(() => {
+    const el = scrollRef.current;
+    if (el) el.scrollTop = el.scrollHeight;
+    atBottom.current = true;
+    setNewBelow(0);
+    setAway(false);
+  }, []);
+
+  const last = rows.at(-1);
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    if (anchor.current) {
+      el.scrollTop = el.scrollHeight - anchor.current.height + anchor.current.top;
+      anchor.current = null;
+    } else if (last?.key !== lastKey.current) {
+      const added = Math.max(1, rows.length - count.current);
+      const line = markerRef.current;
+      if (lastKey.current === undefined && line && line.offsetTop > el.clientHeight / 2) {
+        // Opened with unread messages: start at the "unread" line, not below what the user has not seen.
+        el.scrollTop = line.offsetTop - 60;
+        atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
+        setAway(!atBottom.current);
+      } else if (lastKey.current === undefined || atBottom.current || last?.sender === me) scrollToBottom();
+      else setNewBelow((n) => n + added);
+    }
+    lastKey.current = last?.key;
+    count.current = rows.length;
+  });
+
+  // Fill the view: fetch older pages until it scrolls (or the chat's start is reached).
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (el && hasOlder && !loading && el.scrollHeight <= el.clientHeight + LOAD_OLDER_AT) void loadOlder();
+  });
+
+  const onScroll = () => {
+    const el = scrollRef.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK;
+    setAway(!atBottom.current);
+    if (atBottom.current && newBelow > 0) setNewBelow(0);
+    if (el.scrollTop < LOAD_OLDER_AT) void loadOlder();
+  };
+
+  const isPublic = chat.kind === 'public';
+  const nameOf = (userId: string) =>
+    userId === me ? t('conv.you') : store.people.get(userId)?.username || t('user.unknown');
+
+  return (
+    <div className="messages-wrap">
+      {loading ? (
+        <div className="loading-older" role="status">
+          {t('conv.loadingOlder')}
+        </div>
+      ) : null}
+      <div className="messages-scroll" ref={scrollRef} onScroll={onScroll}>
+        {!hasOlder ? <p className="conversation-start">{rows.length > 0 ? t('conv.start') : t('conv.empty')}</p> : null}
+        <ol className="messages" aria-label={t('conv.messages')}>
+          {rows.map((row, index) => {
+            const previous = rows[index - 1];
+            const newDay = !previous || previous.day !== row.day;
+            const first = newDay || row.key === markerKey || previous?.sender !== row.sender;
+            return (
+              <Fragment key={row.key}>
+                {newDay ? (
+                  <li className="day-separator">
+                    <h3>{dayLabel(row.createdAt, now, locale, t)}</h3>
+                  </li>
+                ) : null}
+                {row.key === markerKey && marker ? (
+                  <li className="unread-line" ref={markerRef}>
+                    <span>
+                      {marker.count === 1 ? t('conv.unreadOne') : t('conv.unreadMany', { count: marker.count })}
+                    </span>
+                  </li>
+                ) : null}
+                <MessageBubble {...bubbleProps(row, first, isPublic, me, nameOf, store)} />
+              </Fragment>
+            );
+          })}
+        </ol>
+      </div>
+      {newBelow > 0 || away ? (
+        <button
+          type="button"
+          className="scroll-down"
+          aria-label={newBelow > 0 ? t('conv.newMessages', { count: newBelow }) : t('conv.scrollDown')}
+          title={t('conv.scrollDown')}
+          onClick={scrollToBottom}
+        >
+          {newBelow > 0 ? <span className="badge">{newBelow}</span> : null}
+          <ArrowDownIcon />
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function bubbleProps(
+  row: Row,
+  first: boolean,
+  isPublic: boolean,
+  me: string,
+  nameOf: (userId: string) => string,
+  store: ReturnType<typeof useStore>,
+): BubbleProps & { key?: string } {
+  const own = row.sender === me;
+  const base = {
+    own,
+    first,
+    senderName: nameOf(row.sender),
+    senderColor: nameColor(row.sender),
+    showName: isPublic && !own && first,
+    createdAt: row.createdAt,
+  };
+  const { item } = row;
+  if (item.kind === 'message') {
+    const m = item.message;
+    return { ...base, body: m.body, messageId: m.id, state: own ? (m.state ?? 'sent') : undefined };
+  }
+  if (item.kind === 'acked') return { ...base, body: item.entry.body, messageId: item.message_id, state: 'sent' };
+  const { entry } = item;
+  return {
+    ...base,
+    body: entry.body,
+    state: entry.state,
+    onRetry: () => store.client.retry(entry.client_msg_id),
+    onDiscard: () => store.client.discard(entry.client_msg_id),
+  };
+}

@@ -1,0 +1,98 @@
+import { useEffect, useRef, useState } from 'react';
+import { t } from '../i18n';
+import { useStore } from '../state/react';
+import { Avatar } from './avatar';
+import { ChatList } from './chat-list';
+import { ChatPlusIcon, GroupIcon, SearchIcon } from './icons';
+import { Menu } from './menu';
+import { OnlineUsers } from './online-users';
+import { PublicDirectory } from './public-directory';
+
+type Panel = 'chats' | 'online' | 'public';
+
+/** The left pane: the chat list, or one of the drawers that slide over it (new chat, public chats). */
+export function Sidebar() {
+  const store = useStore();
+  const [panel, setPanel] = useState<Panel>('chats');
+  const [query, setQuery] = useState('');
+  const openers = { online: useRef<HTMLButtonElement>(null), public: useRef<HTMLButtonElement>(null) };
+  const returnFocus = useRef<Panel | null>(null);
+
+  useEffect(() => {
+    if (panel === 'chats' && returnFocus.current && returnFocus.current !== 'chats') {
+      openers[returnFocus.current].current?.focus();
+      returnFocus.current = null;
+    }
+  });
+
+  const open = (chatId: string) => {
+    setPanel('chats');
+    store.setOpenChat(chatId);
+  };
+  const back = (from: Panel) => {
+    returnFocus.current = from;
+    setPanel('chats');
+  };
+
+  const me = store.profile;
+  const all = store.chats();
+  const needle = query.trim().toLocaleLowerCase();
+  const chats = needle ? all.filter((c) => store.chatTitle(c).toLocaleLowerCase().includes(needle)) : all;
+
+  return (
+    <div className="sidebar">
+      {panel === 'online' ? <OnlineUsers onBack={() => back('online')} onOpened={open} /> : null}
+      {panel === 'public' ? <PublicDirectory onBack={() => back('public')} onOpened={open} /> : null}
+      <div className="sidebar-chats" hidden={panel !== 'chats'}>
+        <header className="pane-header">
+          <div className="me">
+            <Avatar id={store.client.userId ?? 'me'} name={me?.username ?? ''} url={me?.avatar_url} size={40} />
+            <span className="me-name">{me?.username}</span>
+          </div>
+          <div className="header-actions">
+            <button
+              ref={openers.public}
+              type="button"
+              className="icon-button"
+              aria-label={t('sidebar.publicChats')}
+              title={t('sidebar.publicChats')}
+              onClick={() => setPanel('public')}
+            >
+              <GroupIcon />
+            </button>
+            <button
+              ref={openers.online}
+              type="button"
+              className="icon-button"
+              aria-label={t('sidebar.newChat')}
+              title={t('sidebar.newChat')}
+              onClick={() => setPanel('online')}
+            >
+              <ChatPlusIcon />
+            </button>
+            <Menu label={t('sidebar.menu')} items={[{ label: t('sidebar.logout'), onSelect: () => store.stop() }]} />
+          </div>
+        </header>
+        <div className="search">
+          <label className="search-box">
+            <SearchIcon size={20} />
+            <span className="sr-only">{t('sidebar.search')}</span>
+            <input
+              type="search"
+              value={query}
+              placeholder={t('sidebar.search')}
+              onChange={(e) => setQuery(e.target.value)}
+            />
+          </label>
+        </div>
+        <nav className="chat-list-scroll" aria-label={t('sidebar.chats')}>
+          {store.loaded && chats.length === 0 ? (
+            <p className="list-empty">{needle ? t('sidebar.noMatch', { query }) : t('sidebar.noChats')}</p>
+          ) : (
+            <ChatList chats={chats} onOpen={open} />
+          )}
+        </nav>
+      </div>
+    </div>
+  );
+}

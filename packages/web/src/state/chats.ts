@@ -1,0 +1,64 @@
+import type { ChatSummary, Message } from '@papo/protocol';
+
+/** A chat in the list, with what the UI needs beyond the server's summary. */
+export type ChatItem = {
+  chat_id: string;
+  kind: 'dm' | 'public';
+  title: string;
+  peer_user_id?: string;
+  last_message?: Message;
+  muted_until: number;
+  /** The server's unread count at the last refresh, for messages up to `serverLastId`. */
+  serverUnread: number;
+  serverLastId: number;
+  /** Ids of others' messages that arrived live, past `serverLastId`, not read yet. */
+  localUnread: Set<number>;
+  /** Highest id this user has read (here or on another device). */
+  readUpTo: number;
+  /** Local activity time (Unix s): joined or created here, before any message. */
+  touchedAt: number;
+  /** Position in the server's list (most recently active first), the tie-breaker. */
+  serverOrder: number;
+};
+
+/**
+ * The chat list after a refresh from `GET /api/chats`: the server's summaries, keeping what only this client
+ * knows (newer live messages, unread ids past the server's count, reads, local activity).
+ */
+export function mergeChats(old: Map<string, ChatItem>, summaries: ChatSummary[]): Map<string, ChatItem> {
+  const next = new Map<string, ChatItem>();
+  summaries.forEach((summary, index) => {
+    const before = old.get(summary.chat_id);
+    const serverLastId = summary.last_message?.id ?? 0;
+    const newer = before?.last_message && before.last_message.id > serverLastId ? before.last_message : undefined;
+    const lastMessage = newer ?? summary.last_message;
+    next.set(summary.chat_id, {
+      chat_id: summary.chat_id,
+      kind: summary.kind,
+      title: summary.title,
+      ...(summary.peer_user_id ? { peer_user_id: summary.peer_user_id } : {}),
+      ...(lastMessage ? { last_message: lastMessage } : {}),
+      muted_until: summary.muted_until,
+      serverUnread: summary.unread_count,
+      serverLastId,
+      localUnread: new Set([...(before?.localUnread ?? [])].filter((id) => id > serverLastId)),
+      readUpTo: Math.max(before?.readUpTo ?? 0, serverLastId - summary.unread_count),
+      touchedAt: before?.touchedAt ?? 0,
+      serverOrder: index,
+    });
+  });
+  return next;
+}
+
+/** The server's count for what it knew of, less what was read since, plus what arrived live since. */
+export function unreadCount(chat: ChatItem): number {
+  const server = Math.max(0, Math.min(chat.serverUnread, chat.serverLastId - chat.readUpTo));
+  let local = 0;
+  for (const id of chat.localUnread) if (id > chat.readUpTo && id > chat.serverLastId) local++;
+  return server + local;
+}
+
+/** Sort key of the chat list: the last message's time, or when the chat was joined or created here. */
+export function activity(chat: ChatItem): number {
+  return Math.max(chat.last_message?.created_at ?? 0, chat.touchedAt);
+}

@@ -1,0 +1,379 @@
+import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
+import type { ChatSummary, UserProfile } from '@papo/protocol';
+import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
+import { Emitter } from './emitter';
+import { People } from './people';
+import { TypingTracker } from './typing';
+
+export type { ChatItem } from './chats';
+
+/** What the conversation view shows: held messages, then sent ones still on their way. */
+export type ShownMessage =
+  | { kind: 'message'; message: ChatMessage }
+  | { kind: 'outbox'; entry: OutboxEntry }
+  | { kind: 'acked'; entry: OutboxEntry; message_id: number };
+
+export type Notification = { chat_id: string; message: ChatMessage; muted: boolean; audible: boolean };
+
+export type StoreEvents = {
+  change: undefined;
+  /** A message from someone else in a chat that is not in front of the user (for sound and the title). */
+  notify: Notification;
+  /** A message from someone else in the chat in front of the user (for the screen reader). */
+  incoming: ChatMessage;
+};
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The app's state around the SDK: the chat list with unread counts, people and their presence, who is typing,
+ * which chat is open. The SDK holds messages and the outbox; this listens to its events and derives the rest.
+ * Components subscribe through `useStore` and re-render on `change`.
+ */
+export class AppStore extends Emitter<StoreEvents> {
+  readonly people: People;
+  readonly typing: TypingTracker;
+  private chatsById = new Map<string, ChatItem>();
+  private chatsLoaded = false;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private unsubscribers: Array<() => void> = [];
+  /** Outbox as last seen: an acknowledged entry is shown from here until its message_created arrives. */
+  private lastOutbox: OutboxEntry[] = [];
+  private acked = new Map<string, { entry: OutboxEntry; message_id: number }>();
+  private openChat: string | null = null;
+  private marker: { chatId: string; afterId: number; count: number } | null = null;
+  private visible = typeof document === 'undefined' ? true : document.visibilityState === 'visible';
+  private stateValue: ConnectionState;
+  private me: UserProfile | undefined;
+  private version = 0;
+  /** Unsent text per chat, kept while switching chats. */
+  readonly drafts = new Map<string, string>();
+  /** The session ended because the token expired (the login screen says so). */
+  sessionExpired = false;
+
+  constructor(readonly client: PapoClient) {
+    super();
+    this.stateValue = client.state;
+    this.people = new People(client, () => this.changed());
+    this.typing = new TypingTracker(() => this.changed());
+  }
+
+  // ── Life ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  get loggedIn(): boolean {
+    return this.client.session !== null;
+  }
+
+  /** Subscribe to the SDK and connect. Idempotent. */
+  start(): void {
+    if (this.unsubscribers.length > 0 || !this.client.session) return;
+    this.sessionExpired = false;
+    const on = <K extends keyof ClientEvents>(name: K, listener: (payload: ClientEvents[K]) => void) =>
+      this.unsubscribers.push(this.client.on(name, listener));
+    on('state', (state) => {
+      this.stateValue = state;
+      this.changed();
+    });
+    on('auth', () => {
+      void this.refreshChats();
+      void this.loadMe();
+      this.people.refreshPresence([...this.chatsById.values()].flatMap((c) => c.peer_user_id ?? []));
+      this.markOpenChatRead();
+    });
+    on('message', (message) => this.onMessage(message));
+    on('outbox', (entries) => {
+      this.lastOutbox = entries;
+      this.changed();
+    });
+    on('message_state', (change) => {
+      if (change.client_msg_id && change.message_id && change.state !== 'failed') {
+        const entry = this.lastOutbox.find((e) => e.client_msg_id === change.client_msg_id);
+        const held = this.client.messages(change.chat_id).some((m) => m.id === change.message_id);
+        if (entry && !held) this.acked.set(entry.client_msg_id, { entry, message_id: change.message_id });
+      }
+      this.changed();
+    });
+    on('read_receipt', (receipt) => {
+      if (receipt.user_id === this.client.userId) this.readUpTo(receipt.chat_id, receipt.message_id);
+      this.changed();
+    });
+    on('typing', (event) => {
+      if (event.user_id !== this.client.userId) this.typing.set(event.chat_id, event.user_id, event.is_typing);
+    });
+    on('presence', (event) => this.people.presence(event.user_id, event.status === 'online', event.last_seen));
+    on('chats_changed', (event) => {
+      if (event.reason !== 'chat_muted') void this.refreshChats();
+      if (event.reason === 'left' && this.openChat === event.chat_id) this.setOpenChat(null);
+    });
+    on('chat_muted', (event) => {
+      const chat = this.chatsById.get(event.chat_id);
+      if (chat) chat.muted_until = event.until;
+      this.changed();
+    });
+    on('chat_member_added', () => this.changed());
+    on('chat_member_removed', () => this.changed());
+    on('session_expired', () => this.stop(true));
+    this.lastOutbox = this.client.outbox();
+    this.client.connect();
+    void this.refreshChats();
+    void this.loadMe();
+  }
+
+  /** Unsubscribe and forget the session's state; `expired` shows the "log in again" notice. */
+  stop(expired = false): void {
+    for (const off of this.unsubscribers.splice(0)) off();
+    if (!expired) this.client.logout();
+    this.chatsById.clear();
+    this.chatsLoaded = false;
+    this.acked.clear();
+    this.drafts.clear();
+    this.typing.clear();
+    this.people.clear();
+    this.me = undefined;
+    this.openChat = null;
+    this.sessionExpired = expired;
+    this.changed();
+  }
+
+  // ── Subscription (React's useSyncExternalStore) ──────────────────────────────────────────────────────
+
+  subscribe = (listener: () => void): (() => void) => this.on('change', listener);
+  getVersion = (): number => this.version;
+
+  changed(): void {
+    this.version++;
+    this.emit('change', undefined);
+  }
+
+  // ── Reads ────────────────────────────────────────────────────────────────────────────────────────────
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  get profile(): UserProfile | undefined {
+    return this.me;
+  }
+
+  get loaded(): boolean {
+    return this.chatsLoaded;
+  }
+
+  get openChatId(): string | null {
+    return this.openChat;
+  }
+
+  chat(chatId: string): ChatItem | undefined {
+    return this.chatsById.get(chatId);
+  }
+
+  /** Most recent activity first. */
+  chats(): ChatItem[] {
+    return [...this.chatsById.values()].sort(
+      (a, b) => activity(b) - activity(a) || a.serverOrder - b.serverOrder || a.title.localeCompare(b.title),
+    );
+  }
+
+  unread(chat: ChatItem): number {
+    return unreadCount(chat);
+  }
+
+  isMuted(chat: ChatItem): boolean {
+    return chat.muted_until > nowSeconds();
+  }
+
+  /** Unread messages in chats that are not muted: the tab title's count. */
+  totalUnread(): number {
+    let total = 0;
+    for (const chat of this.chatsById.values()) if (!this.isMuted(chat)) total += this.unread(chat);
+    return total;
+  }
+
+  /**
+   * Whether a user is online, as far as this client can tell: unknown (undefined) while it is itself offline,
+   * since the presence events it would need are not reaching it.
+   */
+  isOnline(userId: string): boolean | undefined {
+    if (this.stateValue !== 'online') return undefined;
+    return this.people.get(userId)?.online;
+  }
+
+  /** The chat's name: the public chat's title, or the DM peer's current username. */
+  chatTitle(chat: ChatItem): string {
+    if (chat.kind === 'dm' && chat.peer_user_id) return this.people.get(chat.peer_user_id)?.username || chat.title;
+    return chat.title;
+  }
+
+  /** Messages to show in a conversation, oldest first: held ones, then acknowledged and pending sends. */
+  shown(chatId: string): ShownMessage[] {
+    const messages = this.client.messages(chatId);
+    const heldIds = new Set(messages.map((m) => m.id));
+    const heldClientIds = new Set(messages.flatMap((m) => m.client_msg_id ?? []));
+    const shown: ShownMessage[] = messages.map((message) => ({ kind: 'message', message }));
+    for (const [clientMsgId, ghost] of this.acked) {
+      if (heldIds.has(ghost.message_id) || heldClientIds.has(clientMsgId)) this.acked.delete(clientMsgId);
+      else if (ghost.entry.chat_id === chatId) shown.push({ kind: 'acked', ...ghost });
+    }
+    for (const entry of this.client.outbox(chatId)) {
+      if (!heldClientIds.has(entry.client_msg_id)) shown.push({ kind: 'outbox', entry });
+    }
+    return shown;
+  }
+
+  // ── Actions ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Where the "N unread messages" line goes in the chat just opened: after this id. */
+  get unreadMarker(): { chatId: string; afterId: number; count: number } | null {
+    return this.marker;
+  }
+
+  setOpenChat(chatId: string | null): void {
+    if (this.openChat === chatId) return;
+    if (this.openChat) this.client.stopTyping(this.openChat);
+    const chat = chatId ? this.chatsById.get(chatId) : undefined;
+    const unread = chat ? this.unread(chat) : 0;
+    this.marker = chat && unread > 0 ? { chatId: chat.chat_id, afterId: chat.readUpTo, count: unread } : null;
+    this.openChat = chatId;
+    this.markOpenChatRead();
+    this.changed();
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.markOpenChatRead();
+  }
+
+  /** Send the read receipt for the newest message of the open chat, when the user can see it. */
+  markOpenChatRead(): void {
+    const chatId = this.openChat;
+    if (!chatId || !this.visible) return;
+    const chat = this.chatsById.get(chatId);
+    const newest = Math.max(this.client.messages(chatId).at(-1)?.id ?? 0, chat?.last_message?.id ?? 0);
+    if (newest <= 0) return;
+    this.client.markRead(chatId, newest);
+    this.readUpTo(chatId, newest);
+  }
+
+  send(chatId: string, body: string): void {
+    this.client.send(chatId, body);
+    this.drafts.delete(chatId);
+    const chat = this.chatsById.get(chatId);
+    if (chat) chat.touchedAt = nowSeconds();
+    this.changed();
+  }
+
+  async mute(chatId: string, until: number): Promise<void> {
+    await this.client.muteChat(chatId, until);
+  }
+
+  /** Open (creating if needed) the DM with a user; resolves with its chat id. */
+  async openDm(userId: string): Promise<string> {
+    const { chat_id } = await this.client.createDm(userId);
+    await this.ensureChat(chat_id);
+    return chat_id;
+  }
+
+  async createPublic(title: string): Promise<string> {
+    const { chat_id } = await this.client.createPublicChat(title);
+    await this.ensureChat(chat_id);
+    return chat_id;
+  }
+
+  async join(chatId: string): Promise<void> {
+    await this.client.joinChat(chatId);
+    await this.ensureChat(chatId);
+    // The server counts a newcomer's whole history as unread; to the person who just joined it is not news.
+    const chat = this.chatsById.get(chatId);
+    if (chat?.last_message) this.readUpTo(chatId, chat.last_message.id);
+  }
+
+  async leave(chatId: string): Promise<void> {
+    await this.client.leaveChat(chatId);
+    this.chatsById.delete(chatId);
+    if (this.openChat === chatId) this.setOpenChat(null);
+    this.changed();
+  }
+
+  // ── Internals ────────────────────────────────────────────────────────────────────────────────────────
+
+  private async ensureChat(chatId: string): Promise<void> {
+    if (!this.chatsById.has(chatId)) await this.refreshChats();
+    const chat = this.chatsById.get(chatId);
+    if (chat && !chat.last_message) chat.touchedAt = nowSeconds();
+    this.changed();
+  }
+
+  private readUpTo(chatId: string, messageId: number): void {
+    const chat = this.chatsById.get(chatId);
+    if (!chat || messageId <= chat.readUpTo) return;
+    chat.readUpTo = messageId;
+    for (const id of chat.localUnread) if (id <= messageId) chat.localUnread.delete(id);
+    this.changed();
+  }
+
+  private onMessage(message: ChatMessage): void {
+    const chat = this.chatsById.get(message.chat_id);
+    if (!chat) {
+      void this.refreshChats();
+      return;
+    }
+    if (!chat.last_message || message.id > chat.last_message.id) chat.last_message = message;
+    const mine = message.sender_id === this.client.userId;
+    if (!mine) this.typing.set(message.chat_id, message.sender_id, false);
+    const inFront = this.openChat === message.chat_id && this.visible;
+    if (mine) {
+      if (this.openChat === message.chat_id) this.markOpenChatRead();
+    } else if (inFront) {
+      this.markOpenChatRead();
+      this.emit('incoming', message);
+    } else if (message.id > chat.readUpTo && message.id > chat.serverLastId) {
+      chat.localUnread.add(message.id);
+      const muted = this.isMuted(chat);
+      this.emit('notify', { chat_id: chat.chat_id, message, muted, audible: !muted });
+    }
+    this.changed();
+  }
+
+  /** Reload the chat list; calls during a refresh make one more afterwards. */
+  refreshChats(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          this.merge(await this.client.chats());
+        } while (this.refreshAgain);
+      } catch {
+        // Offline: the next auth refreshes again.
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private merge(summaries: ChatSummary[]): void {
+    this.chatsById = mergeChats(this.chatsById, summaries);
+    for (const summary of summaries) {
+      if (summary.peer_user_id) this.people.seed(summary.peer_user_id, { username: summary.title });
+    }
+    this.chatsLoaded = true;
+    if (this.openChat && !this.chatsById.has(this.openChat)) this.openChat = null;
+    this.markOpenChatRead();
+    this.changed();
+  }
+
+  private async loadMe(): Promise<void> {
+    try {
+      this.me = await this.client.me();
+      this.people.seed(this.me.user_id, { username: this.me.username, avatar_url: this.me.avatar_url });
+      this.changed();
+    } catch {
+      // Shown without a name until the next auth.
+    }
+  }
+}
