@@ -28,7 +28,7 @@ describe('REDIS_URL unset: the server starts and owns its redis-server', () => {
     await redis.connect();
     expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     expect(await redis.config('GET', 'appendfsync')).toEqual(['appendfsync', 'always']);
-    expect((await redis.config('GET', 'dir'))[1]).toBe(join(dataDir, 'redis'));
+    expect(await redis.config('GET', 'dir')).toEqual(['dir', join(dataDir, 'redis')]);
     await redis.quit();
 
     const ana = await connectAuthed(first);

@@ -63,8 +63,12 @@ export class Hub {
     if (sent > 0) frameOut(type).inc(sent);
   }
 
-  /** The connection receives the chat's events once this resolves; with `fromId`, messages after it too. */
-  attachChat(conn: Connection, chatId: string, fromId?: number): Promise<void> {
+  /**
+   * The connection receives the chat's events once this resolves. `fromId` is the chat's position when the
+   * caller learnt of it: with `fetch`, messages after it are fetched and forwarded first; without, it only
+   * sets where gap detection starts.
+   */
+  attachChat(conn: Connection, chatId: string, fromId?: number, fetch = true): Promise<void> {
     if (!conn.open) return Promise.resolve();
     conn.chats.add(chatId);
     const existing = this.chats.get(chatId);
@@ -72,15 +76,16 @@ export class Hub {
       existing.conns.add(conn);
       return existing.subscribed;
     }
+    const catchUp = fromId !== undefined && fetch;
     const route: ChatRoute = {
       conns: new Set([conn]),
       lastId: fromId ?? -1,
-      held: fromId === undefined ? null : [],
+      held: catchUp ? [] : null,
       subscribed: Promise.resolve(),
     };
     this.chats.set(chatId, route);
     route.subscribed = this.subscriber.subscribe(this.keys.chatChannel(chatId)).then(
-      () => (fromId === undefined ? undefined : this.catchUp(chatId, route, fromId)),
+      () => (catchUp ? this.catchUp(chatId, route, fromId) : undefined),
       (err: Error) => this.log.error({ chatId, err: err.message }, 'subscribe failed'),
     );
     return route.subscribed;

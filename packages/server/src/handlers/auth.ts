@@ -22,9 +22,10 @@ export const auth: Handler<'auth'> = async (ctx, conn, data) => {
     () => true,
     () => false,
   );
-  const { chats } = await connected;
+  const { chats, lastIds } = await connected;
   await ctx.hub.attachUser(conn, userId);
-  await Promise.all(chats.map((chatId) => ctx.hub.attachChat(conn, chatId)));
+  // The chats' positions at auth: a message lost on the bus from now on shows as a gap and is fetched.
+  await Promise.all(chats.map((chatId, i) => ctx.hub.attachChat(conn, chatId, lastIds[i], false)));
   if (conn.state === 'authenticating') conn.state = 'authenticated';
   return { type: 'auth_ok', token: data.token, user_id: userId, chats };
 };

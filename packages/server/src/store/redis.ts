@@ -25,6 +25,21 @@ export const SCRIPT_NAMES = [
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
+/** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
+const WITH_DEADLINE = new Set<ScriptName>([
+  'connect',
+  'create-user',
+  'verify-code',
+  'create-dm',
+  'create-public-chat',
+  'join-chat',
+  'leave-chat',
+  'send-message',
+  'read-receipt',
+  'typing',
+  'mute-chat',
+]);
+
 /** Number of KEYS each script takes; the rest of its arguments are ARGV. */
 const KEY_COUNTS: Record<ScriptName, number> = {
   connect: 0,
@@ -98,7 +113,17 @@ export async function connectRedis(url: string, commandTimeoutMs: number, log: L
     ['command', command],
     ['subscriber', subscriber],
   ] as const) {
-    client.on('error', (err: Error) => log.debug({ redis: role, err: err.message }, 'redis error'));
+    // The first error of a spell is logged with its cause (ECONNREFUSED host:port, …), then one a minute.
+    let lastWarned = 0;
+    client.on('error', (err: Error) => {
+      const now = Date.now();
+      const level = now - lastWarned > 60_000 ? 'warn' : 'debug';
+      if (level === 'warn') lastWarned = now;
+      log[level]({ redis: role, url: url.replace(/\/\/[^@]*@/, '//***@'), err: err.message }, 'redis error');
+    });
+    client.on('ready', () => {
+      lastWarned = 0;
+    });
     client.on('ready', () => log.info({ redis: role }, 'redis ready'));
     client.on('end', () => log.debug({ redis: role }, 'redis connection ended'));
   }
@@ -116,7 +141,10 @@ export async function connectRedis(url: string, commandTimeoutMs: number, log: L
   const run: ScriptRunner = (name, keys, args) => {
     if (keys.length !== KEY_COUNTS[name]) throw new Error(`script ${name} takes ${KEY_COUNTS[name]} keys`);
     const done = timers[name]!.startTimer();
-    return byName[`papo_${name}`]!(...keys, ...args).then(
+    // The deadline falls short of the command timeout by a fifth: a script that ran in time has that long for
+    // its reply to come back (and the two clocks that long to disagree) before the client is told `internal`.
+    const deadline = WITH_DEADLINE.has(name) ? [Date.now() + Math.floor(commandTimeoutMs * 0.8)] : [];
+    return byName[`papo_${name}`]!(...keys, ...args, ...deadline).then(
       (reply) => {
         done();
         return reply;
@@ -141,8 +169,8 @@ export async function connectRedis(url: string, commandTimeoutMs: number, log: L
 function waitUntilConnected(client: Redis, log: Logger): Promise<void> {
   return new Promise((resolve) => {
     client.once('ready', () => resolve());
-    client.connect().catch((err: Error) => {
-      log.error({ err: err.message }, 'cannot reach Redis; retrying (check REDIS_URL)');
+    client.connect().catch(() => {
+      log.error('cannot reach Redis; retrying (check REDIS_URL)');
     });
   });
 }

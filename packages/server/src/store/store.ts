@@ -18,6 +18,7 @@ const REFUSAL_MESSAGES: Partial<Record<ErrorCode, string>> = {
   forbidden: 'You are not a member of this chat.',
   invalid_payload: 'message_id is above the chat’s last message.',
   invalid_token: 'The token’s user no longer exists; log in again.',
+  internal: 'Redis answered too late; nothing was changed. Try again.',
 };
 
 /**
@@ -34,7 +35,7 @@ export function okOrThrow(reply: unknown): unknown[] {
     throw new AppError('rate_limited', why, { retry_after: retryAfter });
   }
   // A script may say why (a second element); otherwise the code's usual message.
-  if (code in REFUSAL_MESSAGES || code === 'forbidden') {
+  if (code in REFUSAL_MESSAGES || code === 'forbidden' || code === 'internal') {
     throw new AppError(code, typeof rest[0] === 'string' ? rest[0] : (REFUSAL_MESSAGES[code] ?? code));
   }
   throw new AppError('internal', 'Unexpected store reply.', {}, { cause: reply });

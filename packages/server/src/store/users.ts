@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { TIMINGS, type UserDetails, type UserProfile } from '@papo/protocol';
 import { AppError } from '../errors.js';
 import { newToken, newUserId } from './ids.js';
-import type { StoreContext } from './store.js';
+import { okOrThrow, type StoreContext } from './store.js';
 
 export type Session = { token: string; user_id: string; expires_in: number };
 
@@ -31,7 +31,7 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
     async createTemporary(username: string, avatarUrl: string): Promise<Session> {
       const userId = newUserId();
       const token = newToken();
-      await run('create-user', [keys.user(userId), keys.token(token)], [userId, username, avatarUrl, ttl]);
+      okOrThrow(await run('create-user', [keys.user(userId), keys.token(token)], [userId, username, avatarUrl, ttl]));
       return { token, user_id: userId, expires_in: ttl };
     },
 
@@ -127,6 +127,7 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
         ],
       )) as [string, string | number];
       if (reply[0] === 'ok') return { token, user_id: String(reply[1]), expires_in: ttl };
+      if (reply[0] === 'internal') okOrThrow(reply);
       if (reply[0] === 'wrong_code') {
         const left = Number(reply[1]);
         throw new AppError(

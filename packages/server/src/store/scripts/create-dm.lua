@@ -5,6 +5,8 @@
 -- ARGV[1] my id, [2] peer id, [3] new chat id, [4] my user channel, [5] peer's user channel,
 -- [6] calling connection id, [7] chats a user may create per window, [8] the window (s)
 -- Returns {'ok', chat_id, created} | {'not_found'} | {'rate_limited', ttl} (only a new DM counts)
+-- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
+if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local me, peer, chat = ARGV[1], ARGV[2], ARGV[3]
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'not_found'} end
 local existing = redis.call('GET', KEYS[1])

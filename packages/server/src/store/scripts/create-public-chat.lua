@@ -4,6 +4,8 @@
 -- [6] the chat_created event (JSON) for my other connections, [7] chats a user may create per window,
 -- [8] the window (s)
 -- Returns {'ok'} | {'rate_limited', ttl}
+-- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
+if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local wait = over_limit(KEYS[5], ARGV[7], ARGV[8])
 if wait then return {'rate_limited', wait, 'Too many new chats; try again in ' .. wait .. ' s.'} end
 redis.call('HSET', KEYS[1], 'kind', 'public', 'title', ARGV[3], 'created_by', ARGV[1], 'created_at', now_seconds(),

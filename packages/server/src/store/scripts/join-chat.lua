@@ -3,6 +3,8 @@
 -- ARGV[1] my id, [2] chat id, [3] chat channel, [4] my user channel, [5] calling connection id,
 -- [6] chat_member_added event (JSON), [7] joined event (JSON) for my other connections, [8] most members
 -- Returns {'ok', added, last_id} | {'not_found'} | {'forbidden', why} (the chat is full)
+-- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
+if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 if redis.call('HGET', KEYS[1], 'kind') ~= 'public' then return {'not_found'} end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 and redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[8]) then
   return {'forbidden', 'This chat is full.'}

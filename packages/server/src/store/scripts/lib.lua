@@ -8,6 +8,16 @@
 --   p<user_id> <chat> <chat>…\n<json>  presence, for the connections that share one of those chats
 -- Ids are [A-Za-z0-9_-] only (the protocol's pattern), so they are safe to concatenate into JSON.
 
+-- Write scripts take the caller's deadline (Unix ms) as their last argument. A script Redis runs only after
+-- the caller stopped waiting (Redis was paused, the reply timed out and the client was told `internal`) must
+-- do nothing, or `internal` would be a lie: it refuses once Redis's clock is past the deadline.
+local function past_deadline()
+  local deadline = tonumber(ARGV[#ARGV])
+  if not deadline or deadline <= 0 then return false end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
+end
+
 local function now_seconds()
   return tonumber(redis.call('TIME')[1])
 end

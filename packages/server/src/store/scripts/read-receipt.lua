@@ -2,6 +2,8 @@
 -- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] chat:{id}:reads
 -- ARGV[1] my id, [2] message id, [3] chat id, [4] chat channel
 -- Returns {'ok', changed} | {'not_found'} | {'forbidden'} | {'invalid_payload'} (above the chat's last id)
+-- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
+if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local me, message_id = ARGV[1], tonumber(ARGV[2])
 local refused = check_member(KEYS[1], KEYS[2], me)
 if refused then return {refused} end

@@ -7,6 +7,8 @@
 -- [5] rate limit, [6] rate window (s), [7] messages kept, [8] idempotency window (s), [9] chat channel,
 -- [10] the event's JSON up to the message (`{"type":"message_created","chat_id":"…","message":`)
 -- Returns {'ok', id} (a repeat gets the first id) | {'not_found'} | {'forbidden'} | {'rate_limited', ttl}
+-- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
+if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local me = ARGV[1]
 local refused = check_member(KEYS[1], KEYS[2], me)
 if refused then return {refused} end

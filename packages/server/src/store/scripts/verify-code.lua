@@ -4,6 +4,8 @@
 -- ('' keeps it), [5] avatar_url ('' keeps it), [6] default username for a new user, [7] token TTL (s),
 -- [8] tries allowed
 -- Returns {'ok', user_id} | {'no_code'} | {'wrong_code', tries_left}
+-- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
+if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local stored = redis.call('HGET', KEYS[1], 'code')
 if not stored then return {'no_code'} end
 if stored ~= ARGV[2] then
