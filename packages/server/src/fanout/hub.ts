@@ -5,6 +5,7 @@ import { chatIdFromChannel, type Keys, userIdFromChannel } from '../store/keys.j
 import type { MessageStore } from '../store/messages.js';
 import type { Connection } from '../transport/connection.js';
 import { type BusFrame, parseBusFrame } from './bus-frame.js';
+import { textFrame } from './ws-frame.js';
 
 /** The local connections following one chat, and where this worker is in the chat's message sequence. */
 type ChatRoute = {
@@ -52,12 +53,14 @@ export class Hub {
     return this.users.size;
   }
 
-  /** Sends one serialised event to each connection, counting it once per socket. */
+  /** Sends one serialised event to each connection: framed once, the same bytes to every socket. */
   private deliver(conns: Iterable<Connection>, json: Buffer, type: string, skipUser?: string): void {
+    let frame: Buffer | undefined;
     let sent = 0;
     for (const conn of conns) {
       if (skipUser !== undefined && conn.userId === skipUser) continue;
-      conn.sendText(json);
+      frame ??= textFrame(json);
+      conn.sendFramed(frame, json);
       sent++;
     }
     if (sent > 0) frameOut(type).inc(sent);

@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { textFrame, writeBatched } from '../fanout/ws-frame.js';
 import type { Logger } from '../log.js';
 import { frameOut, metrics } from '../metrics.js';
 
@@ -32,23 +34,41 @@ export class Connection {
     return this.state !== 'closed';
   }
 
-  /** Sends one text frame: a string, or a UTF-8 buffer shared by every socket that gets the same event. */
+  /** False (and the socket dropped) for a consumer so slow its backlog passed the cap. */
+  private writable(): boolean {
+    if (this.state === 'closed' || this.ws.readyState !== 1) return false;
+    if (this.ws.bufferedAmount <= this.maxSendBufferBytes) return true;
+    // A slow consumer: holding its backlog would grow the server's memory without bound.
+    this.log.warn({ conn: this.id, user: this.userId, buffered: this.ws.bufferedAmount }, 'slow consumer dropped');
+    metrics.slowConsumers.inc();
+    this.ws.terminate();
+    return false;
+  }
+
+  /** Sends one text frame: a string, or a UTF-8 buffer. */
   sendText(data: string | Buffer): void {
-    if (this.state === 'closed' || this.ws.readyState !== 1) return;
-    if (this.ws.bufferedAmount > this.maxSendBufferBytes) {
-      // A slow consumer: holding its backlog would grow the server's memory without bound.
-      this.log.warn({ conn: this.id, user: this.userId, buffered: this.ws.bufferedAmount }, 'slow consumer dropped');
-      metrics.slowConsumers.inc();
-      this.ws.terminate();
+    if (this.writable()) this.ws.send(data, TEXT);
+  }
+
+  /**
+   * Sends an event already framed once for every socket (fanout/ws-frame.ts), batched per tick. With
+   * compression off, `ws` writes every frame straight to the socket, so these keep their order with its own.
+   */
+  sendFramed(frame: Buffer, payload: Buffer): void {
+    if (!this.writable()) return;
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (!socket) {
+      this.ws.send(payload, TEXT);
       return;
     }
-    this.ws.send(data, TEXT);
+    writeBatched(socket, frame);
   }
 
   /** A reply or error for this connection alone (counted by type). */
   sendEvent(event: { type: string; [field: string]: unknown }): void {
     frameOut(event.type).inc();
-    this.sendText(JSON.stringify(event));
+    const payload = Buffer.from(JSON.stringify(event));
+    this.sendFramed(textFrame(payload), payload);
   }
 
   close(code: number, reason: string): void {

@@ -1,0 +1,44 @@
+import type { Socket } from 'node:net';
+
+/**
+ * A WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked as a server's are) around a payload. The
+ * same bytes are right for every socket, so a worker frames an event once and writes it to each.
+ */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  let header: Buffer;
+  if (length < 126) {
+    header = Buffer.allocUnsafe(2);
+    header[1] = length;
+  } else if (length < 65_536) {
+    header = Buffer.allocUnsafe(4);
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header = Buffer.allocUnsafe(10);
+    header[1] = 127;
+    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    header.writeUInt32BE(length >>> 0, 6);
+  }
+  header[0] = 0x81;
+  return Buffer.concat([header, payload], header.length + length);
+}
+
+// Sockets written to in this tick, uncorked together once it ends: events that reach one socket in the same
+// tick (a burst read from Redis in one chunk) leave in one write.
+const corked = new Set<Socket>();
+
+function uncorkAll(): void {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+}
+
+/** Write a framed event to a socket, batched with the rest of this tick's writes to it. */
+export function writeBatched(socket: Socket, frame: Buffer): void {
+  if (!corked.has(socket)) {
+    if (corked.size === 0) process.nextTick(uncorkAll);
+    corked.add(socket);
+    socket.cork();
+  }
+  socket.write(frame);
+}

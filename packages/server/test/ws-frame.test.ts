@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { Receiver } from 'ws';
+import { textFrame } from '../src/fanout/ws-frame.js';
+
+/** Decode with ws's own parser, as a client would. */
+function decode(frame: Buffer): Promise<{ text: string; binary: boolean }> {
+  return new Promise((resolve, reject) => {
+    const receiver = new Receiver({ isServer: false, maxPayload: 0 } as never);
+    receiver.on('message', (data: Buffer, isBinary: boolean) => resolve({ text: data.toString(), binary: isBinary }));
+    receiver.on('error', reject);
+    receiver.write(frame);
+  });
+}
+
+describe('textFrame', () => {
+  it.each([0, 1, 125, 126, 127, 65_535, 65_536, 70_000])('frames a %i-byte payload as ws reads it', async (size) => {
+    const payload = Buffer.from('é'.repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2));
+    const decoded = await decode(textFrame(payload));
+    expect(decoded.binary).toBe(false);
+    expect(Buffer.byteLength(decoded.text)).toBe(payload.length);
+    expect(decoded.text).toBe(payload.toString());
+  });
+});
