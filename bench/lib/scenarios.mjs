@@ -1,0 +1,363 @@
+// The scenarios of issue 5, each run against one target on a fresh redis-server and a fresh server.
+import { Generator } from './generator.mjs';
+import {
+  hardFileLimit,
+  sample,
+  selfCpuMs,
+  startRedis,
+  startTarget,
+  systemBusyMs,
+  waitForQuietMachine,
+} from './procs.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Source addresses for many connections: 127.0.0.0/8 is all loopback, so each has its own ephemeral ports. */
+const ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 1}`);
+
+export function log(...parts) {
+  const t = new Date().toISOString().slice(11, 19);
+  console.error(`[${t}]`, ...parts);
+}
+
+function nonZero(errors) {
+  return Object.values(errors ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** Starts Redis (unless the target needs none), the server and the generator; tears all down, even on error. */
+async function withTarget(target, cfg, fn) {
+  const background = await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS, (pct) =>
+    log(`  other processes use ${pct.toFixed(0)}% of a core; waiting up to ${cfg.waitIdleS} s for a quiet machine`),
+  );
+  const redis = target.redis ? await startRedis() : undefined;
+  let server;
+  let gen;
+  try {
+    server = await startTarget(target, redis?.url);
+    gen = new Generator(cfg.generatorProcesses);
+    const wsBase = server.baseUrl.replace(/^http/, 'ws');
+    await gen.init({ baseUrl: server.baseUrl, wsBase }, target.wire, cfg.bodyBytes);
+    const redisPids = redis ? [redis.pid] : [];
+    // Everything the machine did, to tell how much CPU other processes took during a window.
+    const snap = () => ({
+      server: sample(server.pids),
+      redis: sample(redisPids),
+      gen: sample(gen.pids),
+      self: selfCpuMs(),
+      system: systemBusyMs(),
+    });
+    const result = await fn({ server, gen, snap, cfg, target, redis });
+    result.backgroundCpuPctAtStart = background;
+    result.serverLog = { warnings: server.log.warnings, errors: server.log.errors, last: server.log.last };
+    return result;
+  } finally {
+    await gen?.closeAll().catch(() => {});
+    await gen?.stop();
+    await server?.stop();
+    await redis?.stop();
+  }
+}
+
+/** Logs in and connects users 0..n-1; throws if any failed (the scenario would measure nothing sound). */
+async function usersUp(gen, n) {
+  const login = await gen.login(n);
+  if (nonZero(login.errors)) throw new Error(`login failed: ${JSON.stringify(login.errors)}`);
+  const conn = await gen.connect(n, { concurrency: 32 });
+  if (conn.failed) throw new Error(`connect failed: ${JSON.stringify(conn.errors)}`);
+  return login.userIds;
+}
+
+/** Public chats of `size` members (the last may be smaller); returns [{ chatId, members: [idx] }]. */
+async function publicGroups(gen, n, size) {
+  const groups = [];
+  for (let first = 0; first < n; first += size) {
+    groups.push({ key: `g${first}`, members: Array.from({ length: Math.min(size, n - first) }, (_, j) => first + j) });
+  }
+  const created = await gen.createChats(
+    groups.map((g) => ({ key: g.key, idx: g.members[0], kind: 'public', title: `bench ${g.key}` })),
+  );
+  if (nonZero(created.errors)) throw new Error(`create_public_chat failed: ${JSON.stringify(created.errors)}`);
+  for (const g of groups) g.chatId = created.chats.get(g.key);
+  const joins = groups.flatMap((g) => g.members.slice(1).map((idx) => ({ idx, chatId: g.chatId })));
+  const joined = await gen.joinChats(joins, 16);
+  if (nonZero(joined.errors)) throw new Error(`join_chat failed: ${JSON.stringify(joined.errors)}`);
+  return groups;
+}
+
+/** CPU (% of one core) that processes other than ours took between two snapshots. */
+function backgroundPct(before, after) {
+  const ours =
+    after.server.cpuMs -
+    before.server.cpuMs +
+    (after.redis.cpuMs - before.redis.cpuMs) +
+    (after.gen.cpuMs - before.gen.cpuMs) +
+    (after.self - before.self);
+  return (Math.max(0, after.system - before.system - ours) / (after.server.at - before.server.at)) * 100;
+}
+
+/** Adds the server's and Redis's CPU over the window, and what follows from it, to a step's figures. */
+function withCpu(res, before, after, members) {
+  const serverCpuMs = after.server.cpuMs - before.server.cpuMs;
+  const redisCpuMs = after.redis.cpuMs - before.redis.cpuMs;
+  const lost = Math.max(0, res.expected - res.received);
+  const errors = nonZero(res.errors);
+  return {
+    ...res,
+    members,
+    lost,
+    serverCpuMs,
+    redisCpuMs,
+    serverCpuPct: (serverCpuMs / res.windowMs) * 100,
+    redisCpuPct: (redisCpuMs / res.windowMs) * 100,
+    generatorCpuPct: (res.generatorCpuMs / res.windowMs) * 100,
+    // CPU that processes other than ours took meanwhile (% of one core): high means the figures are skewed.
+    backgroundCpuPct: backgroundPct(before, after),
+    serverRss: after.server.rss,
+    ackedPerS: res.acked / (res.durationMs / 1000),
+    deliveriesPerS: res.received / (res.durationMs / 1000),
+    // µs of CPU per delivered message_created
+    serverUsPerDelivery: res.received ? (serverCpuMs * 1000) / res.received : null,
+    totalUsPerDelivery: res.received ? ((serverCpuMs + redisCpuMs) * 1000) / res.received : null,
+    clean:
+      lost === 0 &&
+      errors === 0 &&
+      res.pendingAtEnd === 0 &&
+      res.outOfOrder === 0 &&
+      res.closed === 0 &&
+      res.acked === res.sent &&
+      res.latency.p99 !== null &&
+      res.latency.p99 < 100,
+  };
+}
+
+let stepSeq = 0;
+
+async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = false } = {}) {
+  const { gen, snap, cfg, target, redis } = ctx;
+  const once = async () => {
+    let before;
+    let after;
+    let calls;
+    const res = await gen.step({ step: ++stepSeq, rate, durationMs, drainMs }, (edge) => {
+      if (edge === 'start') {
+        redis?.resetStats();
+        before = snap();
+      } else {
+        after = snap();
+        calls = redis?.commandCalls();
+      }
+    });
+    const s = withCpu({ ...res, rate, durationMs }, before, after, members);
+    if (calls) {
+      s.redisCalls = calls;
+      // Redis commands the server sent per acknowledged message (Lua scripts count as one).
+      s.redisCallsPerMessage = s.acked ? Object.values(calls).reduce((a, b) => a + b, 0) / s.acked : null;
+    }
+    return s;
+  };
+  let s = await once();
+  // Another process took CPU meanwhile (a test suite of another session on the same cores): measure again
+  // once the machine is quiet, when the figure is one that contention spoils.
+  for (let retry = 1; retry <= cfg.retries; retry++) {
+    if (s.backgroundCpuPct <= cfg.quietMachinePct || (s.clean && !always)) break;
+    const busy = s.backgroundCpuPct;
+    log(`  ${target.name} ${rate} msg/s: other processes took ${busy.toFixed(0)}% of a core; again (${retry})`);
+    await gen.quiet(cfg.fanout.quietMs, cfg.fanout.quietTimeoutMs);
+    await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
+    s = await once();
+    s.retriedAfterBackgroundPct = busy;
+  }
+  return s;
+}
+
+function describe(s) {
+  const f = (v) => (v === null || v === undefined ? '-' : v.toFixed(1));
+  return (
+    `${s.rate} msg/s: acked ${s.ackedPerS.toFixed(0)}/s, delivered ${s.deliveriesPerS.toFixed(0)}/s, ` +
+    `p50 ${f(s.latency.p50)} p99 ${f(s.latency.p99)} max ${f(s.latency.max)} ms, lost ${s.lost}, ` +
+    `errors ${nonZero(s.errors)}${s.closed ? `, closed ${s.closed}` : ''}${s.pendingAtEnd ? `, unacked ${s.pendingAtEnd}` : ''}, server ${s.serverCpuPct.toFixed(0)}% redis ${s.redisCpuPct.toFixed(0)}% ` +
+    `gen ${s.generatorCpuPct.toFixed(0)}% other ${s.backgroundCpuPct.toFixed(0)}%${s.clean ? '' : ' — NOT CLEAN'}`
+  );
+}
+
+/**
+ * (cpu) the fixed moderate load for CPU per delivery and (a) the fan-out ramp, on one set-up: users in public
+ * chats of `group` members, every user a sender into its own chat.
+ */
+export async function fanout(target, cfg, { cpu, ramp, latencyRef }) {
+  const c = cfg.fanout;
+  return withTarget(target, cfg, async (ctx) => {
+    const { gen } = ctx;
+    await usersUp(gen, c.users);
+    const groups = await publicGroups(gen, c.users, c.group);
+    const plan = groups.flatMap((g) => g.members.map((idx) => ({ idx, chatId: g.chatId, members: g.members.length })));
+    await gen.arm(plan);
+    const out = {};
+    log(`  ${target.name}: ${c.users} users in ${groups.length} chats of ${c.group}; warm-up`);
+    await measuredStep(ctx, c.warmup.rate, c.warmup.durationMs, c.drainMs, c.group);
+    if (cpu) {
+      out.cpu = await measuredStep(ctx, c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group, { always: true });
+      log(`  ${target.name} fixed load ${describe(out.cpu)}`);
+    }
+    if (ramp) {
+      out.steps = [];
+      let best = null;
+      let worst = null;
+      const tryRate = async (rate) => {
+        const s = await measuredStep(ctx, rate, c.stepMs, c.drainMs, c.group);
+        out.steps.push(s);
+        log(`  ${target.name} step ${describe(s)}`);
+        if (s.clean) best = best === null || rate > best ? rate : best;
+        else {
+          worst = worst === null || rate < worst ? rate : worst;
+          // An overloaded server still works through its backlog: the next step starts once it is over.
+          const waited = await gen.quiet(c.quietMs, c.quietTimeoutMs);
+          log(`  ${target.name} backlog over after ${(waited / 1000).toFixed(1)} s`);
+        }
+        return s.clean;
+      };
+      for (const rate of c.rates) if (!(await tryRate(rate))) break;
+      for (let i = 0; i < c.refine && best !== null && worst !== null; i++) {
+        const mid = Math.round((best + worst) / 2 / 10) * 10;
+        if (mid <= best || mid >= worst) break;
+        await tryRate(mid);
+      }
+      out.highestCleanRate = best ?? 0;
+      out.firstUncleanRate = worst;
+      out.rampCeilinged = worst === null; // clean up to the last rate tried
+      // Latency at a quarter and a half of the reference rate (Papo's highest clean rate, see run.mjs).
+      const ref = latencyRef(out.highestCleanRate);
+      if (ref > 0) {
+        out.latencyRef = ref;
+        out.atQuarter = await measuredStep(ctx, Math.round(ref / 4), c.stepMs, c.drainMs, c.group);
+        log(`  ${target.name} quarter ${describe(out.atQuarter)}`);
+        out.atHalf = await measuredStep(ctx, Math.round(ref / 2), c.stepMs, c.drainMs, c.group);
+        log(`  ${target.name} half ${describe(out.atHalf)}`);
+      }
+    }
+    return out;
+  });
+}
+
+/** (b) one public chat of `users` members; `senders` of them send. */
+export async function bigChat(target, cfg) {
+  const c = cfg.bigChat;
+  return withTarget(target, cfg, async (ctx) => {
+    const { gen } = ctx;
+    await usersUp(gen, c.users);
+    log(`  ${target.name}: ${c.users} users joining one chat`);
+    const [group] = await publicGroups(gen, c.users, c.users);
+    const plan = group.members.slice(0, c.senders).map((idx) => ({ idx, chatId: group.chatId, members: c.users }));
+    await gen.arm(plan);
+    await sleep(1000); // the chat_member_added flood of the joins is over
+    const s = await measuredStep(ctx, c.rate, c.durationMs, c.drainMs, c.users);
+    log(`  ${target.name} ${describe(s)}`);
+    return { run: s };
+  });
+}
+
+/** (c) DMs between pairs: user 2i opens a DM with user 2i+1; everyone sends into their DM. */
+export async function dms(target, cfg) {
+  const c = cfg.dms;
+  return withTarget(target, cfg, async (ctx) => {
+    const { gen } = ctx;
+    const userIds = await usersUp(gen, c.pairs * 2);
+    const items = Array.from({ length: c.pairs }, (_, i) => ({
+      key: `d${i}`,
+      idx: 2 * i,
+      kind: 'dm',
+      peerUserId: userIds[2 * i + 1],
+    }));
+    const created = await gen.createChats(items);
+    if (nonZero(created.errors)) throw new Error(`create_dm failed: ${JSON.stringify(created.errors)}`);
+    const peers = items.map((it, i) => ({ idx: 2 * i + 1, chatId: created.chats.get(it.key) }));
+    const missing = await gen.awaitChats(peers);
+    if (missing) throw new Error(`${missing} peers never got dm_ready`);
+    const plan = peers.flatMap(({ idx, chatId }) => [
+      { idx: idx - 1, chatId, members: 2 },
+      { idx, chatId, members: 2 },
+    ]);
+    await gen.arm(plan);
+    await measuredStep(ctx, c.warmup.rate, c.warmup.durationMs, c.drainMs, 2);
+    const s = await measuredStep(ctx, c.rate, c.durationMs, c.drainMs, 2);
+    log(`  ${target.name} ${describe(s)}`);
+    return { run: s };
+  });
+}
+
+/**
+ * (d) idle authenticated connections: server RSS before and after, per connection. One process cannot hold
+ * more sockets than its open-files hard limit, so a one-process target holds a little under it.
+ */
+export async function idle(target, cfg) {
+  const c = cfg.idle;
+  const perProcess = hardFileLimit() - 300;
+  const n = Math.min(c.connections, perProcess * target.workers);
+  return withTarget(target, cfg, async (ctx) => {
+    const { gen, snap } = ctx;
+    const login = await gen.login(n, 64);
+    if (nonZero(login.errors)) throw new Error(`login failed: ${JSON.stringify(login.errors)}`);
+    await sleep(c.settleMs);
+    const before = snap();
+    const conn = await gen.connect(n, { concurrency: 128, addresses: ADDRESSES });
+    await sleep(c.settleMs);
+    const after = snap();
+    const res = {
+      connections: n,
+      ok: conn.ok,
+      failed: conn.failed,
+      errors: conn.errors,
+      connectMs: conn.ms,
+      rssBefore: before.server.rss,
+      rssAfter: after.server.rss,
+      bytesPerConnection: conn.ok ? (after.server.rss - before.server.rss) / conn.ok : null,
+      redisBytesPerConnection: conn.ok ? (after.redis.rss - before.redis.rss) / conn.ok : null,
+      connectCpuMs: after.server.cpuMs - before.server.cpuMs,
+      backgroundCpuPct: backgroundPct(before, after),
+    };
+    log(
+      `  ${target.name}: ${conn.ok}/${n} idle connections, ${(res.bytesPerConnection / 1024).toFixed(1)} KiB each ` +
+        `(server), ${(res.redisBytesPerConnection / 1024).toFixed(2)} KiB each (redis), ` +
+        `other processes ${res.backgroundCpuPct.toFixed(0)}%` +
+        (conn.failed ? `, errors ${JSON.stringify(conn.errors)}` : ''),
+    );
+    return res;
+  });
+}
+
+/** (e) a connect storm: pre-logged-in users open their sockets all at once; authenticated connections per second. */
+export async function storm(target, cfg) {
+  const c = cfg.storm;
+  return withTarget(target, cfg, async (ctx) => {
+    const { gen, snap } = ctx;
+    const login = await gen.login(c.connections, 64);
+    if (nonZero(login.errors)) throw new Error(`login failed: ${JSON.stringify(login.errors)}`);
+    await sleep(500);
+    const before = snap();
+    const conn = await gen.connect(c.connections, {
+      concurrency: Math.ceil(c.inFlight / gen.size),
+      addresses: ADDRESSES,
+      storm: true,
+    });
+    const after = snap();
+    const res = {
+      connections: c.connections,
+      ok: conn.ok,
+      failed: conn.failed,
+      errors: conn.errors,
+      ms: conn.ms,
+      perS: conn.ok / (conn.ms / 1000),
+      latency: conn.latency,
+      serverCpuMs: after.server.cpuMs - before.server.cpuMs,
+      redisCpuMs: after.redis.cpuMs - before.redis.cpuMs,
+      backgroundCpuPct: backgroundPct(before, after),
+    };
+    res.serverCpuMsPerConnection = conn.ok ? res.serverCpuMs / conn.ok : null;
+    log(
+      `  ${target.name}: ${conn.ok}/${c.connections} in ${conn.ms.toFixed(0)} ms = ${res.perS.toFixed(0)}/s, ` +
+        `p50 ${conn.latency.p50?.toFixed(1)} p99 ${conn.latency.p99?.toFixed(1)} ms, ` +
+        `other processes ${res.backgroundCpuPct.toFixed(0)}%` +
+        (conn.failed ? `, errors ${JSON.stringify(conn.errors)}` : ''),
+    );
+    return res;
+  });
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Summarises a V8 .cpuprofile: self time by function and by package, and inclusive time of the heaviest
+// frames. For profiles taken under the benchmark's load:
+//   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/run.mjs --scenario cpu --targets papo1
+//   node bench/profile-top.mjs /tmp/prof/CPU.*.cpuprofile
+import { readFileSync } from 'node:fs';
+
+const TOP = 25;
+
+function where(frame) {
+  const url = frame.url || '';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return pkg;
+  if (url.includes('/packages/')) return `papo:${/packages\/([^/]+)/.exec(url)[1]}`;
+  if (url.startsWith('node:')) return 'node';
+  return url ? 'other' : `(${frame.functionName || 'native'})`;
+}
+
+function label(frame) {
+  const file = (frame.url || '').split('/').slice(-2).join('/');
+  return `${frame.functionName || '(anonymous)'} ${file}${file ? `:${frame.lineNumber + 1}` : ''}`;
+}
+
+for (const path of process.argv.slice(2)) {
+  const profile = JSON.parse(readFileSync(path, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+  const selfBy = (key) => {
+    const m = new Map();
+    for (const [id, us] of self) {
+      const k = key(byId.get(id).callFrame);
+      m.set(k, (m.get(k) ?? 0) + us);
+    }
+    return [...m].sort((a, b) => b[1] - a[1]);
+  };
+  // Inclusive: each sample counts once for every distinct frame label on its stack.
+  const inclusive = new Map();
+  for (const [id, us] of self) {
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const k = label(byId.get(at).callFrame);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+    }
+  }
+  const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)}%`;
+  console.log(`\n${path}: ${(total / 1e6).toFixed(2)} s sampled`);
+  console.log('\nself time by package');
+  for (const [k, us] of selfBy(where).slice(0, 15)) console.log(`  ${pct(us)}  ${k}`);
+  console.log('\nself time by function');
+  for (const [k, us] of selfBy(label).slice(0, TOP)) console.log(`  ${pct(us)}  ${k}`);
+  console.log('\ninclusive time (heaviest frames)');
+  const heavy = [...inclusive].sort((a, b) => b[1] - a[1]).filter(([k]) => !k.startsWith('(root)'));
+  for (const [k, us] of heavy.slice(0, TOP)) console.log(`  ${pct(us)}  ${k}`);
+}

@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// `npm run bench`: Papo side by side with the usual alternative (Socket.IO + Redis adapter) and the ceiling
+// (bare ws, in memory), every scenario of issue 5, on one machine in one run. See bench/README.md.
+//
+//   node bench/run.mjs [--quick] [--scenario cpu,a,b,c,d,e] [--targets papo1,papo2,socketio,ceiling]
+//                      [--step-ms N] [--fixed-ms N] [--generators N] [--sio-client raw|official] [--out DIR]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hardFileLimit, PAPO_MAIN, REPO_ROOT } from './lib/procs.mjs';
+import { printReport, renderSvg, summarize } from './lib/report.mjs';
+import { bigChat, dms, fanout, idle, log, storm } from './lib/scenarios.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenario: { type: 'string', default: 'cpu,a,b,c,d,e' },
+    targets: { type: 'string', default: 'papo1,papo2,socketio,ceiling' },
+    'step-ms': { type: 'string' },
+    'fixed-ms': { type: 'string' },
+    generators: { type: 'string', default: '2' },
+    'wait-idle-s': { type: 'string' },
+    'sio-client': { type: 'string', default: 'raw' },
+    out: { type: 'string', default: resolve(REPO_ROOT, 'bench/results') },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (opts.help) {
+  console.log(`Usage: node bench/run.mjs [options]
+  --quick                 small sizes and short steps (a smoke run, ~2 min)
+  --scenario LIST         cpu,a,b,c,d,e (default all): cpu = CPU per delivery at 1,000 msg/s into chats of 10,
+                          a = fan-out ramp, b = one chat of 1,000, c = 500 DM pairs, d = idle connections,
+                          e = connect storm
+  --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling)
+  --step-ms N             length of each ramp step (default 5000; quick 2000)
+  --fixed-ms N            length of the fixed-load window (default 10000; quick 3000)
+  --generators N          load generator processes (default 2)
+  --wait-idle-s N         before each target, wait up to N s for other processes to leave the cores alone
+                          (default 120; quick 10); a step they disturbed is measured again once
+  --sio-client raw|official   drive Socket.IO with the raw-protocol client (default) or socket.io-client
+  --out DIR               where the JSON and SVG go (default bench/results)`);
+  process.exit(0);
+}
+
+const TARGETS = {
+  papo1: { name: 'papo1', label: 'Papo WORKERS=1', kind: 'papo', workers: 1, wire: 'papo', redis: true },
+  papo2: { name: 'papo2', label: 'Papo WORKERS=2', kind: 'papo', workers: 2, wire: 'papo', redis: true },
+  socketio: { name: 'socketio', label: 'Socket.IO+Redis', kind: 'socketio', workers: 1, wire: 'sio', redis: true },
+  socketio2: {
+    name: 'socketio2',
+    label: 'Socket.IO+Redis WORKERS=2',
+    kind: 'socketio',
+    workers: 2,
+    wire: 'sio',
+    redis: true,
+  },
+  ceiling: { name: 'ceiling', label: 'bare ws (ceiling)', kind: 'ceiling', workers: 1, wire: 'papo', redis: false },
+};
+
+const quick = opts.quick;
+const cfg = {
+  quick,
+  generatorProcesses: Number(opts.generators),
+  bodyBytes: 64,
+  /** Other processes' CPU (% of one core) above which the machine counts as busy. */
+  quietMachinePct: 15,
+  /** How many times a window that other processes disturbed is measured again. */
+  retries: 2,
+  waitIdleS: Number(opts['wait-idle-s'] ?? (quick ? 10 : 120)),
+  fanout: {
+    users: quick ? 200 : 1000,
+    group: 10,
+    warmup: { rate: 500, durationMs: quick ? 1500 : 3000 },
+    fixed: { rate: 1000, durationMs: Number(opts['fixed-ms'] ?? (quick ? 2000 : 10_000)) },
+    rates: quick ? [1000, 8000] : [500, 1000, 2000, 4000, 8000, 16000],
+    refine: quick ? 0 : 3,
+    stepMs: Number(opts['step-ms'] ?? (quick ? 1500 : 5000)),
+    drainMs: quick ? 1500 : 3000,
+    quietMs: 1000,
+    quietTimeoutMs: 60_000,
+  },
+  bigChat: {
+    users: quick ? 200 : 1000,
+    senders: quick ? 20 : 50,
+    rate: quick ? 20 : 40,
+    durationMs: quick ? 2000 : 10_000,
+    drainMs: quick ? 2000 : 5000,
+  },
+  dms: {
+    pairs: quick ? 100 : 500,
+    rate: 1000,
+    warmup: { rate: 500, durationMs: quick ? 1000 : 2000 },
+    durationMs: quick ? 2000 : 10_000,
+    drainMs: quick ? 2000 : 3000,
+  },
+  idle: { connections: quick ? 2000 : 20_000, settleMs: quick ? 1000 : 3000 },
+  storm: { connections: quick ? 1000 : 5000, inFlight: 500 },
+};
+
+const targets = opts.targets.split(',').map((name) => {
+  const t = TARGETS[name.trim()];
+  if (!t) throw new Error(`unknown target ${name}; known: ${Object.keys(TARGETS).join(', ')}`);
+  return opts['sio-client'] === 'official' && t.wire === 'sio' ? { ...t, wire: 'sio-official' } : t;
+});
+const scenarios = new Set(opts.scenario.split(',').map((s) => s.trim()));
+
+const serverMain = PAPO_MAIN;
+if (targets.some((t) => t.kind === 'papo') && !existsSync(serverMain)) {
+  console.error(`${serverMain} is missing: run \`npm run build\` (or npx tsc -b packages/server) first`);
+  process.exit(1);
+}
+
+/** Which server was measured: the commit, whether its sources differ from it, and when dist was built. */
+function serverVersion() {
+  const root = resolve(serverMain, '../../../..');
+  const git = (...args) => {
+    try {
+      return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    main: serverMain,
+    commit: git('rev-parse', '--short', 'HEAD'),
+    serverSourcesModified: (git('status', '--porcelain', 'packages/server', 'packages/protocol') ?? '') !== '',
+    distBuiltAt: existsSync(serverMain) ? statSync(serverMain).mtime.toISOString() : undefined,
+  };
+}
+
+const results = {
+  meta: {
+    server: serverVersion(),
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    openFilesHardLimit: hardFileLimit(),
+    quick,
+    targets: targets.map((t) => t.name),
+    scenarios: [...scenarios],
+    config: cfg,
+  },
+  scenarios: {},
+};
+
+/** Runs one scenario on one target; a failure is recorded and the run goes on. */
+async function attempt(scenario, target, fn) {
+  const started = performance.now();
+  try {
+    const r = await fn();
+    r.elapsedMs = performance.now() - started;
+    return r;
+  } catch (err) {
+    log(`  ${target.name} ${scenario} FAILED: ${err.stack ?? err}`);
+    return { failed: String(err.message ?? err) };
+  }
+}
+
+function record(scenario, target, value) {
+  results.scenarios[scenario] ??= {};
+  results.scenarios[scenario][target.name] = value;
+}
+
+const t0 = performance.now();
+// Papo's highest clean rate, the reference for the latency steps of every target (issue 5: p50 at a quarter of
+// it, p99 at half of it). Papo's targets run first; a run without them uses each target's own.
+let papoBest = 0;
+
+if (scenarios.has('cpu') || scenarios.has('a')) {
+  log(`fan-out (${scenarios.has('cpu') ? 'cpu' : ''}${scenarios.has('a') ? ' a' : ''})`);
+  for (const target of targets) {
+    const r = await attempt('fanout', target, () =>
+      fanout(target, cfg, {
+        cpu: scenarios.has('cpu'),
+        ramp: scenarios.has('a'),
+        latencyRef: (own) => {
+          if (target.kind === 'papo') papoBest = Math.max(papoBest, own);
+          return papoBest || own;
+        },
+      }),
+    );
+    if (r.failed) {
+      if (scenarios.has('cpu')) record('cpu', target, r);
+      if (scenarios.has('a')) record('a', target, r);
+      continue;
+    }
+    if (scenarios.has('cpu')) record('cpu', target, r.cpu);
+    if (scenarios.has('a')) {
+      const { cpu: _cpu, ...ramp } = r;
+      record('a', target, ramp);
+    }
+  }
+}
+
+const others = [
+  ['b', 'one chat of many members', bigChat],
+  ['c', 'DM pairs', dms],
+  ['d', 'idle connections', idle],
+  ['e', 'connect storm', storm],
+];
+for (const [id, title, fn] of others) {
+  if (!scenarios.has(id)) continue;
+  log(`${id}: ${title}`);
+  for (const target of targets) record(id, target, await attempt(id, target, () => fn(target, cfg)));
+}
+
+results.meta.elapsedS = (performance.now() - t0) / 1000;
+results.summary = summarize(results, targets);
+
+mkdirSync(opts.out, { recursive: true });
+const stamp = results.meta.date.replace(/[:.]/g, '-').slice(0, 19);
+const json = JSON.stringify(results, null, 2);
+const svg = renderSvg(results, targets);
+for (const name of [`bench-${stamp}`, 'latest']) {
+  writeFileSync(resolve(opts.out, `${name}.json`), json);
+  writeFileSync(resolve(opts.out, `${name}.svg`), svg);
+}
+printReport(results, targets);
+console.log(`\nWritten: ${resolve(opts.out, `bench-${stamp}.json`)} and .svg (also latest.json, latest.svg)`);
+console.log(`Elapsed: ${results.meta.elapsedS.toFixed(0)} s`);
+process.exit(0);
