@@ -154,10 +154,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
   const workerPids = Array.isArray(ready.workers) ? (ready.workers as number[]) : [];
   for (const pid of workerPids) allWorkerPids.add(pid);
 
+  // The ready line's pids and every `worker listening` line's (replacements come only from the latter).
   const knownWorkers = () => [
-    ...new Set(
-      lines.filter((l) => l.msg === 'worker listening' && typeof l.pid === 'number').map((l) => l.pid as number),
-    ),
+    ...new Set([
+      ...workerPids,
+      ...lines.filter((l) => l.msg === 'worker listening' && typeof l.pid === 'number').map((l) => l.pid as number),
+    ]),
   ];
   const killLeftoverWorkers = () => {
     const leftovers = knownWorkers().filter(isAlive);
