@@ -9,7 +9,9 @@ export class Emitter<Events extends Record<string, unknown>> {
       this.listeners.set(name, set);
     }
     set.add(listener as (payload: never) => void);
-    return () => set.delete(listener as (payload: never) => void);
+    return () => {
+      set.delete(listener as (payload: never) => void);
+    };
   }
 
   protected emit<K extends keyof Events>(name: K, payload: Events[K]): void {

@@ -1,5 +1,6 @@
 export { fullJitter } from './backoff.js';
 export { PapoClient } from './client.js';
+export { Emitter } from './emitter.js';
 export { PapoError } from './errors.js';
 export { memoryStorage } from './outbox.js';
 export type * from './types.js';

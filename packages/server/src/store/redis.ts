@@ -4,27 +4,6 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics.js';
 
-/** The scripts' file names without `.lua`, each one state change (see the header of each file). */
-export const SCRIPT_NAMES = [
-  'connect',
-  'disconnect',
-  'heartbeat',
-  'release-workers',
-  'create-user',
-  'verify-code',
-  'create-dm',
-  'create-public-chat',
-  'join-chat',
-  'leave-chat',
-  'send-message',
-  'read-receipt',
-  'typing',
-  'mute-chat',
-  'read-messages',
-  'count',
-] as const;
-export type ScriptName = (typeof SCRIPT_NAMES)[number];
-
 /** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
 const WITH_DEADLINE = new Set<ScriptName>([
   'connect',
@@ -40,8 +19,11 @@ const WITH_DEADLINE = new Set<ScriptName>([
   'mute-chat',
 ]);
 
-/** Number of KEYS each script takes; the rest of its arguments are ARGV. */
-const KEY_COUNTS: Record<ScriptName, number> = {
+/**
+ * The scripts (file names without `.lua`, each one state change; see the header of each file) and the number
+ * of KEYS each takes: the rest of its arguments are ARGV.
+ */
+const KEY_COUNTS = {
   connect: 0,
   disconnect: 0,
   heartbeat: 1,
@@ -58,7 +40,9 @@ const KEY_COUNTS: Record<ScriptName, number> = {
   'mute-chat': 3,
   'read-messages': 3,
   count: 1,
-};
+} as const;
+export type ScriptName = keyof typeof KEY_COUNTS;
+export const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[];
 
 // The .lua files stay in src (tsc does not copy them); dist/store/redis.js finds them from there.
 const SCRIPTS_DIR = fileURLToPath(new URL('../../src/store/scripts/', import.meta.url));

@@ -1,7 +1,7 @@
 import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
+import { Emitter } from '@papo/client';
 import type { ChatSummary, UserProfile } from '@papo/protocol';
 import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
-import { Emitter } from './emitter';
 import { People } from './people';
 import { TypingTracker } from './typing';
 
