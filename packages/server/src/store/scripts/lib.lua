@@ -11,29 +11,39 @@
 -- Write scripts take the caller's deadline (Unix ms) as their last argument. A script Redis runs only after
 -- the caller stopped waiting (Redis was paused, the reply timed out and the client was told `internal`) must
 -- do nothing, or `internal` would be a lie: it refuses once Redis's clock is past the deadline.
+-- Redis's clock, read once per script run (TIME is one more command each time).
+local clock_ms
+local function now_ms()
+  if not clock_ms then
+    local t = redis.call('TIME')
+    clock_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return clock_ms
+end
+
 local function past_deadline()
   local deadline = tonumber(ARGV[#ARGV])
   if not deadline or deadline <= 0 then return false end
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline
+  return now_ms() > deadline
 end
 
 local function now_seconds()
-  return tonumber(redis.call('TIME')[1])
+  return math.floor(now_ms() / 1000)
 end
 
--- A fixed-window limit: nil (and counted) while under it, else the seconds left in the window.
+-- A fixed-window limit: nil (and counted) while under it, else the seconds left in the window. A refused
+-- hit is taken back, so only what was allowed counts.
 local function over_limit(key, limit, window)
-  if tonumber(redis.call('GET', key) or '0') >= tonumber(limit) then
-    local ttl = redis.call('TTL', key)
-    if ttl < 0 then
-      redis.call('EXPIRE', key, window)
-      ttl = tonumber(window)
-    end
-    return ttl
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, window) end
+  if count <= tonumber(limit) then return nil end
+  redis.call('DECR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, window)
+    ttl = tonumber(window)
   end
-  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, window) end
-  return nil
+  return ttl
 end
 
 -- nil when the user may act on the chat, else the contract's error code.
