@@ -165,13 +165,13 @@ export class Hub {
   private onUserFrame(userId: string, frame: Extract<BusFrame, { kind: 'user' }>): void {
     const conns = this.users.get(userId);
     if (!conns) return;
+    const type = eventTypeOf(frame.json);
     for (const conn of conns) {
       if (conn.id === frame.skipConn) continue;
       for (const chatId of frame.detach) this.detachChat(conn, chatId);
       const attached = frame.attach.map(({ chatId, lastId }) => this.attachChat(conn, chatId, lastId));
       if (frame.json.length === 0) continue;
       // Tell the connection once it follows the chat, so its first message cannot arrive before the news.
-      const type = eventTypeOf(frame.json);
       if (attached.length === 0) this.deliver([conn], frame.json, type);
       else void Promise.all(attached).then(() => this.deliver([conn], frame.json, type));
     }

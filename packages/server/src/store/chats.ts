@@ -115,10 +115,6 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
       );
     },
 
-    async userChatIds(userId: string): Promise<string[]> {
-      return redis.smembers(keys.userChats(userId));
-    },
-
     /** The caller's chats for the chat list, the most recently active first. */
     async summaries(me: string): Promise<ChatSummary[]> {
       const chatIds = await redis.smembers(keys.userChats(me));

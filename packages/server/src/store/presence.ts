@@ -8,7 +8,7 @@ export function createPresenceStore({ run, keys, config }: StoreContext, workerI
      * that is already open (after a lapsed lease), which the per-user limit must not refuse.
      */
     async connect(userId: string, connId: string, profile: { username?: string; avatar_url?: string }, limit = true) {
-      const [chats, first, lastIds] = okOrThrow(
+      const [chats, , lastIds] = okOrThrow(
         await run(
           'connect',
           [],
@@ -23,7 +23,7 @@ export function createPresenceStore({ run, keys, config }: StoreContext, workerI
           ],
         ),
       );
-      return { chats: chats as string[], first: first === 1, lastIds: (lastIds as number[]).map(Number) };
+      return { chats: chats as string[], lastIds: (lastIds as number[]).map(Number) };
     },
 
     async disconnect(userId: string, connId: string): Promise<void> {

@@ -83,9 +83,9 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
 
     /** A fixed-window hit; throws rate_limited past the limit. */
     async hit(counterKey: string, limit: number, windowSeconds: number, what: string): Promise<void> {
-      const [count, left] = (await run('count', [counterKey], [windowSeconds])) as [number, number];
-      if (count > limit) {
-        const retryAfter = Math.max(1, left);
+      const wait = Number(await run('count', [counterKey], [limit, windowSeconds]));
+      if (wait > 0) {
+        const retryAfter = wait;
         throw new AppError('rate_limited', `Too many ${what}; try again in ${retryAfter} s.`, {
           retry_after: retryAfter,
         });

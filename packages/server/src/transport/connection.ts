@@ -45,9 +45,10 @@ export class Connection {
     return false;
   }
 
-  /** Sends one text frame: a string, or a UTF-8 buffer. */
-  sendText(data: string | Buffer): void {
-    if (this.writable()) this.ws.send(data, TEXT);
+  /** A serialised event for this connection alone: framed and written like every other. */
+  sendText(json: string): void {
+    const payload = Buffer.from(json);
+    this.sendFramed(textFrame(payload), payload);
   }
 
   /**
@@ -67,8 +68,7 @@ export class Connection {
   /** A reply or error for this connection alone (counted by type). */
   sendEvent(event: { type: string; [field: string]: unknown }): void {
     frameOut(event.type).inc();
-    const payload = Buffer.from(JSON.stringify(event));
-    this.sendFramed(textFrame(payload), payload);
+    this.sendText(JSON.stringify(event));
   }
 
   close(code: number, reason: string): void {
