@@ -301,14 +301,19 @@ const KEY_SAMPLES = {
   'phone|email': SAMPLES.phone,
   ip: '203.0.113.7',
 };
+// `{{…}}` in EXTRA_KEYS is a pair of literal braces (a hash tag): the placeholder inside takes one pair, and a
+// pair left doubled collapses to one (`{{user_chats:{user_id}}}` → `{user_chats:<user_id>}`).
+const literalBraces = (key) => key.replaceAll('{{', '{').replaceAll('}}', '}');
 const keyPattern = (key) =>
-  key.replace(/\{([\w|]+)\}/g, (_, name) => (name === 'chat_id' ? '{<chat_id>}' : `<${name}>`));
+  literalBraces(key.replace(/\{([\w|]+)\}/g, (_, name) => (name === 'chat_id' ? '{<chat_id>}' : `<${name}>`)));
 const keyExample = (key) =>
-  key.replace(/\{([\w|]+)\}/g, (_, name) => {
-    const sample = KEY_SAMPLES[name] ?? SAMPLES[name];
-    if (sample === undefined) return `<${name}>`;
-    return name === 'chat_id' ? `{${sample}}` : String(sample);
-  });
+  literalBraces(
+    key.replace(/\{([\w|]+)\}/g, (_, name) => {
+      const sample = KEY_SAMPLES[name] ?? SAMPLES[name];
+      if (sample === undefined) return `<${name}>`;
+      return name === 'chat_id' ? `{${sample}}` : String(sample);
+    }),
+  );
 const keyTable = (keys) =>
   table(
     ['key', 'example', 'type', 'holds'],
@@ -321,9 +326,11 @@ function redisSection() {
     'Operators read these with `redis-cli`. In the key column `<user_id>` and the like stand for a value; ' +
       'everything else is literal, braces included. Every chat-scoped name wraps the chat id in braces: that is a ' +
       'Redis Cluster [hash tag](https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/#hash-tags), ' +
-      'so all the keys of one chat live in one slot and one script can touch them together (for the Pub/Sub ' +
-      'channel it matters only with sharded Pub/Sub). An optional key prefix, set on the server (default none), ' +
-      'goes before every name, channels included.',
+      'so all the keys of one chat live in one slot and one script can touch them together, on a single Redis ' +
+      'and on a Redis Cluster alike. The channels are sharded Pub/Sub channels (Redis 7): the server publishes ' +
+      'with `SPUBLISH`, so to watch a chat use `SSUBSCRIBE broadcast:chat:{<chat_id>}` (a plain `SUBSCRIBE` ' +
+      'sees nothing); on a cluster each channel lives on its slot’s shard. An optional key prefix, set on the ' +
+      'server (default none), goes before every name, channels included.',
     keyTable(REDIS_KEYS),
   ];
   if (Array.isArray(P.EXTRA_KEYS)) {

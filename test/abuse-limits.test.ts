@@ -32,7 +32,7 @@ describe('connections per user (MAX_CONNECTIONS_PER_USER=2)', () => {
     third.send('auth', { token: session.token });
     expect(await third.next('error')).toMatchObject({ error: 'rate_limited', action: 'auth' });
     expect((await third.closed).code).toBe(1008);
-    expect(await redis.hlen(`presence:conns:${session.user_id}`)).toBe(2);
+    expect(await redis.hlen(`presence:conns:{${session.user_id}}`)).toBe(2);
 
     await first.close();
     const again = await connectWithToken(server, session.token);

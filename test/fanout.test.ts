@@ -15,7 +15,8 @@ beforeAll(async () => {
 });
 
 async function subscribers(channel: string): Promise<number> {
-  const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
+  // Chat and user channels are sharded (SSUBSCRIBE): SHARDNUMSUB counts their subscribers.
+  const [, count] = (await redis.pubsub('SHARDNUMSUB', channel)) as [string, number];
   return Number(count);
 }
 

@@ -92,11 +92,12 @@ describe('broadcast:chat:{chat_id}', () => {
     const chatId = await groupChat(ana!.client, [bia!.client]);
     const subscriber = redisClient();
     const published = new Promise<string>((resolve) => {
-      subscriber.on('message', (channel: string, payload: string) => {
+      subscriber.on('smessage', (channel: string, payload: string) => {
         if (channel === keys.chatChannel(chatId) && payload.includes('on the wire')) resolve(payload);
       });
     });
-    await subscriber.subscribe(keys.chatChannel(chatId));
+    // Sharded Pub/Sub (SPUBLISH): one shard's subscribers on a cluster, everyone's on a single Redis.
+    await subscriber.ssubscribe(keys.chatChannel(chatId));
     await sendText(ana!.client, chatId, 'on the wire', 'wire-1');
     const payload = await Promise.race([
       published,

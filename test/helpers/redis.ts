@@ -29,7 +29,9 @@ export const keys = {
   typing: (chatId: string, userId: string) => `typing:{${chatId}}:${userId}`,
   rateMsg: (userId: string) => `rate:msg:${userId}`,
   chatChannel: (chatId: string) => `broadcast:chat:{${chatId}}`,
-  userChannel: (userId: string) => `broadcast:user:${userId}`,
+  // The user channel's hash tag is the user's chat-list key (one slot with it, see store/keys.ts).
+  userChannel: (userId: string) => `broadcast:user:{user_chats:${userId}}`,
+  presenceConns: (userId: string) => `presence:conns:{${userId}}`,
 };
 
 /** The stored messages of a chat, parsed. */

@@ -23,13 +23,16 @@ export const REDIS_KEYS = [
   { key: 'typing:{chat_id}:{user_id}', type: 'String, TTL 5 s', holds: '"1"' },
   {
     key: 'broadcast:chat:{chat_id}',
-    type: 'Pub/Sub channel',
-    holds: 'events of a chat, for every worker and instance',
+    type: 'Sharded Pub/Sub channel (SPUBLISH / SSUBSCRIBE)',
+    holds: 'events of a chat, for every worker and instance following it',
   },
   { key: 'rate:msg:{user_id}', type: 'Counter with TTL', holds: 'messages in the current window' },
 ] as const;
 
-/** Keys and channels the server adds to the contract's layout, and why. */
+/**
+ * Keys and channels the server adds to the contract's layout, and why. `{{…}}` is a pair of literal braces (a
+ * hash tag) around a value: `presence:conns:{{user_id}}` is `presence:conns:{u_7c}`.
+ */
 export const EXTRA_KEYS = [
   {
     key: 'chat:{chat_id}:cmid:{user_id}:{client_msg_id}',
@@ -39,26 +42,28 @@ export const EXTRA_KEYS = [
   {
     key: 'presence:workers',
     type: 'Sorted set',
-    holds: 'worker id → lease expiry (ms); a worker renews its lease every heartbeat',
+    holds:
+      'worker id → lease expiry (ms); a worker renews its lease every heartbeat; a negative score is a reaper’s claim on a dead worker’s records',
   },
   {
-    key: 'presence:worker:{worker_id}',
+    key: 'presence:worker:{{worker_id}}',
     type: 'Set',
     holds: '"user_id conn_id" of each connection the worker holds: reaped when its lease expires',
   },
-  { key: 'presence:conns:{user_id}', type: 'Hash', holds: 'conn_id → worker id, one field per open connection' },
+  { key: 'presence:conns:{{user_id}}', type: 'Hash', holds: 'conn_id → worker id, one field per open connection' },
   { key: 'login_code:{phone|email}', type: 'Hash, TTL 5 min', holds: 'code, tries' },
   { key: 'login_user:{phone|email}', type: 'String', holds: 'user_id of that phone or e-mail' },
   { key: 'rate:login:ip:{ip}', type: 'Counter with TTL', holds: 'login requests from an IP in the window' },
   { key: 'rate:login:addr:{phone|email}', type: 'Counter with TTL', holds: 'codes sent to an address in the window' },
   {
-    key: 'broadcast:user:{user_id}',
-    type: 'Pub/Sub channel',
-    holds: 'events for one user’s connections (dm_ready, joined, left, chat_muted…) wherever they are',
+    key: 'broadcast:user:{{user_chats:{user_id}}}',
+    type: 'Sharded Pub/Sub channel',
+    holds:
+      'events for one user’s connections (dm_ready, joined, left, chat_muted…) wherever they are; its hash tag is the user’s chat-list key, so one script changes the list and publishes',
   },
   {
     key: 'broadcast:presence',
-    type: 'Pub/Sub channel',
+    type: 'Sharded Pub/Sub channel',
     holds: 'presence changes, with the user’s chat ids so each worker forwards them to who shares a chat',
   },
 ] as const;

@@ -25,6 +25,29 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
   return raw as T;
 }
 
+export type ClusterNode = { host: string; port: number; username?: string; password?: string };
+
+/** `host:port,host:port` or `redis://[user:password@]host:port,…` (REDIS_CLUSTER_NODES). */
+export function parseClusterNodes(spec: string): ClusterNode[] {
+  return spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const url = new URL(entry.includes('://') ? entry : `redis://${entry}`);
+      const port = Number(url.port || 6379);
+      if (!url.hostname || !Number.isInteger(port) || port <= 0 || port > 65535) {
+        throw new Error(`REDIS_CLUSTER_NODES: "${entry}" is not host:port`);
+      }
+      return {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port,
+        ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      };
+    });
+}
+
 export function loadConfig() {
   const dataDir = resolve(str('DATA_DIR', './data'));
   return {
@@ -32,6 +55,11 @@ export function loadConfig() {
     host: str('HOST', '0.0.0.0'),
     /** Unset: the primary starts and owns a local redis-server (AOF on) with its data in `DATA_DIR/redis`. */
     redisUrl: process.env.REDIS_URL || undefined,
+    /**
+     * Set: use this Redis Cluster (`host:port,host:port,…` or `redis://[user:pass@]host:port,…`, some of its
+     * nodes; the rest are discovered) instead of REDIS_URL or an owned Redis.
+     */
+    redisClusterNodes: process.env.REDIS_CLUSTER_NODES ? parseClusterNodes(process.env.REDIS_CLUSTER_NODES) : undefined,
     localRedisPort: int('LOCAL_REDIS_PORT', 6380, 1),
     /** The owned Redis's AOF fsync policy: `everysec` (at most ~1 s of acks lost on power failure) or `always`. */
     redisAppendFsync: oneOf('REDIS_APPENDFSYNC', ['everysec', 'always'] as const, 'everysec'),

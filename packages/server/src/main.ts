@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { runPrimary } from './primary.js';
+import type { RedisTarget } from './store/redis.js';
 import { startWorker } from './worker.js';
 
 const config = loadConfig();
@@ -16,8 +17,13 @@ if (cluster.isPrimary) {
 } else {
   const log = createLogger(config.logLevel, { role: 'worker' });
   const redisUrl = process.env.PAPO_REDIS_URL ?? config.redisUrl;
-  if (!redisUrl) throw new Error('worker started without a Redis URL');
-  const worker = await startWorker(config, redisUrl, log);
+  const target: RedisTarget | undefined = config.redisClusterNodes
+    ? { clusterNodes: config.redisClusterNodes }
+    : redisUrl
+      ? { url: redisUrl }
+      : undefined;
+  if (!target) throw new Error('worker started without a Redis URL');
+  const worker = await startWorker(config, target, log);
   process.send?.({ type: 'listening', port: worker.port });
   const stop = () => {
     worker.stop().then(

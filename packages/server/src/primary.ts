@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { serveClusterMetrics } from './metrics.js';
 import { type OwnedRedis, startOwnedRedis } from './owned-redis.js';
+import { describeTarget, type RedisTarget } from './store/redis.js';
 
 type WorkerMessage = { type: 'listening'; port: number };
 
@@ -12,9 +13,11 @@ type WorkerMessage = { type: 'listening'; port: number };
  */
 export async function runPrimary(config: Config, log: Logger): Promise<void> {
   let owned: OwnedRedis | undefined;
-  if (!config.redisUrl)
+  if (!config.redisUrl && !config.redisClusterNodes)
     owned = await startOwnedRedis(config.dataDir, config.localRedisPort, config.redisAppendFsync, log);
-  const redisUrl = config.redisUrl ?? owned!.url;
+  const target: RedisTarget = config.redisClusterNodes
+    ? { clusterNodes: config.redisClusterNodes }
+    : { url: config.redisUrl ?? owned!.url };
 
   serveClusterMetrics();
   let stopping = false;
@@ -22,14 +25,14 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   let announced = false;
 
   function fork(): Worker {
-    const worker = cluster.fork({ PAPO_REDIS_URL: redisUrl });
+    const worker = cluster.fork('url' in target ? { PAPO_REDIS_URL: target.url } : {});
     worker.on('message', (msg: WorkerMessage) => {
       if (msg?.type !== 'listening') return;
       listening.set(worker.id, msg.port);
       if (!announced && listening.size === config.workers) {
         announced = true;
         const workers = Object.values(cluster.workers ?? {}).map((w) => w?.process.pid);
-        log.info({ port: msg.port, workers, redis: redisUrl.replace(/\/\/[^@]*@/, '//***@') }, 'papo ready');
+        log.info({ port: msg.port, workers, redis: describeTarget(target) }, 'papo ready');
       }
     });
     return worker;

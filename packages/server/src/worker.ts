@@ -10,7 +10,7 @@ import { createChatStore } from './store/chats.js';
 import { createKeys } from './store/keys.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
-import { connectRedis } from './store/redis.js';
+import { connectRedis, type RedisTarget } from './store/redis.js';
 import type { StoreContext } from './store/store.js';
 import { createUserStore } from './store/users.js';
 import { createDispatcher } from './transport/dispatch.js';
@@ -23,10 +23,10 @@ export type RunningWorker = { port: number; stop(): Promise<void> };
  * One server process: HTTP and WebSocket on the shared port, its own Redis connections, its hub. Any number
  * of these (node:cluster workers, other instances) behave as one service through Redis.
  */
-export async function startWorker(config: Config, redisUrl: string, log: Logger): Promise<RunningWorker> {
+export async function startWorker(config: Config, target: RedisTarget, log: Logger): Promise<RunningWorker> {
   const tag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
   const workerId = `${hostname()}:${tag}`;
-  const redis = await connectRedis(redisUrl, config.redisCommandTimeoutMs, log);
+  const redis = await connectRedis(target, config.redisCommandTimeoutMs, log);
   const keys = createKeys(config.keyPrefix);
   const storeContext: StoreContext = { redis: redis.command, run: redis.run, keys, config };
   const users = createUserStore(storeContext);
@@ -66,7 +66,7 @@ export async function startWorker(config: Config, redisUrl: string, log: Logger)
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, workerId }, 'worker listening');
+  log.info({ port, workerId: presence.workerId }, 'worker listening');
 
   let stopping: Promise<void> | undefined;
   return {

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { eventTypeOf, frameOut } from '../metrics.js';
 import { chatIdFromChannel, type Keys, userIdFromChannel } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
+import type { RedisClient } from '../store/redis.js';
 import type { Connection } from '../transport/connection.js';
 import { type BusFrame, parseBusFrame } from './bus-frame.js';
 import { textFrame } from './ws-frame.js';
@@ -22,27 +22,32 @@ const CATCH_UP_PAGE = 200;
 /**
  * Routes bus frames from Redis Pub/Sub to this worker's sockets. The worker subscribes to a chat's channel
  * only while it has a local connection in that chat, and to a user's channel while that user has one here.
- * Each frame arrives once per worker and its JSON bytes go unchanged to every socket.
+ * Each frame arrives once per worker and its JSON bytes go unchanged to every socket. The channels are
+ * sharded (SSUBSCRIBE): on a Redis Cluster each lives on its slot's shard, and a frame goes to that shard's
+ * subscribers only.
  */
 export class Hub {
   private readonly chats = new Map<string, ChatRoute>();
   private readonly users = new Map<string, Set<Connection>>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly keys: Keys,
     private readonly messages: MessageStore,
     private readonly log: Logger,
   ) {}
 
   async start(): Promise<void> {
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onFrame(channel, message));
-    // After a lost subscriber connection ioredis resubscribes; frames published meanwhile are gone, so every
-    // chat with a known position fetches what it missed.
-    this.subscriber.on('ready', () => {
+    this.subscriber.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.onFrame(channel, message));
+    // After a lost subscriber connection (a Redis restart, a cluster failover or slot move) ioredis
+    // resubscribes; frames published meanwhile are gone, so every chat with a known position fetches what it
+    // missed. Gap detection catches the rest: the next message's id skips.
+    const resync = () => {
       for (const [chatId, route] of this.chats) if (route.lastId >= 0) this.catchUp(chatId, route, route.lastId);
-    });
-    await this.subscriber.subscribe(this.keys.presenceChannel);
+    };
+    this.subscriber.on('ready', resync);
+    this.subscriber.on('+node', resync);
+    await this.subscriber.ssubscribe(this.keys.presenceChannel);
   }
 
   get chatCount(): number {
@@ -87,7 +92,7 @@ export class Hub {
       subscribed: Promise.resolve(),
     };
     this.chats.set(chatId, route);
-    route.subscribed = this.subscriber.subscribe(this.keys.chatChannel(chatId)).then(
+    route.subscribed = this.subscriber.ssubscribe(this.keys.chatChannel(chatId)).then(
       () => (catchUp ? this.catchUp(chatId, route, fromId) : undefined),
       (err: Error) => this.log.error({ chatId, err: err.message }, 'subscribe failed'),
     );
@@ -99,7 +104,7 @@ export class Hub {
     const route = this.chats.get(chatId);
     if (!route?.conns.delete(conn) || route.conns.size > 0) return;
     this.chats.delete(chatId);
-    this.subscriber.unsubscribe(this.keys.chatChannel(chatId)).catch(() => {});
+    this.subscriber.sunsubscribe(this.keys.chatChannel(chatId)).catch(() => {});
   }
 
   async attachUser(conn: Connection, userId: string): Promise<void> {
@@ -109,7 +114,7 @@ export class Hub {
       conns = new Set();
       this.users.set(userId, conns);
       conns.add(conn);
-      await this.subscriber.subscribe(this.keys.userChannel(userId));
+      await this.subscriber.ssubscribe(this.keys.userChannel(userId));
     } else conns.add(conn);
   }
 
@@ -120,7 +125,7 @@ export class Hub {
     const conns = userId ? this.users.get(userId) : undefined;
     if (userId && conns?.delete(conn) && conns.size === 0) {
       this.users.delete(userId);
-      this.subscriber.unsubscribe(this.keys.userChannel(userId)).catch(() => {});
+      this.subscriber.sunsubscribe(this.keys.userChannel(userId)).catch(() => {});
     }
   }
 

@@ -1,42 +1,81 @@
 import type { ChatSummary, Message, PublicChatSummary } from '@papo/protocol';
+import { AppError } from '../errors.js';
 import { newChatId } from './ids.js';
-import { okOrThrow, type StoreContext } from './store.js';
+import { okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
 
-/** Chats: creation, membership, per-member state, and the summaries the HTTP routes list. */
+/** HGETALL's reply as an object, whether ioredis already made it one or left the flat array. */
+function fieldMap(reply: unknown): Record<string, string> {
+  if (!Array.isArray(reply)) return (reply ?? {}) as Record<string, string>;
+  const map: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) map[String(reply[i])] = String(reply[i + 1]);
+  return map;
+}
+
+/**
+ * Chats: creation, membership, per-member state, and the summaries the HTTP routes list.
+ *
+ * A chat's own keys live in its slot; a user's chat list and the rate counters each in another. So creating,
+ * joining and leaving are steps (one script or command each, never across slots), ordered so that a crash
+ * between two leaves nothing a user can trip on and a retry of the same action finishes the job:
+ * - the chat's side first (record, members, chat events), then the user's list (user-chat.lua, which also
+ *   tells the user's connections); a member missing from their own list is put back by the next join;
+ * - a DM is claimed by its pair key (SET NX) before anything else, so two racing calls get one chat, and every
+ *   call re-runs the idempotent steps after the claim: a DM half-made by a crash is finished by the next call;
+ * - a public chat is listed in chats:public last: until then nobody else can find it.
+ */
 export function createChatStore({ redis, run, keys, config }: StoreContext) {
   const chatLimit = [config.chatsPerHour, 3600] as const;
+
+  /** Counts a new chat against the creator's limit; throws rate_limited past it. */
+  async function countNewChat(me: string): Promise<void> {
+    const wait = Number(await run('count', [keys.rateChats(me)], [...chatLimit]));
+    if (wait > 0) {
+      throw new AppError('rate_limited', `Too many new chats; try again in ${wait} s.`, { retry_after: wait });
+    }
+  }
+
+  /** Adds the chat to the user's list and, when it was not there, attaches their connections (but `skipConn`). */
+  function listChat(userId: string, chatId: string, lastId: number, event: string, skipConn?: string) {
+    const header = `u+${chatId}@${lastId}${skipConn ? ` !${skipConn}` : ''}`;
+    return run('user-chat', [keys.userChats(userId)], ['+', chatId, keys.userChannel(userId), `${header}\n${event}`]);
+  }
+
   return {
     /** The one DM of a pair, created if missing; `created` tells whether this call made it. */
     async createDm(me: string, peer: string, connId: string): Promise<{ chatId: string; created: boolean }> {
-      const chatId = newChatId();
-      const [id, created] = okOrThrow(
-        await run(
-          'create-dm',
-          [
-            keys.dm(me, peer),
-            keys.user(peer),
-            keys.userChats(me),
-            keys.userChats(peer),
-            keys.chat(chatId),
-            keys.members(chatId),
-            keys.rateChats(me),
-          ],
-          [me, peer, chatId, keys.userChannel(me), keys.userChannel(peer), connId, ...chatLimit],
-        ),
-      );
-      return { chatId: String(id), created: created === 1 };
+      if ((await redis.exists(keys.user(peer))) === 0) okOrThrow(['not_found']);
+      const pairKey = keys.dm(me, peer);
+      let chatId = await redis.get(pairKey);
+      let created = false;
+      if (chatId === null) {
+        await countNewChat(me);
+        const fresh = newChatId();
+        chatId = await redis.set(pairKey, fresh, 'NX', 'GET');
+        if (chatId === null) {
+          chatId = fresh;
+          created = true;
+        } else {
+          // Another call claimed the pair first: this one created nothing.
+          await run('uncount', [keys.rateChats(me)], []);
+        }
+      }
+      const [, lastId] = okOrThrow(
+        await run('create-chat', [keys.chat(chatId), keys.members(chatId)], ['dm', '', me, me, peer]),
+      ) as [unknown, number];
+      const dmReady = (peerOf: string) => JSON.stringify({ type: 'dm_ready', chat_id: chatId, peer_user_id: peerOf });
+      await Promise.all([
+        listChat(me, chatId, Number(lastId), dmReady(peer), connId),
+        listChat(peer, chatId, Number(lastId), dmReady(me)),
+      ]);
+      return { chatId, created };
     },
 
     async createPublicChat(me: string, title: string, connId: string): Promise<string> {
+      await countNewChat(me);
       const chatId = newChatId();
-      const event = JSON.stringify({ type: 'chat_created', chat_id: chatId, title });
-      okOrThrow(
-        await run(
-          'create-public-chat',
-          [keys.chat(chatId), keys.members(chatId), keys.userChats(me), keys.publicChats, keys.rateChats(me)],
-          [me, chatId, title, keys.userChannel(me), connId, event, ...chatLimit],
-        ),
-      );
+      okOrThrow(await run('create-chat', [keys.chat(chatId), keys.members(chatId)], ['public', title, me, me, '']));
+      await listChat(me, chatId, 0, JSON.stringify({ type: 'chat_created', chat_id: chatId, title }), connId);
+      await redis.sadd(keys.publicChats, chatId);
       return chatId;
     },
 
@@ -45,48 +84,46 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
       const [added, lastId] = okOrThrow(
         await run(
           'join-chat',
-          [keys.chat(chatId), keys.members(chatId), keys.userChats(me), keys.reads(chatId)],
+          [keys.chat(chatId), keys.members(chatId), keys.reads(chatId)],
           [
             me,
-            chatId,
             keys.chatChannel(chatId),
-            keys.userChannel(me),
-            connId,
             JSON.stringify({ type: 'chat_member_added', chat_id: chatId, user_id: me }),
-            JSON.stringify({ type: 'joined', chat_id: chatId }),
             config.maxPublicChatMembers,
           ],
         ),
       );
+      await listChat(me, chatId, Number(lastId), JSON.stringify({ type: 'joined', chat_id: chatId }), connId);
       return { added: added === 1, lastId: Number(lastId) };
     },
 
     async leaveChat(me: string, chatId: string, connId: string): Promise<void> {
-      okOrThrow(
+      const [removed] = okOrThrow(
         await run(
           'leave-chat',
-          [keys.chat(chatId), keys.members(chatId), keys.userChats(me), keys.typing(chatId, me)],
-          [
-            me,
-            chatId,
-            keys.chatChannel(chatId),
-            keys.userChannel(me),
-            connId,
-            JSON.stringify({ type: 'chat_member_removed', chat_id: chatId, user_id: me }),
-            JSON.stringify({ type: 'left', chat_id: chatId }),
-          ],
+          [keys.chat(chatId), keys.members(chatId), keys.typing(chatId, me)],
+          [me, keys.chatChannel(chatId), JSON.stringify({ type: 'chat_member_removed', chat_id: chatId, user_id: me })],
         ),
       );
+      const unlisted = await run(
+        'user-chat',
+        [keys.userChats(me)],
+        [
+          '-',
+          chatId,
+          keys.userChannel(me),
+          `u-${chatId} !${connId}\n${JSON.stringify({ type: 'left', chat_id: chatId })}`,
+        ],
+      );
+      // Not a member, unless a leave cut short left the chat in the user's list (just removed).
+      if (removed !== 1 && unlisted !== 1) okOrThrow(['forbidden']);
     },
 
     async muteChat(me: string, chatId: string, until: number, connId: string): Promise<void> {
-      okOrThrow(
-        await run(
-          'mute-chat',
-          [keys.chat(chatId), keys.members(chatId), keys.mute(chatId)],
-          [me, until, keys.userChannel(me), connId, JSON.stringify({ type: 'chat_muted', chat_id: chatId, until })],
-        ),
-      );
+      okOrThrow(await run('mute-chat', [keys.chat(chatId), keys.members(chatId), keys.mute(chatId)], [me, until]));
+      // The user's other connections learn of it (the calling one gets the reply).
+      const event = JSON.stringify({ type: 'chat_muted', chat_id: chatId, until });
+      await redis.spublish(keys.userChannel(me), `u!${connId}\n${event}`);
     },
 
     async typing(me: string, chatId: string, isTyping: boolean, ttlSeconds: number): Promise<void> {
@@ -119,25 +156,22 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
     async summaries(me: string): Promise<ChatSummary[]> {
       const chatIds = await redis.smembers(keys.userChats(me));
       if (chatIds.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of chatIds) {
-        pipeline.hmget(keys.chat(id), 'kind', 'title', 'last_id', 'created_at');
-        pipeline.smembers(keys.members(id));
-        pipeline.lindex(keys.messages(id), -1);
-        pipeline.hgetall(keys.reads(id));
-        pipeline.hget(keys.mute(id), me);
-      }
-      const rows = (await pipeline.exec()) ?? [];
-      const values = rows.map(([err, value]) => {
-        if (err) throw err;
-        return value;
-      });
+      const values = await readAll(
+        redis,
+        chatIds.flatMap((id): ReadCommand[] => [
+          ['hmget', keys.chat(id), 'kind', 'title', 'last_id', 'created_at'],
+          ['smembers', keys.members(id)],
+          ['lindex', keys.messages(id), -1],
+          ['hgetall', keys.reads(id)],
+          ['hget', keys.mute(id), me],
+        ]),
+      );
       const peers: string[] = [];
       const draft = chatIds.map((chatId, i) => {
         const [kind, title, lastId, createdAt] = values[i * 5] as (string | null)[];
         const members = values[i * 5 + 1] as string[];
         const lastRaw = values[i * 5 + 2] as string | null;
-        const reads = (values[i * 5 + 3] ?? {}) as Record<string, string>;
+        const reads = fieldMap(values[i * 5 + 3]);
         const read = Number(reads[me] ?? 0);
         let othersRead = 0;
         for (const [userId, upTo] of Object.entries(reads))
@@ -163,8 +197,11 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
         };
       });
       if (peers.length > 0) {
-        const names = await redis.pipeline(peers.map((p) => ['hget', keys.user(p), 'username'])).exec();
-        const byPeer = new Map(peers.map((p, i) => [p, (names?.[i]?.[1] as string | null) ?? '']));
+        const names = await readAll(
+          redis,
+          peers.map((p) => ['hget', keys.user(p), 'username']),
+        );
+        const byPeer = new Map(peers.map((p, i) => [p, (names[i] as string | null) ?? '']));
         for (const { summary } of draft)
           if (summary.peer_user_id) summary.title = byPeer.get(summary.peer_user_id) ?? '';
       }
@@ -177,14 +214,18 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
     async publicChats(): Promise<PublicChatSummary[]> {
       const chatIds = await redis.smembers(keys.publicChats);
       if (chatIds.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of chatIds) pipeline.hget(keys.chat(id), 'title').scard(keys.members(id));
-      const rows = (await pipeline.exec()) ?? [];
+      const rows = await readAll(
+        redis,
+        chatIds.flatMap((id): ReadCommand[] => [
+          ['hget', keys.chat(id), 'title'],
+          ['scard', keys.members(id)],
+        ]),
+      );
       return chatIds
         .map((chatId, i) => ({
           chat_id: chatId,
-          title: (rows[i * 2]?.[1] as string | null) ?? '',
-          member_count: Number(rows[i * 2 + 1]?.[1] ?? 0),
+          title: (rows[i * 2] as string | null) ?? '',
+          member_count: Number(rows[i * 2 + 1] ?? 0),
         }))
         .sort((a, b) => b.member_count - a.member_count || a.title.localeCompare(b.title));
     },

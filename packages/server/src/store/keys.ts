@@ -1,6 +1,8 @@
 /**
  * Every Redis key and channel name, built in this one place. Chat-scoped names carry the chat id in literal
- * braces, a Redis Cluster hash tag (see docs/protocol.md, "Redis keys").
+ * braces, a Redis Cluster hash tag, so each chat's keys and channel share one slot and a chat's state changes
+ * in one script on Redis Cluster too (see docs/protocol.md, "Redis keys"). The contract's user keys keep their
+ * plain form; of the keys the server adds, those one script changes together carry a common hash tag.
  */
 export function createKeys(prefix: string) {
   return {
@@ -28,8 +30,12 @@ export function createKeys(prefix: string) {
     loginCode: (address: string) => `${prefix}login_code:${address}`,
     loginUser: (address: string) => `${prefix}login_user:${address}`,
     presenceWorkers: `${prefix}presence:workers`,
+    presenceWorker: (workerId: string) => `${prefix}presence:worker:{${workerId}}`,
+    presenceConns: (userId: string) => `${prefix}presence:conns:{${userId}}`,
     chatChannel: (chatId: string) => `${prefix}broadcast:chat:{${chatId}}`,
-    userChannel: (userId: string) => `${prefix}broadcast:user:${userId}`,
+    // The hash tag is the user's chat-list key, so user-chat.lua changes the list and tells the user's
+    // connections in one slot.
+    userChannel: (userId: string) => `${prefix}broadcast:user:{${prefix}user_chats:${userId}}`,
     presenceChannel: `${prefix}broadcast:presence`,
   };
 }
@@ -43,6 +49,6 @@ export function chatIdFromChannel(keys: Keys, channel: string): string | undefin
 }
 
 export function userIdFromChannel(keys: Keys, channel: string): string | undefined {
-  const head = `${keys.prefix}broadcast:user:`;
-  return channel.startsWith(head) ? channel.slice(head.length) : undefined;
+  const head = `${keys.prefix}broadcast:user:{${keys.prefix}user_chats:`;
+  return channel.startsWith(head) && channel.endsWith('}') ? channel.slice(head.length, -1) : undefined;
 }

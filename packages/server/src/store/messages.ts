@@ -1,4 +1,5 @@
 import { TIMINGS } from '@papo/protocol';
+import { AppError } from '../errors.js';
 import { okOrThrow, type StoreContext } from './store.js';
 
 export type MessagePage = {
@@ -11,37 +12,47 @@ export type MessagePage = {
 /** Messages: the send path and history reads. */
 export function createMessageStore({ run, keys, config }: StoreContext) {
   return {
-    /** Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. */
+    /**
+     * Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. The rate
+     * counter is another slot than the chat's: the send is counted first, and given back when the chat refuses
+     * it or finds it a repeat, so only stored messages count (a crash in between costs the sender one unit of
+     * their window, never a message).
+     */
     async send(me: string, chatId: string, body: string, clientMsgId: string | undefined): Promise<number> {
+      const rateKey = keys.rateMsg(me);
+      const wait = Number(await run('count', [rateKey], [config.rateLimitMessages, config.rateLimitWindowSeconds]));
+      if (wait > 0) {
+        throw new AppError('rate_limited', `Too many messages; try again in ${wait} s.`, { retry_after: wait });
+      }
       // The message JSON is made here, around the id and time the script assigns, so Redis stores and
       // publishes exactly what clients receive, serialised once.
       const middle = `,"sender_id":${JSON.stringify(me)},"body":${JSON.stringify(body)},"msg_type":"text"`;
       const tail = clientMsgId === undefined ? '' : `,"client_msg_id":${JSON.stringify(clientMsgId)}`;
-      const [id] = okOrThrow(
-        await run(
-          'send-message',
-          [
-            keys.chat(chatId),
-            keys.members(chatId),
-            keys.messages(chatId),
-            clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
-            keys.rateMsg(me),
-            keys.reads(chatId),
-          ],
-          [
-            me,
-            middle,
-            tail,
-            clientMsgId === undefined ? '0' : '1',
-            config.rateLimitMessages,
-            config.rateLimitWindowSeconds,
-            config.messagesKeep,
-            TIMINGS.idempotencyWindowSeconds,
-            keys.chatChannel(chatId),
-            `{"type":"message_created","chat_id":"${chatId}","message":`,
-          ],
-        ),
-      );
+      const reply = (await run(
+        'send-message',
+        [
+          keys.chat(chatId),
+          keys.members(chatId),
+          keys.messages(chatId),
+          clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
+          keys.reads(chatId),
+        ],
+        [
+          me,
+          middle,
+          tail,
+          clientMsgId === undefined ? '0' : '1',
+          config.messagesKeep,
+          TIMINGS.idempotencyWindowSeconds,
+          keys.chatChannel(chatId),
+          `{"type":"message_created","chat_id":"${chatId}","message":`,
+        ],
+      )) as unknown[];
+      if (reply[0] !== 'ok' || reply[2] === 1) {
+        // Refused or a repeat: not a new message. (`internal`, past its deadline, changed nothing either.)
+        run('uncount', [rateKey], []).catch(() => {});
+      }
+      const [id] = okOrThrow(reply);
       return Number(id);
     },
 

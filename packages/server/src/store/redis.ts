@@ -1,16 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { ClusterNode } from '../config.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics.js';
 
 /** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
 const WITH_DEADLINE = new Set<ScriptName>([
-  'connect',
-  'create-user',
+  'user-profile',
   'verify-code',
-  'create-dm',
-  'create-public-chat',
+  'conn-add',
+  'create-chat',
   'join-chat',
   'leave-chat',
   'send-message',
@@ -20,26 +20,29 @@ const WITH_DEADLINE = new Set<ScriptName>([
 ]);
 
 /**
- * The scripts (file names without `.lua`, each one state change; see the header of each file) and the number
- * of KEYS each takes: the rest of its arguments are ARGV.
+ * The scripts (file names without `.lua`, each one state change in one hash slot; see the header of each
+ * file) and the number of KEYS each takes: the rest of its arguments are ARGV.
  */
 const KEY_COUNTS = {
-  connect: 0,
-  disconnect: 0,
+  'user-profile': 1,
+  'verify-code': 1,
+  'conn-add': 1,
+  'conn-drop': 1,
   heartbeat: 1,
-  'release-workers': 1,
-  'create-user': 2,
-  'verify-code': 3,
-  'create-dm': 7,
-  'create-public-chat': 5,
-  'join-chat': 4,
-  'leave-chat': 4,
-  'send-message': 6,
+  'claim-workers': 1,
+  'release-worker': 1,
+  'create-chat': 2,
+  'user-chat': 1,
+  'join-chat': 3,
+  'leave-chat': 3,
+  'send-message': 5,
   'read-receipt': 3,
   typing: 3,
+  'typing-stop': 1,
   'mute-chat': 3,
   'read-messages': 3,
   count: 1,
+  uncount: 1,
 } as const;
 export type ScriptName = keyof typeof KEY_COUNTS;
 export const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[];
@@ -61,14 +64,30 @@ function loadScripts(): Record<ScriptName, string> {
 type ScriptReply = unknown;
 export type ScriptRunner = (name: ScriptName, keys: string[], args: (string | number)[]) => Promise<ScriptReply>;
 
+/** A single Redis or a Redis Cluster: the same commands, scripts and sharded Pub/Sub on either. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: one server by URL, or a Redis Cluster by some of its nodes (the rest are discovered). */
+export type RedisTarget = { url: string } | { clusterNodes: ClusterNode[] };
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
 export type RedisClients = {
-  /** Commands and scripts; ioredis pipelines what is issued in the same tick into one write. */
-  command: Redis;
-  /** Pub/Sub subscriber (a connection in subscribe mode can do nothing else). */
-  subscriber: Redis;
+  /** Commands and scripts. */
+  command: RedisClient;
+  /** Sharded Pub/Sub subscriber (a connection in subscribe mode can do nothing else). */
+  subscriber: RedisClient;
   run: ScriptRunner;
   quit(): Promise<void>;
 };
+
+/** For logs: the target without credentials. */
+export function describeTarget(target: RedisTarget): string {
+  if ('url' in target) return target.url.replace(/\/\/[^@]*@/, '//***@');
+  return `cluster ${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+}
 
 export function redisOptions(commandTimeoutMs: number, log: Logger, role: string): RedisOptions {
   return {
@@ -92,9 +111,54 @@ export function redisOptions(commandTimeoutMs: number, log: Logger, role: string
   };
 }
 
-export async function connectRedis(url: string, commandTimeoutMs: number, log: Logger): Promise<RedisClients> {
-  const command = new Redis(url, redisOptions(commandTimeoutMs, log, 'command'));
-  const subscriber = new Redis(url, redisOptions(commandTimeoutMs, log, 'subscriber'));
+function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger, role: string): RedisClient {
+  const options = redisOptions(commandTimeoutMs, log, role);
+  if ('url' in target) return new Redis(target.url, options);
+  const [first] = target.clusterNodes;
+  return new Cluster(
+    target.clusterNodes.map(({ host, port }) => ({ host, port })),
+    {
+      redisOptions: {
+        ...options,
+        ...(first?.username ? { username: first.username } : {}),
+        ...(first?.password ? { password: first.password } : {}),
+      },
+      lazyConnect: true,
+      enableOfflineQueue: role === 'subscriber',
+      // On a cluster, reads that span slots (a chat list's summaries) go out as one command each; ioredis
+      // groups what is issued in the same tick into one write per node.
+      enableAutoPipelining: role === 'command',
+      // Chat and user channels are sharded: each subscription lives on its channel's shard and follows slot
+      // moves and failovers.
+      shardedSubscribers: role === 'subscriber',
+      scaleReads: 'master',
+      // MOVED, ASK, TRYAGAIN and CLUSTERDOWN answers mean the command did not run: ioredis retries it on the
+      // slot's owner (a failover takes a few seconds: up to 64 tries). A connection that closed with the
+      // command in flight is another matter, the command may have run: like autoResendUnfulfilledCommands on a
+      // single Redis, no retry (retryDelayOnFailover 0), the client is told `internal` and retries by
+      // client_msg_id.
+      retryDelayOnMoved: 100,
+      retryDelayOnClusterDown: 300,
+      retryDelayOnTryAgain: 100,
+      retryDelayOnFailover: 0,
+      maxRedirections: 64,
+      // A slot move unsubscribes the old owner's sharded subscribers; ioredis resubscribes on its slot map's
+      // next refresh, which it otherwise only does on a MOVED reply.
+      slotsRefreshInterval: 1000,
+      slotsRefreshTimeout: 2000,
+      clusterRetryStrategy: (attempt) => {
+        if (attempt === 1 || attempt % 20 === 0)
+          log.warn({ redis: role, attempt }, 'redis cluster unreachable, retrying');
+        return Math.min(attempt * 100, 2000);
+      },
+    },
+  );
+}
+
+export async function connectRedis(target: RedisTarget, commandTimeoutMs: number, log: Logger): Promise<RedisClients> {
+  const command = createClient(target, commandTimeoutMs, log, 'command');
+  const subscriber = createClient(target, commandTimeoutMs, log, 'subscriber');
+  const where = describeTarget(target);
   for (const [role, client] of [
     ['command', command],
     ['subscriber', subscriber],
@@ -105,7 +169,7 @@ export async function connectRedis(url: string, commandTimeoutMs: number, log: L
       const now = Date.now();
       const level = now - lastWarned > 60_000 ? 'warn' : 'debug';
       if (level === 'warn') lastWarned = now;
-      log[level]({ redis: role, url: url.replace(/\/\/[^@]*@/, '//***@'), err: err.message }, 'redis error');
+      log[level]({ redis: role, target: where, err: err.message }, 'redis error');
     });
     client.on('ready', () => {
       lastWarned = 0;
@@ -152,11 +216,11 @@ export async function connectRedis(url: string, commandTimeoutMs: number, log: L
 }
 
 /** Wait for the first connection; ioredis keeps retrying (and retryStrategy logs) while Redis is unreachable. */
-function waitUntilConnected(client: Redis, log: Logger): Promise<void> {
+function waitUntilConnected(client: RedisClient, log: Logger): Promise<void> {
   return new Promise((resolve) => {
     client.once('ready', () => resolve());
     client.connect().catch(() => {
-      log.error('cannot reach Redis; retrying (check REDIS_URL)');
+      log.error('cannot reach Redis; retrying (check REDIS_URL or REDIS_CLUSTER_NODES)');
     });
   });
 }

@@ -1,13 +1,12 @@
 import type { ErrorCode } from '@papo/protocol';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Keys } from './keys.js';
-import type { ScriptRunner } from './redis.js';
+import { isCluster, type RedisClient, type ScriptRunner } from './redis.js';
 
 /** What every store module needs: the command client, the script runner, key names and settings. */
 export type StoreContext = {
-  redis: Redis;
+  redis: RedisClient;
   run: ScriptRunner;
   keys: Keys;
   config: Config;
@@ -39,4 +38,22 @@ export function okOrThrow(reply: unknown): unknown[] {
     throw new AppError(code, typeof rest[0] === 'string' ? rest[0] : (REFUSAL_MESSAGES[code] ?? code));
   }
   throw new AppError('internal', 'Unexpected store reply.', {}, { cause: reply });
+}
+
+/** One read command: its name and arguments. */
+export type ReadCommand = [command: string, ...args: (string | number)[]];
+
+/**
+ * Several reads that may touch many slots, in one round trip: a pipeline on a single Redis; on a cluster, one
+ * command each (a pipeline must stay within one node there), which ioredis' auto-pipelining groups per node.
+ * Resolves with the replies in order; the first error rejects.
+ */
+export async function readAll(redis: RedisClient, commands: ReadCommand[]): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  if (isCluster(redis)) return Promise.all(commands.map(([command, ...args]) => redis.call(command, ...args)));
+  const rows = (await redis.pipeline(commands).exec()) ?? [];
+  return rows.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
 }

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { TIMINGS, type UserDetails, type UserProfile } from '@papo/protocol';
 import { AppError } from '../errors.js';
 import { newToken, newUserId } from './ids.js';
-import { okOrThrow, type StoreContext } from './store.js';
+import { okOrThrow, readAll, type StoreContext } from './store.js';
 
 export type Session = { token: string; user_id: string; expires_in: number };
 
@@ -11,13 +11,12 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
   const ttl = config.tokenTtlSeconds;
 
   async function profiles(userIds: string[]): Promise<UserProfile[]> {
-    if (userIds.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const id of userIds) pipeline.hmget(keys.user(id), 'username', 'avatar_url');
-    const rows = (await pipeline.exec()) ?? [];
+    const rows = await readAll(
+      redis,
+      userIds.map((id) => ['hmget', keys.user(id), 'username', 'avatar_url']),
+    );
     const result: UserProfile[] = [];
-    rows.forEach(([err, value], i) => {
-      if (err) throw err;
+    rows.forEach((value, i) => {
       const [username, avatarUrl] = value as (string | null)[];
       if (username !== null && username !== undefined) {
         result.push({ user_id: userIds[i]!, username, avatar_url: avatarUrl ?? '' });
@@ -26,12 +25,27 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
     return result;
   }
 
+  /** Creates the user's record when missing; updates the fields given otherwise. */
+  async function ensureUser(
+    userId: string,
+    profile: { username?: string; avatar_url?: string },
+    defaultUsername: string,
+  ): Promise<void> {
+    const reply = await run(
+      'user-profile',
+      [keys.user(userId)],
+      ['ensure', profile.username ?? '', profile.avatar_url ?? '', defaultUsername],
+    );
+    if (Array.isArray(reply)) okOrThrow(reply); // past its deadline
+  }
+
   return {
-    /** A temporary account: a new user each call. */
+    /** A temporary account: a new user each call (the user first, so a token never names a missing user). */
     async createTemporary(username: string, avatarUrl: string): Promise<Session> {
       const userId = newUserId();
       const token = newToken();
-      okOrThrow(await run('create-user', [keys.user(userId), keys.token(token)], [userId, username, avatarUrl, ttl]));
+      await ensureUser(userId, { username, avatar_url: avatarUrl }, username);
+      await redis.set(keys.token(token), userId, 'EX', ttl);
       return { token, user_id: userId, expires_in: ttl };
     },
 
@@ -52,16 +66,11 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
     profiles,
 
     async details(userId: string): Promise<UserDetails | undefined> {
-      const rows = (await redis
-        .pipeline()
-        .hmget(keys.user(userId), 'username', 'avatar_url')
-        .sismember(keys.onlineUsers, userId)
-        .get(keys.lastSeen(userId))
-        .exec()) as [Error | null, unknown][];
-      const [fields, online, lastSeen] = rows.map(([err, value]) => {
-        if (err) throw err;
-        return value;
-      });
+      const [fields, online, lastSeen] = await readAll(redis, [
+        ['hmget', keys.user(userId), 'username', 'avatar_url'],
+        ['sismember', keys.onlineUsers, userId],
+        ['get', keys.lastSeen(userId)],
+      ]);
       const [username, avatarUrl] = fields as (string | null)[];
       if (username === null || username === undefined) return undefined;
       return {
@@ -104,29 +113,22 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
       await redis.del(keys.loginCode(address));
     },
 
-    /** Exchange a code for a session; the address keeps its user across logins. */
+    /**
+     * Exchange a code for a session; the address keeps its user across logins. Three steps in three slots, each
+     * safe to repeat: the code is consumed; the address gets its user id (SET NX: the first login's stays); the
+     * user's record is made if missing; then the token. A crash between them costs a new code, never a second
+     * user for the address.
+     */
     async verifyCode(
       address: string,
       code: string,
       profile: { username?: string; avatar_url?: string },
       defaultUsername: string,
     ): Promise<Session> {
-      const token = newToken();
-      const reply = (await run(
-        'verify-code',
-        [keys.loginCode(address), keys.loginUser(address), keys.token(token)],
-        [
-          keys.prefix,
-          code,
-          newUserId(),
-          profile.username ?? '',
-          profile.avatar_url ?? '',
-          defaultUsername,
-          ttl,
-          TIMINGS.loginCodeTries,
-        ],
-      )) as [string, string | number];
-      if (reply[0] === 'ok') return { token, user_id: String(reply[1]), expires_in: ttl };
+      const reply = (await run('verify-code', [keys.loginCode(address)], [code, TIMINGS.loginCodeTries])) as [
+        string,
+        string | number,
+      ];
       if (reply[0] === 'internal') okOrThrow(reply);
       if (reply[0] === 'wrong_code') {
         const left = Number(reply[1]);
@@ -135,7 +137,15 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
           left > 0 ? `Wrong code; ${left} tries left.` : 'Wrong code; no tries left, request a new code.',
         );
       }
-      throw new AppError('unauthenticated', 'No valid code for this address; request a new one.');
+      if (reply[0] !== 'ok')
+        throw new AppError('unauthenticated', 'No valid code for this address; request a new one.');
+      const fresh = newUserId();
+      const existing = await redis.set(keys.loginUser(address), fresh, 'NX', 'GET');
+      const userId = existing ?? fresh;
+      await ensureUser(userId, profile, defaultUsername);
+      const token = newToken();
+      await redis.set(keys.token(token), userId, 'EX', ttl);
+      return { token, user_id: userId, expires_in: ttl };
     },
   };
 }

@@ -14,7 +14,6 @@ import {
 } from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -23,13 +22,14 @@ import { clusterMetrics, metricsContentType, workerMetrics } from '../metrics.js
 import type { ChatStore } from '../store/chats.js';
 import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
+import type { RedisClient } from '../store/redis.js';
 import type { UserStore } from '../store/users.js';
 import { checker, validate } from './validate.js';
 
 type HttpDeps = {
   config: Config;
   log: Logger;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   users: UserStore;
   chats: ChatStore;

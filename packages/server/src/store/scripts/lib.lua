@@ -1,11 +1,18 @@
--- Shared helpers, prepended to every script at load time (scripts.ts).
+-- Shared helpers, prepended to every script at load time (redis.ts).
 --
--- What the scripts PUBLISH. On a chat's channel (broadcast:chat:{id}), the event's wire JSON itself, as every
+-- Every script touches keys of one hash slot only, so each runs unchanged on Redis Cluster: a chat's keys and
+-- channel carry the chat id as a hash tag (chat:{id}:…); a state change that spans slots (a user's chat list
+-- and a chat's members, the rate counter) is several scripts, run in an order that a retry completes (see
+-- the store modules). Events go out with SPUBLISH (sharded Pub/Sub): on a cluster, to the channel's shard
+-- only. A script may SPUBLISH only on a channel of its own slot.
+--
+-- What the scripts publish. On a chat's channel (broadcast:chat:{id}), the event's wire JSON itself, as every
 -- member's connections receive it (workers read a message's id and a typing user from its first bytes).
 -- On the server's own channels, a one-letter kind and a header line come before the JSON:
 --   u<fields>\n<json>             on a user's channel; fields: +<chat>@<last_id> attach the user's
 --                                 connections to a chat, -<chat> detach them, !<conn_id> skip that connection
---   p<user_id> <chat> <chat>…\n<json>  presence, for the connections that share one of those chats
+--   p<user_id> <chat> <chat>…\n<json>  presence (published by the server, not a script), for the connections
+--                                 that share one of those chats
 -- Ids are [A-Za-z0-9_-] only (the protocol's pattern), so they are safe to concatenate into JSON.
 
 -- Write scripts take the caller's deadline (Unix ms) as their last argument. A script Redis runs only after
@@ -56,35 +63,4 @@ local function check_member(chat_key, members_key, user_id)
     return 'forbidden'
   end
   return nil
-end
-
-local function publish_presence(prefix, user_id, status, now, chats)
-  redis.call('PUBLISH', prefix .. 'broadcast:presence',
-    'p' .. user_id .. ' ' .. table.concat(chats, ' ') .. '\n{"type":"presence","user_id":"' .. user_id ..
-    '","status":"' .. status .. '","last_seen":' .. now .. '}')
-end
-
--- The user's last connection is gone: offline, last_seen, and "stopped typing" wherever they were typing.
-local function user_gone(prefix, user_id, now)
-  redis.call('SREM', prefix .. 'presence:online_users', user_id)
-  redis.call('SET', prefix .. 'last_seen:' .. user_id, now)
-  local chats = redis.call('SMEMBERS', prefix .. 'user_chats:' .. user_id)
-  for _, chat in ipairs(chats) do
-    if redis.call('DEL', prefix .. 'typing:{' .. chat .. '}:' .. user_id) == 1 then
-      redis.call('PUBLISH', prefix .. 'broadcast:chat:{' .. chat .. '}',
-        '{"type":"typing","chat_id":"' .. chat .. '","user_id":"' .. user_id .. '","is_typing":false}')
-    end
-  end
-  publish_presence(prefix, user_id, 'offline', now, chats)
-end
-
--- Forget one connection record; 1 when it was the user's last one.
-local function drop_conn(prefix, user_id, conn_id, worker_id, now)
-  local conns = prefix .. 'presence:conns:' .. user_id
-  redis.call('SREM', prefix .. 'presence:worker:' .. worker_id, user_id .. ' ' .. conn_id)
-  if redis.call('HDEL', conns, conn_id) == 1 and redis.call('HLEN', conns) == 0 then
-    user_gone(prefix, user_id, now)
-    return 1
-  end
-  return 0
 end

@@ -1,6 +1,6 @@
--- Mute a chat until a time, or unmute it (0) (extension). All the user's connections are told.
+-- Mute a chat until a time, or unmute it (0) (extension). The caller then tells the user's connections.
 -- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] chat:{id}:mute
--- ARGV[1] my id, [2] until (Unix s), [3] my user channel, [4] calling connection id, [5] chat_muted (JSON)
+-- ARGV[1] my id, [2] until (Unix s)
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local refused = check_member(KEYS[1], KEYS[2], ARGV[1])
@@ -10,5 +10,4 @@ if ARGV[2] == '0' then
 else
   redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 end
-redis.call('PUBLISH', ARGV[3], 'u!' .. ARGV[4] .. '\n' .. ARGV[5])
 return {'ok'}

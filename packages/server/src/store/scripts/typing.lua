@@ -10,5 +10,5 @@ if ARGV[2] == '1' then
 else
   redis.call('DEL', KEYS[3])
 end
-redis.call('PUBLISH', ARGV[4], ARGV[5])
+redis.call('SPUBLISH', ARGV[4], ARGV[5])
 return {'ok'}
