@@ -1,14 +1,49 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The contract's core scenarios, run a second time against a Redis Cluster (3 masters + 3 replicas): the same
+ * server code path serves a single Redis and a cluster. Suites that stop or pause their own single Redis, or
+ * drive a browser, run once.
+ */
+const CORE_ON_CLUSTER = [
+  'test/auth-login.test.ts',
+  'test/chats.test.ts',
+  'test/messages.test.ts',
+  'test/http-reads.test.ts',
+  'test/limits.test.ts',
+  'test/abuse-limits.test.ts',
+  'test/presence.test.ts',
+  'test/fanout.test.ts',
+  'test/concurrency.test.ts',
+  'test/multi-instance.test.ts',
+  'test/sdk/delivery.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    globalSetup: ['test/helpers/global-redis.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration suites start servers and Redis processes: a few at a time on a 2-core machine.
     pool: 'forks',
     maxWorkers: 2,
     fileParallelism: true,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'single',
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-redis.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: CORE_ON_CLUSTER,
+          globalSetup: ['test/helpers/global-redis-cluster.ts'],
+        },
+      },
+    ],
   },
 });

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPublicChat, joinChat, leaveChat, sendText } from './helpers/chat-actions.js';
-import { keys, redisClient } from './helpers/redis.js';
+import { keys, redisClient, shardSubscribers } from './helpers/redis.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { users } from './helpers/session.js';
 import { waitFor } from './helpers/wait.js';
@@ -14,10 +14,9 @@ beforeAll(async () => {
   redis = redisClient();
 });
 
-async function subscribers(channel: string): Promise<number> {
+function subscribers(channel: string): Promise<number> {
   // Chat and user channels are sharded (SSUBSCRIBE): SHARDNUMSUB counts their subscribers.
-  const [, count] = (await redis.pubsub('SHARDNUMSUB', channel)) as [string, number];
-  return Number(count);
+  return shardSubscribers(redis, channel);
 }
 
 describe('a worker follows a chat only while it has a local connection in it', () => {

@@ -1,10 +1,27 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { onTeardown } from './teardown.js';
 
-/** A client for checking what the server wrote; quit after the file. Default: the run's shared Redis. */
-export function redisClient(url: string = inject('redisUrl')): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+/** True in the `cluster` project: the servers of the run use a Redis Cluster. */
+export const onCluster = Boolean(inject('redisClusterNodes'));
+
+/**
+ * A client for checking what the server wrote; quit after the file. Default: the run's shared Redis, or its
+ * Redis Cluster in the `cluster` project (ioredis' Cluster client, typed as a single Redis's: the same
+ * commands, routed by key).
+ */
+export function redisClient(url?: string): Redis {
+  const clusterNodes = inject('redisClusterNodes');
+  const redis =
+    url === undefined && clusterNodes
+      ? (new Cluster(
+          clusterNodes.split(',').map((address) => {
+            const [host, port] = address.split(':');
+            return { host: host!, port: Number(port) };
+          }),
+          { redisOptions: { maxRetriesPerRequest: 2 }, shardedSubscribers: true },
+        ) as unknown as Redis)
+      : new Redis(url ?? inject('redisUrl'), { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', () => {
     // restarts in the Redis-restart test make this client reconnect; commands surface real failures
   });
@@ -38,4 +55,20 @@ export const keys = {
 export async function storedMessages(redis: Redis, chatId: string): Promise<Array<Record<string, unknown>>> {
   const raw = await redis.lrange(keys.messages(chatId), 0, -1);
   return raw.map((item) => JSON.parse(item) as Record<string, unknown>);
+}
+
+/**
+ * Subscribers of a sharded channel (SHARDNUMSUB). On a cluster each master counts only its own shard's
+ * channels, so the count is summed over the masters.
+ */
+export async function shardSubscribers(redis: Redis, channel: string): Promise<number> {
+  const client = redis as Redis | Cluster;
+  const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  const counts = await Promise.all(
+    nodes.map(async (node) => {
+      const [, count] = (await node.pubsub('SHARDNUMSUB', channel)) as [string, number];
+      return Number(count);
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
 }

@@ -16,6 +16,8 @@ export type LogLine = { msg?: string; pid?: number; level?: number; [key: string
 export interface ServerOptions {
   /** Default: the Redis shared by the whole run (global setup). */
   redisUrl?: string;
+  /** A Redis Cluster of the test's own (`host:port,…`, REDIS_CLUSTER_NODES) instead of any single Redis. */
+  clusterNodes?: string;
   /** node:cluster worker count; default 1. */
   workers?: number;
   /** Extra environment (RATE_LIMIT_MESSAGES, AUTH_TIMEOUT_MS, PRESENCE_LEASE_MS, …). */
@@ -66,6 +68,16 @@ process.once('exit', () => {
   for (const pid of allWorkerPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
+/**
+ * Where the server finds Redis: the URL given; else, in the `cluster` project, the run's Redis Cluster; else
+ * the run's single Redis.
+ */
+function redisEnv(redisUrl: string | undefined): Record<string, string> {
+  const clusterNodes = inject('redisClusterNodes');
+  if (redisUrl === undefined && clusterNodes) return { REDIS_CLUSTER_NODES: clusterNodes, REDIS_URL: '' };
+  return { REDIS_URL: redisUrl ?? inject('redisUrl'), REDIS_CLUSTER_NODES: '' };
+}
+
 /** Starts the real `packages/server/dist/main.js` and waits for its `papo ready` line. Stopped after the file. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
   if (!existsSync(SERVER_MAIN)) {
@@ -76,7 +88,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     ...(process.env as Record<string, string>),
     PORT: String(port),
     HOST: '127.0.0.1',
-    REDIS_URL: options.redisUrl ?? inject('redisUrl'),
+    ...(options.clusterNodes
+      ? { REDIS_CLUSTER_NODES: options.clusterNodes, REDIS_URL: '' }
+      : redisEnv(options.redisUrl)),
     WORKERS: String(options.workers ?? 1),
     LOG_LEVEL: 'info',
     NODE_ENV: 'test',

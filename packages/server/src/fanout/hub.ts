@@ -18,6 +18,7 @@ type ChatRoute = {
 };
 
 const CATCH_UP_PAGE = 200;
+const RESYNC_SETTLE_MS = 250;
 
 /**
  * Routes bus frames from Redis Pub/Sub to this worker's sockets. The worker subscribes to a chat's channel
@@ -42,11 +43,17 @@ export class Hub {
     // After a lost subscriber connection (a Redis restart, a cluster failover or slot move) ioredis
     // resubscribes; frames published meanwhile are gone, so every chat with a known position fetches what it
     // missed. Gap detection catches the rest: the next message's id skips.
+    // On a cluster a failover makes ioredis' shard subscribers come and go many times a second until the
+    // replica takes over: one resync once things settle.
+    let settle: NodeJS.Timeout | undefined;
     const resync = () => {
-      for (const [chatId, route] of this.chats) if (route.lastId >= 0) this.catchUp(chatId, route, route.lastId);
+      clearTimeout(settle);
+      settle = setTimeout(() => {
+        for (const [chatId, route] of this.chats) if (route.lastId >= 0) this.catchUp(chatId, route, route.lastId);
+      }, RESYNC_SETTLE_MS);
     };
     this.subscriber.on('ready', resync);
-    this.subscriber.on('+node', resync);
+    this.subscriber.on('subscribersReady', resync);
     await this.subscriber.ssubscribe(this.keys.presenceChannel);
   }
 

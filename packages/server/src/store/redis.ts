@@ -183,6 +183,7 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     command.defineCommand(`papo_${name}`, { numberOfKeys: KEY_COUNTS[name], lua: scripts[name] });
   }
   await waitUntilConnected(command, log);
+  await requireRedis7(command);
   await waitUntilConnected(subscriber, log);
 
   const byName = command as unknown as Record<string, (...args: (string | number)[]) => Promise<ScriptReply>>;
@@ -213,6 +214,14 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
       await Promise.allSettled([command.quit(), subscriber.quit()]);
     },
   };
+}
+
+/** Sharded Pub/Sub (SPUBLISH, SSUBSCRIBE) came with Redis 7: say so plainly rather than fail on every event. */
+async function requireRedis7(client: RedisClient): Promise<void> {
+  const version = /redis_version:(\d+)\.(\d+)/.exec(await client.info('server'));
+  if (version && Number(version[1]) < 7) {
+    throw new Error(`Papo needs Redis 7 or later (sharded Pub/Sub); this Redis is ${version[1]}.${version[2]}`);
+  }
 }
 
 /** Wait for the first connection; ioredis keeps retrying (and retryStrategy logs) while Redis is unreachable. */
