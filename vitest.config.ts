@@ -17,6 +17,7 @@ const CORE_ON_CLUSTER = [
   'test/concurrency.test.ts',
   'test/multi-instance.test.ts',
   'test/sdk/delivery.test.ts',
+  'test/cross-slot-steps.test.ts',
 ];
 
 export default defineConfig({

@@ -1,9 +1,9 @@
 import type { PapoClient } from '@papo/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { type RedisCluster, redisCommand, startRedisCluster } from '../helpers/redis-cluster.js';
 import { type ServerProcess, startServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
-import { nextEvent, onlineClient } from '../sdk/sdk-helpers.js';
+import { onlineClient } from '../sdk/sdk-helpers.js';
 
 /**
  * Three Papo instances on a Redis Cluster (3 masters + 3 replicas); SDK clients on every instance talk in
@@ -31,6 +31,13 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
+/** The SDK's view of a chat, for a failure message: its connection, position, held ids, fill in progress. */
+function sdkState(client: PapoClient, chatId: string): string {
+  const log = (client as unknown as { logs: Map<string, Record<string, unknown>> }).logs.get(chatId);
+  const waiting = log?.waiting instanceof Map ? [...log.waiting.keys()] : [];
+  return JSON.stringify({ state: client.state, position: log?.position, filling: log?.filling, waiting });
+}
+
 async function slotOf(key: string): Promise<number> {
   return Number(await redisCommand(cluster.nodes.find((n) => n.running())!.port, ['CLUSTER', 'KEYSLOT', key]));
 }
@@ -38,6 +45,12 @@ async function slotOf(key: string): Promise<number> {
 describe('a Redis Cluster failover under traffic', () => {
   it('every message sent is stored once, ids stay 1..n without gap or repeat, every client ends in sync', async () => {
     expect(servers[0]!.logs().find((l) => l.msg === 'papo ready')?.redis).toMatch(/^cluster /);
+    onTestFailed(() => {
+      for (const server of servers) {
+        const notable = server.logs().filter((l) => (l.level ?? 0) >= 40 && l.msg !== 'redis error');
+        console.log(`server ${server.port}:`, JSON.stringify(notable.slice(-20)));
+      }
+    });
     const names = ['Ana', 'Bia', 'Caio', 'Duda'];
     const clients: PapoClient[] = [];
     for (const [i, name] of names.entries()) clients.push(await onlineClient(servers[i % servers.length]!.url, name));
@@ -91,7 +104,16 @@ describe('a Redis Cluster failover under traffic', () => {
       async () => clients.map((c) => c.outbox().length),
       (left) => left.every((x) => x === 0),
       { what: 'every outbox to drain', timeoutMs: 30_000 },
-    );
+    ).catch((err: Error) => {
+      const left = clients.flatMap((c) => c.outbox().map((e) => ({ ...e, body: undefined })));
+      const errors = servers.flatMap((s) =>
+        s
+          .logs()
+          .filter((l) => (l.level ?? 0) >= 40)
+          .slice(-15),
+      );
+      throw new Error(`${err.message}\n${JSON.stringify(left)}\n${JSON.stringify(errors).slice(0, 6000)}`);
+    });
 
     // One more message in every chat: a client that missed messages while its worker's subscription moved
     // to the promoted replica sees the id skip and fetches the gap (`sync`), as the contract says.
@@ -121,7 +143,14 @@ describe('a Redis Cluster failover under traffic', () => {
             `${err.message}; victim ${victim.port}; slot ${slot} on ${owner}; subscribers ${JSON.stringify(counts)}; ids ${reader
               .messages(chatId)
               .map((m) => m.id)
-              .join(',')}`,
+              .join(',')}; sdk ${sdkState(reader, chatId)}; warnings ${JSON.stringify(
+              servers.map((sv) =>
+                sv
+                  .logs()
+                  .filter((l) => (l.level ?? 0) >= 40 && l.msg !== 'redis error')
+                  .slice(-8),
+              ),
+            )}`,
           );
         });
       }

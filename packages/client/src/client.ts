@@ -376,7 +376,12 @@ export class PapoClient extends Emitter<ClientEvents> {
         if (!progressed || (page.messages.length < SYNC_PAGE && !gap)) break;
       }
     } catch {
-      // Offline again: the next auth_ok resumes from the position.
+      // Offline again: the next auth_ok resumes from the position. Still online (the server answered
+      // `internal`, say during a Redis failover) with messages held beyond the gap: try again shortly, as no
+      // other event may come to prompt it.
+      setTimeout(() => {
+        if (this.authenticated && log.highestWaiting > 0) void this.fill(log);
+      }, RESEND_AFTER_MS);
     } finally {
       log.filling = false;
     }

@@ -44,17 +44,34 @@ export class Hub {
     // resubscribes; frames published meanwhile are gone, so every chat with a known position fetches what it
     // missed. Gap detection catches the rest: the next message's id skips.
     // On a cluster a failover makes ioredis' shard subscribers come and go many times a second until the
-    // replica takes over: one resync once things settle.
+    // replica takes over: one resync once things settle. It subscribes every channel again first (a no-op
+    // for a channel still subscribed): ioredis has been seen to leave one out after a failover, and a chat
+    // whose channel is lost would never show a gap.
     let settle: NodeJS.Timeout | undefined;
     const resync = () => {
       clearTimeout(settle);
       settle = setTimeout(() => {
-        for (const [chatId, route] of this.chats) if (route.lastId >= 0) this.catchUp(chatId, route, route.lastId);
+        void this.resubscribeAll().finally(() => {
+          for (const [chatId, route] of this.chats) if (route.lastId >= 0) this.catchUp(chatId, route, route.lastId);
+        });
       }, RESYNC_SETTLE_MS);
     };
     this.subscriber.on('ready', resync);
     this.subscriber.on('subscribersReady', resync);
     await this.subscriber.ssubscribe(this.keys.presenceChannel);
+  }
+
+  /** SSUBSCRIBE every channel this worker follows again; failures are logged (gap detection still helps). */
+  private async resubscribeAll(): Promise<void> {
+    const channels = [
+      this.keys.presenceChannel,
+      ...[...this.chats.keys()].map((chatId) => this.keys.chatChannel(chatId)),
+      ...[...this.users.keys()].map((userId) => this.keys.userChannel(userId)),
+    ];
+    // One channel per call: on a cluster a call's channels must share a slot.
+    const results = await Promise.allSettled(channels.map((channel) => this.subscriber.ssubscribe(channel)));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed > 0) this.log.warn({ failed, channels: channels.length }, 'resubscribe failed for some channels');
   }
 
   get chatCount(): number {

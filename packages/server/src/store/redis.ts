@@ -125,9 +125,9 @@ function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger
       },
       lazyConnect: true,
       enableOfflineQueue: role === 'subscriber',
-      // On a cluster, reads that span slots (a chat list's summaries) go out as one command each; ioredis
-      // groups what is issued in the same tick into one write per node.
-      enableAutoPipelining: role === 'command',
+      // Off: auto-pipelined commands that meet a failover come back with the raw MOVED error instead of being
+      // redirected (seen in test/cluster/failover.test.ts); one command at a time is redirected properly.
+      enableAutoPipelining: false,
       // Chat and user channels are sharded: each subscription lives on its channel's shard and follows slot
       // moves and failovers.
       shardedSubscribers: role === 'subscriber',
@@ -183,6 +183,11 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     command.defineCommand(`papo_${name}`, { numberOfKeys: KEY_COUNTS[name], lua: scripts[name] });
   }
   await waitUntilConnected(command, log);
+  if (isCluster(command)) {
+    // ioredis connects to each node on its first command, and without an offline queue a command for a node
+    // still connecting is refused: connect to every master before serving.
+    await Promise.all(command.nodes('master').map((node) => node.ping().catch(() => undefined)));
+  }
   await requireRedis7(command);
   await waitUntilConnected(subscriber, log);
 

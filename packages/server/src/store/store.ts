@@ -45,7 +45,7 @@ export type ReadCommand = [command: string, ...args: (string | number)[]];
 
 /**
  * Several reads that may touch many slots, in one round trip: a pipeline on a single Redis; on a cluster, one
- * command each (a pipeline must stay within one node there), which ioredis' auto-pipelining groups per node.
+ * command each, all sent at once (a pipeline must stay within one node there).
  * Resolves with the replies in order; the first error rejects.
  */
 export async function readAll(redis: RedisClient, commands: ReadCommand[]): Promise<unknown[]> {
