@@ -103,15 +103,33 @@ describe('a Redis Cluster failover under traffic', () => {
     await waitFor(
       async () => clients.map((c) => c.outbox().length),
       (left) => left.every((x) => x === 0),
-      { what: 'every outbox to drain', timeoutMs: 30_000 },
+      { what: 'every outbox to drain', timeoutMs: 45_000 },
     ).catch((err: Error) => {
-      const left = clients.flatMap((c) => c.outbox().map((e) => ({ ...e, body: undefined })));
-      const errors = servers.flatMap((s) =>
-        s
-          .logs()
-          .filter((l) => (l.level ?? 0) >= 40)
-          .slice(-15),
-      );
+      const left = clients.map((c) => ({
+        state: c.state,
+        outbox: Object.entries(
+          c.outbox().reduce<Record<string, number>>((by, e) => {
+            by[e.state] = (by[e.state] ?? 0) + 1;
+            return by;
+          }, {}),
+        ),
+        first: c.outbox()[0],
+      }));
+      const errors = servers.map((sv) => {
+        const failed = sv.logs().filter((l) => l.msg === 'action failed');
+        const last = failed.at(-1);
+        return {
+          port: sv.port,
+          failures: failed.length,
+          lastAgoMs: last ? Date.now() - Number(last.time) : null,
+          lastErr: last ? (last.err as { message?: string })?.message : null,
+          other: sv
+            .logs()
+            .filter((l) => (l.level ?? 0) >= 40 && l.msg !== 'action failed' && l.msg !== 'redis error')
+            .slice(-5)
+            .map((l) => `${l.msg} ${JSON.stringify(l.err ?? '')}`),
+        };
+      });
       throw new Error(`${err.message}\n${JSON.stringify(left)}\n${JSON.stringify(errors).slice(0, 6000)}`);
     });
 

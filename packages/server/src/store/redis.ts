@@ -132,14 +132,13 @@ function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger
       // moves and failovers.
       shardedSubscribers: role === 'subscriber',
       scaleReads: 'master',
-      // MOVED, ASK, TRYAGAIN and CLUSTERDOWN answers mean the command did not run: ioredis retries it on the
-      // slot's owner (a failover takes a few seconds: up to 64 tries). A connection that closed with the
-      // command in flight is another matter, the command may have run: like autoResendUnfulfilledCommands on a
-      // single Redis, no retry (retryDelayOnFailover 0), the client is told `internal` and retries by
-      // client_msg_id.
+      // MOVED, ASK and TRYAGAIN answers mean the command did not run: ioredis sends it again to the slot's
+      // owner. CLUSTERDOWN (a failover in progress) and a connection that closed with the command in flight
+      // (it may have run) are not retried: like a single Redis that is away, the client is told `internal` at
+      // once and retries (the SDK re-sends by client_msg_id).
       retryDelayOnMoved: 100,
-      retryDelayOnClusterDown: 300,
       retryDelayOnTryAgain: 100,
+      retryDelayOnClusterDown: 0,
       retryDelayOnFailover: 0,
       maxRedirections: 64,
       // A slot move unsubscribes the old owner's sharded subscribers; ioredis resubscribes on its slot map's
