@@ -107,34 +107,48 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
         redis.sadd(keys.presenceWorker(owner), record),
       ]);
       if (Array.isArray(exists)) okOrThrow(exists); // past its deadline
+      if (exists !== 1) {
+        await redis.srem(keys.presenceWorker(owner), record).catch(() => {});
+        okOrThrow(['invalid_token']);
+      }
+      // The user's chats and last_seen do not wait for the connection record: one round trip fewer.
+      const now = nowSeconds();
+      const [added, listed, seen] = await Promise.allSettled([
+        run('conn-add', [keys.presenceConns(userId)], [connId, owner, limit ? config.maxConnectionsPerUser : 0]),
+        redis.smembers(keys.userChats(userId)),
+        redis.set(keys.lastSeen(userId), now),
+      ]);
       let connections: number;
       try {
-        if (exists !== 1) okOrThrow(['invalid_token']);
-        [connections] = okOrThrow(
-          await run(
-            'conn-add',
-            [keys.presenceConns(userId)],
-            [connId, owner, limit ? config.maxConnectionsPerUser : 0],
-          ),
-        ) as [number];
+        if (added.status === 'rejected') throw added.reason;
+        [connections] = okOrThrow(added.value) as [number];
       } catch (err) {
         await redis.srem(keys.presenceWorker(owner), record).catch(() => {});
         throw err;
       }
       const first = Number(connections) === 1;
-      const now = nowSeconds();
-      const [chats] = (await Promise.all([
-        redis.smembers(keys.userChats(userId)),
-        redis.set(keys.lastSeen(userId), now),
-        first ? redis.sadd(keys.onlineUsers, userId) : undefined,
-      ])) as [string[], unknown, unknown];
-      const [lastIds] = await Promise.all([
-        readAll(
-          redis,
-          chats.map((chatId): ReadCommand => ['hget', keys.chat(chatId), 'last_id']),
-        ),
-        first ? publishPresence(userId, 'online', now, chats) : undefined,
-      ]);
+      // Recorded: a failure from here on takes the record back (as a disconnect), or the user would stay
+      // online with no connection until this worker's lease ran out.
+      let chats: string[];
+      let lastIds: unknown[];
+      try {
+        if (listed.status === 'rejected') throw listed.reason;
+        if (seen.status === 'rejected') throw seen.reason;
+        chats = listed.value;
+        [lastIds] = await Promise.all([
+          readAll(
+            redis,
+            chats.map((chatId): ReadCommand => ['hget', keys.chat(chatId), 'last_id']),
+          ),
+          first ? redis.sadd(keys.onlineUsers, userId) : undefined,
+          first ? publishPresence(userId, 'online', now, chats) : undefined,
+        ]);
+      } catch (err) {
+        await dropConnection(owner, userId, connId, false)
+          .then(() => redis.srem(keys.presenceWorker(owner), record))
+          .catch(() => {});
+        throw err;
+      }
       return { chats, lastIds: lastIds.map((id) => Number(id ?? 0)) };
     },
 
