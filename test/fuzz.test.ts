@@ -7,6 +7,7 @@ import { redisClient } from './helpers/redis.js';
 import { startRedis } from './helpers/redis-process.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { type Session, users } from './helpers/session.js';
+import { onTeardown } from './helpers/teardown.js';
 import { TestClient } from './helpers/ws-client.js';
 
 /**
@@ -39,6 +40,7 @@ let othersDm: string;
 
 beforeAll(async () => {
   const own = await startRedis();
+  onTeardown(() => own.stop());
   // No heartbeat during the run: the lease's renewal is the only write a quiet server makes.
   server = await startServer({ redisUrl: own.url, env: { PRESENCE_HEARTBEAT_MS: '600000' } });
   redis = redisClient(own.url);
