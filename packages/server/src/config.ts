@@ -48,6 +48,12 @@ export function parseClusterNodes(spec: string): ClusterNode[] {
     });
 }
 
+/** Braces in the prefix would change the hash slot of some keys of one script and not others (CROSSSLOT). */
+function keyPrefix(prefix: string): string {
+  if (/[{}]/.test(prefix)) throw new Error(`REDIS_KEY_PREFIX must not contain braces, got "${prefix}"`);
+  return prefix;
+}
+
 export function loadConfig() {
   const dataDir = resolve(str('DATA_DIR', './data'));
   return {
@@ -63,7 +69,7 @@ export function loadConfig() {
     localRedisPort: int('LOCAL_REDIS_PORT', 6380, 1),
     /** The owned Redis's AOF fsync policy: `everysec` (at most ~1 s of acks lost on power failure) or `always`. */
     redisAppendFsync: oneOf('REDIS_APPENDFSYNC', ['everysec', 'always'] as const, 'everysec'),
-    keyPrefix: str('REDIS_KEY_PREFIX', ''),
+    keyPrefix: keyPrefix(str('REDIS_KEY_PREFIX', '')),
     /** Bounded command time, so a stalled Redis turns into `internal` instead of a hang. */
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 5000, 100),
     workers: int('WORKERS', availableParallelism(), 1),

@@ -51,9 +51,11 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   async function heartbeat(): Promise<void> {
     const held = await presence.heartbeat();
     if (!held) {
-      for (const conn of ws.connections) {
-        if (conn.state === 'authenticated' && conn.userId) await presence.connect(conn.userId, conn.id, {}, false);
-      }
+      // Each connection apart: one that fails is logged and left to its next connect, not the rest.
+      const open = [...ws.connections].filter((conn) => conn.state === 'authenticated' && conn.userId);
+      const results = await Promise.allSettled(open.map((conn) => presence.connect(conn.userId!, conn.id, {}, false)));
+      const failed = results.filter((r) => r.status === 'rejected').length;
+      if (failed > 0) log.warn({ failed, connections: open.length }, 'some connections not recorded again');
     }
     const gone = await presence.reapExpired();
     if (gone > 0) log.info({ users: gone }, 'users of a dead worker marked offline');

@@ -118,7 +118,12 @@ export class Hub {
     this.chats.set(chatId, route);
     route.subscribed = this.subscriber.ssubscribe(this.keys.chatChannel(chatId)).then(
       () => (catchUp ? this.catchUp(chatId, route, fromId) : undefined),
-      (err: Error) => this.log.error({ chatId, err: err.message }, 'subscribe failed'),
+      (err: Error) => {
+        // Nothing will come to release held frames: deliver live ones as they come (the next resync or gap
+        // detection fetches what is missed).
+        route.held = null;
+        this.log.error({ chatId, err: err.message }, 'subscribe failed');
+      },
     );
     return route.subscribed;
   }

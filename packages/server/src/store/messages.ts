@@ -47,7 +47,13 @@ export function createMessageStore({ run, keys, config }: StoreContext) {
           keys.chatChannel(chatId),
           `{"type":"message_created","chat_id":"${chatId}","message":`,
         ],
-      )) as unknown[];
+      ).catch((err: Error) => {
+        // Refused before it ran (a failover in progress): not a message, give the unit back.
+        if (/^CLUSTERDOWN|isn't ready|Too many Cluster redirections/.test(err.message)) {
+          run('uncount', [rateKey], []).catch(() => {});
+        }
+        throw err;
+      })) as unknown[];
       if (reply[0] !== 'ok' || reply[2] === 1) {
         // Refused or a repeat: not a new message. (`internal`, past its deadline, changed nothing either.)
         run('uncount', [rateKey], []).catch(() => {});

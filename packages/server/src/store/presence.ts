@@ -1,6 +1,7 @@
 import { okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
 
 const REAP_BATCH = 64;
+const DISCONNECT_RETRY_MS = [1000, 5000, 15_000];
 /** How long a reaper's claim on a dead worker's records lasts before another reaper may take it over. */
 const CLAIM_MS = 30_000;
 
@@ -21,6 +22,8 @@ const CLAIM_MS = 30_000;
 export function createPresenceStore({ redis, run, keys, config }: StoreContext, baseWorkerId: string) {
   let workerId = baseWorkerId;
   let generation = 0;
+  /** The worker id each local connection was recorded under (it changes when a lost lease is replaced). */
+  const owners = new Map<string, string>();
 
   function nowSeconds(): number {
     return Math.floor(Date.now() / 1000);
@@ -89,73 +92,102 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
     return gone;
   }
 
+  /**
+   * Records an authenticated connection; returns the user's chats and each one's last message id (where
+   * live delivery starts, so the worker can tell a gap from then on). `limit: false` re-records a connection
+   * that is already open (after a lapsed lease), which the per-user limit must not refuse.
+   */
+  async function connect(
+    userId: string,
+    connId: string,
+    profile: { username?: string; avatar_url?: string },
+    limit = true,
+  ): Promise<{ chats: string[]; lastIds: number[] }> {
+    const record = `${userId} ${connId}`;
+    const owner = workerId;
+    const [touched, recorded] = await Promise.allSettled([
+      run('user-profile', [keys.user(userId)], ['touch', profile.username ?? '', profile.avatar_url ?? '', '']),
+      redis.sadd(keys.presenceWorker(owner), record),
+    ]);
+    if (touched.status === 'rejected' || recorded.status === 'rejected' || touched.value !== 1) {
+      await redis.srem(keys.presenceWorker(owner), record).catch(() => {});
+      if (touched.status === 'rejected') throw touched.reason;
+      if (recorded.status === 'rejected') throw recorded.reason;
+      if (Array.isArray(touched.value)) okOrThrow(touched.value); // past its deadline
+      okOrThrow(['invalid_token']);
+    }
+    // The user's chats and last_seen do not wait for the connection record: one round trip fewer.
+    const now = nowSeconds();
+    const [added, listed, seen] = await Promise.allSettled([
+      run('conn-add', [keys.presenceConns(userId)], [connId, owner, limit ? config.maxConnectionsPerUser : 0]),
+      redis.smembers(keys.userChats(userId)),
+      redis.set(keys.lastSeen(userId), now),
+    ]);
+    let connections: number;
+    try {
+      if (added.status === 'rejected') throw added.reason;
+      [connections] = okOrThrow(added.value) as [number];
+    } catch (err) {
+      // Refused, or no answer: it may have been recorded all the same (a reply lost after the script ran).
+      await dropConnection(owner, userId, connId, false)
+        .then(() => redis.srem(keys.presenceWorker(owner), record))
+        .catch(() => {});
+      throw err;
+    }
+    const first = Number(connections) === 1;
+    // Recorded: a failure from here on takes the record back (as a disconnect), or the user would stay
+    // online with no connection until this worker's lease ran out.
+    let chats: string[];
+    let lastIds: unknown[];
+    try {
+      if (listed.status === 'rejected') throw listed.reason;
+      if (seen.status === 'rejected') throw seen.reason;
+      chats = listed.value;
+      [lastIds] = await Promise.all([
+        readAll(
+          redis,
+          chats.map((chatId): ReadCommand => ['hget', keys.chat(chatId), 'last_id']),
+        ),
+        first ? redis.sadd(keys.onlineUsers, userId) : undefined,
+        first ? publishPresence(userId, 'online', now, chats) : undefined,
+      ]);
+    } catch (err) {
+      await dropConnection(owner, userId, connId, false)
+        .then(() => redis.srem(keys.presenceWorker(owner), record))
+        .catch(() => {});
+      throw err;
+    }
+    owners.set(connId, owner);
+    // The lease was replaced while this ran (a new worker id): record the connection again under it, as
+    // the heartbeat did for the connections that were already open.
+    if (owner !== workerId) return connect(userId, connId, {}, false);
+    return { chats, lastIds: lastIds.map((id) => Number(id ?? 0)) };
+  }
+
   return {
     get workerId(): string {
       return workerId;
     },
 
-    /**
-     * Records an authenticated connection; returns the user's chats and each one's last message id (where
-     * live delivery starts, so the worker can tell a gap from then on). `limit: false` re-records a connection
-     * that is already open (after a lapsed lease), which the per-user limit must not refuse.
-     */
-    async connect(userId: string, connId: string, profile: { username?: string; avatar_url?: string }, limit = true) {
-      const record = `${userId} ${connId}`;
-      const owner = workerId;
-      const [exists] = await Promise.all([
-        run('user-profile', [keys.user(userId)], ['touch', profile.username ?? '', profile.avatar_url ?? '', '']),
-        redis.sadd(keys.presenceWorker(owner), record),
-      ]);
-      if (Array.isArray(exists)) okOrThrow(exists); // past its deadline
-      if (exists !== 1) {
-        await redis.srem(keys.presenceWorker(owner), record).catch(() => {});
-        okOrThrow(['invalid_token']);
-      }
-      // The user's chats and last_seen do not wait for the connection record: one round trip fewer.
-      const now = nowSeconds();
-      const [added, listed, seen] = await Promise.allSettled([
-        run('conn-add', [keys.presenceConns(userId)], [connId, owner, limit ? config.maxConnectionsPerUser : 0]),
-        redis.smembers(keys.userChats(userId)),
-        redis.set(keys.lastSeen(userId), now),
-      ]);
-      let connections: number;
-      try {
-        if (added.status === 'rejected') throw added.reason;
-        [connections] = okOrThrow(added.value) as [number];
-      } catch (err) {
-        await redis.srem(keys.presenceWorker(owner), record).catch(() => {});
-        throw err;
-      }
-      const first = Number(connections) === 1;
-      // Recorded: a failure from here on takes the record back (as a disconnect), or the user would stay
-      // online with no connection until this worker's lease ran out.
-      let chats: string[];
-      let lastIds: unknown[];
-      try {
-        if (listed.status === 'rejected') throw listed.reason;
-        if (seen.status === 'rejected') throw seen.reason;
-        chats = listed.value;
-        [lastIds] = await Promise.all([
-          readAll(
-            redis,
-            chats.map((chatId): ReadCommand => ['hget', keys.chat(chatId), 'last_id']),
-          ),
-          first ? redis.sadd(keys.onlineUsers, userId) : undefined,
-          first ? publishPresence(userId, 'online', now, chats) : undefined,
-        ]);
-      } catch (err) {
-        await dropConnection(owner, userId, connId, false)
-          .then(() => redis.srem(keys.presenceWorker(owner), record))
-          .catch(() => {});
-        throw err;
-      }
-      return { chats, lastIds: lastIds.map((id) => Number(id ?? 0)) };
-    },
+    connect,
 
+    /**
+     * Drops a closed connection's records; tried again a few times (Redis away, a failover), as nothing else
+     * would: the lease reaper only acts for dead workers.
+     */
     async disconnect(userId: string, connId: string): Promise<void> {
-      const owner = workerId;
-      await dropConnection(owner, userId, connId, false);
-      await redis.srem(keys.presenceWorker(owner), `${userId} ${connId}`);
+      const owner = owners.get(connId) ?? workerId;
+      owners.delete(connId);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await dropConnection(owner, userId, connId, false);
+          await redis.srem(keys.presenceWorker(owner), `${userId} ${connId}`);
+          return;
+        } catch (err) {
+          if (attempt >= DISCONNECT_RETRY_MS.length) throw err;
+          await new Promise((resolve) => setTimeout(resolve, DISCONNECT_RETRY_MS[attempt]));
+        }
+      }
     },
 
     /**
@@ -169,9 +201,11 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
         if (generation === 0) generation = 1;
         return true;
       }
+      // Hold the new lease before anything is recorded under its id.
+      const next = `${baseWorkerId}.${generation + 1}`;
+      await run('heartbeat', [keys.presenceWorkers], [next, expiry, '1']);
       generation++;
-      workerId = `${baseWorkerId}.${generation}`;
-      await run('heartbeat', [keys.presenceWorkers], [workerId, expiry, '1']);
+      workerId = next;
       return false;
     },
 

@@ -104,7 +104,7 @@ export function attachWebSocket(
       void conn.registered?.then((registered) => {
         if (registered && userId) {
           presence.disconnect(userId, conn.id).catch((err: Error) => {
-            // The lease reaper drops the record if this never lands.
+            // Tried again a few times already (presence.disconnect); the record stays until this worker stops.
             log.warn({ conn: conn.id, err: err.message }, 'disconnect not recorded');
           });
         }
