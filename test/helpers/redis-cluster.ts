@@ -5,7 +5,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from './ports.js';
-import { REDIS_SERVER_BIN } from './redis-process.js';
+import { REDIS_SERVER_BIN, startRedis } from './redis-process.js';
 
 /**
  * A real local Redis Cluster: `masters × (1 + replicasPerMaster)` `redis-server` children with cluster mode and
@@ -276,72 +276,32 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-interface NodeInternals extends ClusterNode {
-  /** Launches the process; resolves once it answers PING, rejects if it exits first. */
-  launch(): Promise<void>;
-}
-
-function createNode(port: number, dir: string, appendfsync: 'always' | 'everysec'): NodeInternals {
-  // biome-ignore format: flag/value pairs read best side by side
-  const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--protected-mode', 'no',
-    '--daemonize', 'no',
-    '--cluster-enabled', 'yes',
-    '--cluster-config-file', 'nodes.conf',
-    '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
-    // A replica always stands for election, however long its link was down.
-    '--cluster-replica-validity-factor', '0',
-    // A fresh replica's full sync starts at once instead of after the default 5 s wait for more replicas.
-    '--repl-diskless-sync-delay', '0',
-    '--appendonly', 'yes',
-    '--appendfsync', appendfsync,
-    '--save', '',
-    '--dir', dir,
-    '--loglevel', 'notice',
-  ];
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  let log = '';
-  const output = () => log.slice(-8000);
-  const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;
-
-  const launch = async () => {
-    const proc = spawn(REDIS_SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    live.add(proc);
-    const append = (d: Buffer) => {
-      log += d.toString('utf8');
-      if (log.length > 64_000) log = log.slice(-16_000);
-    };
-    proc.stdout?.on('data', append);
-    proc.stderr?.on('data', append);
-    exited = new Promise((resolve) => {
-      proc.once('exit', () => {
-        live.delete(proc);
-        resolve();
-      });
-    });
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`redis-server (cluster node, port ${port}) exited before answering PING:\n${output()}`);
-      }
-      const reply = await redisCommand(port, ['PING'], 500).catch(() => undefined);
-      if (reply === 'PONG') return;
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port}: no PONG in 15 s:\n${output()}`);
-      await sleep(50); // polling a port that has no event to wait on
-    }
-  };
-
-  const node: NodeInternals = {
+/** A cluster node: a `redis-server` (redis-process.ts) with the cluster flags, in a dir the cluster owns. */
+async function startNode(port: number, dir: string, appendfsync: 'always' | 'everysec'): Promise<ClusterNode> {
+  const proc = await startRedis({
+    port,
+    dir,
+    appendfsync,
+    // biome-ignore format: flag/value pairs read best side by side
+    extraArgs: [
+      '--cluster-enabled', 'yes',
+      '--cluster-config-file', 'nodes.conf',
+      '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
+      // A replica always stands for election, however long its link was down.
+      '--cluster-replica-validity-factor', '0',
+      // A fresh replica's full sync starts at once instead of after the default 5 s wait for more replicas.
+      '--repl-diskless-sync-delay', '0',
+    ],
+  });
+  return {
     port,
     dir,
     address: `127.0.0.1:${port}`,
-    pid: () => child?.pid,
-    running,
-    output,
+    pid: proc.pid,
+    running: proc.running,
+    output: proc.output,
+    kill: proc.kill,
+    start: proc.start,
     async role() {
       const reply = await redisCommand(port, ['ROLE']);
       const role = Array.isArray(reply) ? reply[0] : undefined;
@@ -349,18 +309,7 @@ function createNode(port: number, dir: string, appendfsync: 'always' | 'everysec
       if (role === 'slave') return 'replica';
       throw new Error(`ROLE on port ${port}: unexpected reply ${JSON.stringify(reply)}`);
     },
-    async kill(signal = 'SIGTERM') {
-      if (!running()) return;
-      child?.kill(signal);
-      await exited;
-    },
-    async start() {
-      if (running()) throw new Error(`redis-server on port ${port} is already running`);
-      await launch();
-    },
-    launch,
   };
-  return node;
 }
 
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
@@ -380,7 +329,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   const appendfsync = options.appendfsync ?? 'everysec';
   const total = masterCount * (1 + replicasPerMaster);
 
-  const nodes: NodeInternals[] = [];
+  const nodes: ClusterNode[] = [];
   const taken = new Set<number>();
   const dirs: string[] = [];
   let stopped = false;
@@ -400,13 +349,10 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
           const port = await freeClusterPort(taken);
           const dir = await mkdtemp(join(tmpdir(), 'papo-redis-cluster-'));
           dirs.push(dir);
-          const node = createNode(port, dir, appendfsync);
           try {
-            await node.launch();
-            nodes.push(node);
+            nodes.push(await startNode(port, dir, appendfsync));
             return;
           } catch (err) {
-            await node.kill('SIGKILL');
             if (attempt >= 3) throw err;
           }
         }
@@ -505,7 +451,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     return entries
       .filter((e) => e.master && !e.failed && e.slots.length > 0)
       .map((e) => byPort(e.port))
-      .filter((n): n is NodeInternals => n?.running() === true);
+      .filter((n): n is ClusterNode => n?.running() === true);
   };
 
   const masterOfSlot = async (slot: number): Promise<ClusterNode> => {
@@ -564,12 +510,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   ): Promise<KillMasterResult> => {
     if (stopped) throw new Error('the cluster is stopped');
     const entries = await clusterNodes();
-    let victim: { node: NodeInternals; replicas: NodeInternals[] } | undefined;
+    let victim: { node: ClusterNode; replicas: ClusterNode[] } | undefined;
     for (const entry of entries) {
       if (!entry.master || entry.failed || entry.slots.length === 0) continue;
       const node = byPort(entry.port);
       if (!node?.running()) continue;
-      const replicas: NodeInternals[] = [];
+      const replicas: ClusterNode[] = [];
       for (const r of entries) {
         const replica = byPort(r.port);
         if (r.masterId !== entry.id || r.failed || !replica?.running()) continue;
@@ -585,7 +531,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
     const killedAt = Date.now();
     await victim.node.kill('SIGKILL');
-    let promoted: NodeInternals | undefined;
+    let promoted: ClusterNode | undefined;
     await pollUntil(`a replica of ${victim.node.port} to be promoted`, timeoutMs, async () => {
       for (const replica of victim.replicas) {
         if (replica.running() && (await replica.role().catch(() => undefined)) === 'master') {

@@ -21,6 +21,8 @@ export interface RedisOptions {
   /** `always` makes every acknowledged write durable before the reply; default `everysec`. */
   appendfsync?: 'always' | 'everysec';
   readyTimeoutMs?: number;
+  /** More `redis-server` flags (a cluster node's, say). */
+  extraArgs?: string[];
 }
 
 export interface RedisProcess {
@@ -109,6 +111,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
     '--save', '',
     '--dir', dir,
     '--loglevel', 'notice',
+    ...(options.extraArgs ?? []),
   ];
 
   let child: ChildProcess | undefined;
@@ -132,7 +135,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisProce
         resolve();
       });
     });
-    await waitForPing(port, proc, readyTimeoutMs, output);
+    try {
+      await waitForPing(port, proc, readyTimeoutMs, output);
+    } catch (err) {
+      proc.kill('SIGKILL'); // a start that failed leaves no process behind
+      throw err;
+    }
   };
 
   const running = () => child !== undefined && child.exitCode === null && child.signalCode === null;

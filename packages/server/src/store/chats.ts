@@ -3,14 +3,6 @@ import { AppError } from '../errors.js';
 import { newChatId } from './ids.js';
 import { okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
 
-/** HGETALL's reply as an object, whether ioredis already made it one or left the flat array. */
-function fieldMap(reply: unknown): Record<string, string> {
-  if (!Array.isArray(reply)) return (reply ?? {}) as Record<string, string>;
-  const map: Record<string, string> = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) map[String(reply[i])] = String(reply[i + 1]);
-  return map;
-}
-
 /**
  * Chats: creation, membership, per-member state, and the summaries the HTTP routes list.
  *
@@ -171,7 +163,8 @@ export function createChatStore({ redis, run, keys, config }: StoreContext) {
         const [kind, title, lastId, createdAt] = values[i * 5] as (string | null)[];
         const members = values[i * 5 + 1] as string[];
         const lastRaw = values[i * 5 + 2] as string | null;
-        const reads = fieldMap(values[i * 5 + 3]);
+        // ioredis turns HGETALL's reply into an object, in a pipeline and through `call` alike.
+        const reads = (values[i * 5 + 3] ?? {}) as Record<string, string>;
         const read = Number(reads[me] ?? 0);
         let othersRead = 0;
         for (const [userId, upTo] of Object.entries(reads))

@@ -71,6 +71,12 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
     return gone === 1;
   }
 
+  /** A connection of this worker is gone: its record in the user's hash first, the lease record last. */
+  async function forgetConnection(owner: string, userId: string, connId: string): Promise<void> {
+    await dropConnection(owner, userId, connId, false);
+    await redis.srem(keys.presenceWorker(owner), `${userId} ${connId}`);
+  }
+
   /** Drops every record of claimed workers, a batch of connections at a time; returns users gone offline. */
   async function reap(workers: string[]): Promise<number> {
     let gone = 0;
@@ -129,9 +135,7 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
       [connections] = okOrThrow(added.value) as [number];
     } catch (err) {
       // Refused, or no answer: it may have been recorded all the same (a reply lost after the script ran).
-      await dropConnection(owner, userId, connId, false)
-        .then(() => redis.srem(keys.presenceWorker(owner), record))
-        .catch(() => {});
+      await forgetConnection(owner, userId, connId).catch(() => {});
       throw err;
     }
     const first = Number(connections) === 1;
@@ -152,9 +156,7 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
         first ? publishPresence(userId, 'online', now, chats) : undefined,
       ]);
     } catch (err) {
-      await dropConnection(owner, userId, connId, false)
-        .then(() => redis.srem(keys.presenceWorker(owner), record))
-        .catch(() => {});
+      await forgetConnection(owner, userId, connId).catch(() => {});
       throw err;
     }
     owners.set(connId, owner);
@@ -180,8 +182,7 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
       owners.delete(connId);
       for (let attempt = 0; ; attempt++) {
         try {
-          await dropConnection(owner, userId, connId, false);
-          await redis.srem(keys.presenceWorker(owner), `${userId} ${connId}`);
+          await forgetConnection(owner, userId, connId);
           return;
         } catch (err) {
           if (attempt >= DISCONNECT_RETRY_MS.length) throw err;
