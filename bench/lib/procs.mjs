@@ -1,7 +1,7 @@
 // Processes the benchmark starts (redis-server, the servers under test) and what it reads of them in /proc.
 // Every child is registered here and killed on exit, on an error and on Ctrl-C, so nothing outlives a run.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -166,7 +166,10 @@ function waitForLine(child, match, timeoutMs, what) {
 function watchLog(child) {
   const log = { warnings: 0, errors: 0, last: [] };
   let buffered = '';
+  // BENCH_SERVER_LOG=path keeps all the server's output (with BENCH_SERVER_NODE_ARGS=--trace-gc, its GC pauses).
+  const keep = process.env.BENCH_SERVER_LOG ? createWriteStream(process.env.BENCH_SERVER_LOG, { flags: 'a' }) : null;
   const onData = (chunk) => {
+    keep?.write(chunk);
     buffered += chunk.toString();
     let nl = buffered.indexOf('\n');
     while (nl >= 0) {
@@ -211,6 +214,8 @@ export async function startRedis() {
   tempDirs.add(dir);
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes'];
   args.push('--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--protected-mode', 'no');
+  // Redis's own record of its stalls (a slow AOF write or fsync, a slow command), read after each step.
+  args.push('--latency-monitor-threshold', '5');
   const child = spawnGroup(REDIS_SERVER, args, { cwd: dir });
   await waitForLine(child, (l) => l.includes('Ready to accept connections'), 10_000, 'redis-server');
   child.stdout.resume();
@@ -220,7 +225,18 @@ export async function startRedis() {
     pid: child.pid,
     url: `redis://127.0.0.1:${port}`,
     /** Zeroes Redis's per-command counters. */
-    resetStats: () => cli('CONFIG', 'RESETSTAT'),
+    resetStats: () => {
+      cli('CONFIG', 'RESETSTAT');
+      cli('LATENCY', 'RESET');
+    },
+    /** Redis's stalls of 5 ms or more since the last reset: the longest of each kind, e.g. { 'aof-write': 120 }. */
+    stalls() {
+      const stalls = {};
+      // LATENCY LATEST, one field per line: event, time, latest ms, max ms.
+      const lines = cli('LATENCY', 'LATEST').split('\n').filter(Boolean);
+      for (let i = 0; i + 3 < lines.length; i += 4) stalls[lines[i]] = Number(lines[i + 3]);
+      return stalls;
+    },
     /** Calls per command since the last reset, e.g. { evalsha: 1000, publish: 1000 }. */
     commandCalls() {
       const calls = {};

@@ -137,6 +137,7 @@ async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = 
     let before;
     let after;
     let calls;
+    let stalls;
     const res = await gen.step({ step: ++stepSeq, rate, durationMs, drainMs }, (edge) => {
       if (edge === 'start') {
         redis?.resetStats();
@@ -144,6 +145,7 @@ async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = 
       } else {
         after = snap();
         calls = redis?.commandCalls();
+        stalls = redis?.stalls();
       }
     });
     const s = withCpu({ ...res, rate, durationMs }, before, after, members);
@@ -152,6 +154,7 @@ async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = 
       // Redis commands the server sent per acknowledged message (Lua scripts count as one).
       s.redisCallsPerMessage = s.acked ? Object.values(calls).reduce((a, b) => a + b, 0) / s.acked : null;
     }
+    if (stalls) s.redisStallsMs = stalls;
     return s;
   };
   let s = await once();
@@ -169,13 +172,19 @@ async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = 
   return s;
 }
 
+function stallText(stalls) {
+  const kinds = Object.entries(stalls ?? {});
+  return kinds.length ? `, redis stalled (${kinds.map(([kind, ms]) => `${kind} ${ms} ms`).join(', ')})` : '';
+}
+
 function describe(s) {
   const f = (v) => (v === null || v === undefined ? '-' : v.toFixed(1));
   return (
     `${s.rate} msg/s: acked ${s.ackedPerS.toFixed(0)}/s, delivered ${s.deliveriesPerS.toFixed(0)}/s, ` +
     `p50 ${f(s.latency.p50)} p99 ${f(s.latency.p99)} max ${f(s.latency.max)} ms, lost ${s.lost}, ` +
     `errors ${nonZero(s.errors)}${s.closed ? `, closed ${s.closed}` : ''}${s.pendingAtEnd ? `, unacked ${s.pendingAtEnd}` : ''}, server ${s.serverCpuPct.toFixed(0)}% redis ${s.redisCpuPct.toFixed(0)}% ` +
-    `gen ${s.generatorCpuPct.toFixed(0)}% other ${s.backgroundCpuPct.toFixed(0)}%${s.clean ? '' : ' — NOT CLEAN'}`
+    `gen ${s.generatorCpuPct.toFixed(0)}% other ${s.backgroundCpuPct.toFixed(0)}%` +
+    `${stallText(s.redisStallsMs)}${s.clean ? '' : ' — NOT CLEAN'}`
   );
 }
 

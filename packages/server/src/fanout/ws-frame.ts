@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { corkForTurn } from '../write-batching.js';
 
 /**
  * A WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked as a server's are) around a payload. The
@@ -24,21 +25,8 @@ export function textFrame(payload: Buffer): Buffer {
   return Buffer.concat([header, payload], header.length + length);
 }
 
-// Sockets written to in this tick, uncorked together once it ends: events that reach one socket in the same
-// tick (a burst read from Redis in one chunk) leave in one write.
-const corked = new Set<Socket>();
-
-function uncorkAll(): void {
-  for (const socket of corked) socket.uncork();
-  corked.clear();
-}
-
-/** Write a framed event to a socket, batched with the rest of this tick's writes to it. */
+/** Write a framed event to a socket, batched with the rest of this event-loop turn's writes to it. */
 export function writeBatched(socket: Socket, frame: Buffer): void {
-  if (!corked.has(socket)) {
-    if (corked.size === 0) process.nextTick(uncorkAll);
-    corked.add(socket);
-    socket.cork();
-  }
+  corkForTurn(socket);
   socket.write(frame);
 }

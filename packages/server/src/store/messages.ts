@@ -1,5 +1,6 @@
 import { TIMINGS } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import { isCluster } from './redis.js';
 import { okOrThrow, type StoreContext } from './store.js';
 
 export type MessagePage = {
@@ -10,44 +11,51 @@ export type MessagePage = {
 };
 
 /** Messages: the send path and history reads. */
-export function createMessageStore({ run, keys, config }: StoreContext) {
+export function createMessageStore({ redis, run, keys, config }: StoreContext) {
   return {
     /**
-     * Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. The rate
-     * counter is another slot than the chat's: the send is counted first, and given back when the chat refuses
-     * it or finds it a repeat, so only stored messages count (a crash in between costs the sender one unit of
-     * their window, never a message).
+     * Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. Only
+     * stored messages count against the sender's rate limit. On a single Redis the count and the send are one
+     * script (one round trip). On a Redis Cluster the counter is another slot than the chat's: the send is
+     * counted first, and given back when the chat refuses it or finds it a repeat (a crash in between costs
+     * the sender one unit of their window, never a message).
      */
     async send(me: string, chatId: string, body: string, clientMsgId: string | undefined): Promise<number> {
       const rateKey = keys.rateMsg(me);
-      const wait = Number(await run('count', [rateKey], [config.rateLimitMessages, config.rateLimitWindowSeconds]));
-      if (wait > 0) {
-        throw new AppError('rate_limited', `Too many messages; try again in ${wait} s.`, { retry_after: wait });
-      }
+      const limit = [config.rateLimitMessages, config.rateLimitWindowSeconds];
+      const rateLimited = (wait: number) =>
+        new AppError('rate_limited', `Too many messages; try again in ${wait} s.`, { retry_after: wait });
       // The message JSON is made here, around the id and time the script assigns, so Redis stores and
       // publishes exactly what clients receive, serialised once.
       const middle = `,"sender_id":${JSON.stringify(me)},"body":${JSON.stringify(body)},"msg_type":"text"`;
       const tail = clientMsgId === undefined ? '' : `,"client_msg_id":${JSON.stringify(clientMsgId)}`;
-      const reply = (await run(
-        'send-message',
-        [
-          keys.chat(chatId),
-          keys.members(chatId),
-          keys.messages(chatId),
-          clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
-          keys.reads(chatId),
-        ],
-        [
-          me,
-          middle,
-          tail,
-          clientMsgId === undefined ? '0' : '1',
-          config.messagesKeep,
-          TIMINGS.idempotencyWindowSeconds,
-          keys.chatChannel(chatId),
-          `{"type":"message_created","chat_id":"${chatId}","message":`,
-        ],
-      ).catch((err: Error) => {
+      const chatKeys = [
+        keys.chat(chatId),
+        keys.members(chatId),
+        keys.messages(chatId),
+        clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
+        keys.reads(chatId),
+      ];
+      const sendArgs = [
+        me,
+        middle,
+        tail,
+        clientMsgId === undefined ? '0' : '1',
+        config.messagesKeep,
+        TIMINGS.idempotencyWindowSeconds,
+        keys.chatChannel(chatId),
+        `{"type":"message_created","chat_id":"${chatId}","message":`,
+      ];
+
+      if (!isCluster(redis)) {
+        const reply = (await run('send-message-counted', [...chatKeys, rateKey], [...sendArgs, ...limit])) as unknown[];
+        if (reply[0] === 'rate_limited') throw rateLimited(Number(reply[1]));
+        return Number(okOrThrow(reply)[0]);
+      }
+
+      const wait = Number(await run('count', [rateKey], limit));
+      if (wait > 0) throw rateLimited(wait);
+      const reply = (await run('send-message', chatKeys, sendArgs).catch((err: Error) => {
         // Refused before it ran (a failover in progress): not a message, give the unit back.
         if (/^CLUSTERDOWN|isn't ready|Too many Cluster redirections/.test(err.message)) {
           run('uncount', [rateKey], []).catch(() => {});
@@ -58,8 +66,7 @@ export function createMessageStore({ run, keys, config }: StoreContext) {
         // Refused or a repeat: not a new message. (`internal`, past its deadline, changed nothing either.)
         run('uncount', [rateKey], []).catch(() => {});
       }
-      const [id] = okOrThrow(reply);
-      return Number(id);
+      return Number(okOrThrow(reply)[0]);
     },
 
     /** Messages with id > afterId (oldest first), or the newest with id < beforeId (0: the newest). */

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { textFrame, writeBatched } from '../fanout/ws-frame.js';
 import type { Logger } from '../log.js';
 import { frameOut, metrics } from '../metrics.js';
+import { backlogBytes } from '../write-batching.js';
 
 const TEXT = { binary: false } as const;
 
@@ -35,11 +36,12 @@ export class Connection {
   }
 
   /** False (and the socket dropped) for a consumer so slow its backlog passed the cap. */
-  private writable(): boolean {
+  private writable(socket: Socket | undefined): boolean {
     if (this.state === 'closed' || this.ws.readyState !== 1) return false;
-    if (this.ws.bufferedAmount <= this.maxSendBufferBytes) return true;
+    const buffered = socket ? backlogBytes(socket) : this.ws.bufferedAmount;
+    if (buffered <= this.maxSendBufferBytes) return true;
     // A slow consumer: holding its backlog would grow the server's memory without bound.
-    this.log.warn({ conn: this.id, user: this.userId, buffered: this.ws.bufferedAmount }, 'slow consumer dropped');
+    this.log.warn({ conn: this.id, user: this.userId, buffered }, 'slow consumer dropped');
     metrics.slowConsumers.inc();
     this.ws.terminate();
     return false;
@@ -56,8 +58,8 @@ export class Connection {
    * compression off, `ws` writes every frame straight to the socket, so these keep their order with its own.
    */
   sendFramed(frame: Buffer, payload: Buffer): void {
-    if (!this.writable()) return;
     const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    if (!this.writable(socket)) return;
     if (!socket) {
       this.ws.send(payload, TEXT);
       return;

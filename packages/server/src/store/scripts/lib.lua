@@ -53,14 +53,24 @@ local function over_limit(key, limit, window)
   return ttl
 end
 
+-- Give back one hit of a fixed-window limit that turned out not to count (a send refused, or a repeat). A
+-- counter back at zero goes, so a refused action leaves nothing written.
+local function give_back(key)
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count > 1 then
+    redis.call('DECR', key)
+  elseif count == 1 then
+    redis.call('DEL', key)
+  end
+end
+
 -- nil when the user may act on the chat, else the contract's error code.
 -- A DM's existence is not revealed to a stranger: not_found, not forbidden.
+-- A member is the common case and one command: a chat's members set is made with the chat (create-chat.lua)
+-- and the chat is never deleted, so a member's chat exists.
 local function check_member(chat_key, members_key, user_id)
+  if redis.call('SISMEMBER', members_key, user_id) == 1 then return nil end
   local kind = redis.call('HGET', chat_key, 'kind')
-  if not kind then return 'not_found' end
-  if redis.call('SISMEMBER', members_key, user_id) == 0 then
-    if kind == 'dm' then return 'not_found' end
-    return 'forbidden'
-  end
-  return nil
+  if not kind or kind == 'dm' then return 'not_found' end
+  return 'forbidden'
 end

@@ -1,7 +1,8 @@
 -- Store and publish a message: membership, idempotency, the chat's next id, append, trim and publish in one
 -- atomic step, so ids are 1, 2, 3… with no gap or repeat whatever the number of senders. The sender's rate
--- counter lives in another slot: the caller counts the send first (count.lua) and gives it back
--- (uncount.lua) when this refuses it or finds it a repeat.
+-- counter lives in another slot: on a Redis Cluster the caller counts the send first (count.lua) and gives it
+-- back (uncount.lua) when this refuses it or finds it a repeat; on a single Redis send-message-counted.lua
+-- does both around this in one script.
 -- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] chat:{id}:messages, [4] chat:{id}:cmid:{me}:{client_msg_id}
 -- (or chat:{id} again when the send has none), [5] chat:{id}:reads
 -- ARGV[1] my id, [2] the message JSON after its id up to created_at (`,"sender_id":…,"msg_type":"text"`),
@@ -22,11 +23,11 @@ end
 
 local id = redis.call('HINCRBY', KEYS[1], 'last_id', 1)
 local message = '{"id":' .. id .. ARGV[2] .. ',"created_at":' .. now_seconds() .. ARGV[3] .. '}'
-redis.call('RPUSH', KEYS[3], message)
-redis.call('LTRIM', KEYS[3], -tonumber(ARGV[5]), -1)
+local kept = tonumber(ARGV[5])
+if redis.call('RPUSH', KEYS[3], message) > kept then redis.call('LTRIM', KEYS[3], -kept, -1) end
 if ARGV[4] == '1' then redis.call('SET', KEYS[4], id, 'EX', ARGV[6]) end
--- The sender has seen everything up to their own message.
-local read = tonumber(redis.call('HGET', KEYS[5], me) or '0')
-if read < id then redis.call('HSET', KEYS[5], me, id) end
+-- The sender has seen everything up to their own message. No read marker is above the chat's last id
+-- (read-receipt.lua refuses one), so this one, the new last id, moves the sender's forward.
+redis.call('HSET', KEYS[5], me, id)
 redis.call('SPUBLISH', ARGV[7], ARGV[8] .. message .. '}')
 return {'ok', id, 0}
