@@ -229,13 +229,18 @@ export async function startRedis() {
       cli('CONFIG', 'RESETSTAT');
       cli('LATENCY', 'RESET');
     },
-    /** Redis's stalls of 5 ms or more since the last reset: the longest of each kind, e.g. { 'aof-write': 120 }. */
+    /**
+     * Since the last resetStats: Redis's stalls of 5 ms or more, the longest of each kind (`ms`, e.g.
+     * { 'aof-write': 120 }), and its forks (an AOF rewrite: the child takes a core of its own meanwhile).
+     */
     stalls() {
-      const stalls = {};
+      const ms = {};
       // LATENCY LATEST, one field per line: event, time, latest ms, max ms.
       const lines = cli('LATENCY', 'LATEST').split('\n').filter(Boolean);
-      for (let i = 0; i + 3 < lines.length; i += 4) stalls[lines[i]] = Number(lines[i + 3]);
-      return stalls;
+      for (let i = 0; i + 3 < lines.length; i += 4) ms[lines[i]] = Number(lines[i + 3]);
+      // CONFIG RESETSTAT (resetStats) zeroes total_forks too.
+      const forks = Number(/total_forks:(\d+)/.exec(cli('INFO', 'stats'))?.[1] ?? 0);
+      return { ms, forks };
     },
     /** Calls per command since the last reset, e.g. { evalsha: 1000, publish: 1000 }. */
     commandCalls() {

@@ -154,7 +154,10 @@ async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = 
       // Redis commands the server sent per acknowledged message (Lua scripts count as one).
       s.redisCallsPerMessage = s.acked ? Object.values(calls).reduce((a, b) => a + b, 0) / s.acked : null;
     }
-    if (stalls) s.redisStallsMs = stalls;
+    if (stalls) {
+      s.redisStallsMs = stalls.ms;
+      s.redisForks = stalls.forks;
+    }
     return s;
   };
   let s = await once();
@@ -172,9 +175,10 @@ async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = 
   return s;
 }
 
-function stallText(stalls) {
-  const kinds = Object.entries(stalls ?? {});
-  return kinds.length ? `, redis stalled (${kinds.map(([kind, ms]) => `${kind} ${ms} ms`).join(', ')})` : '';
+function stallText(s) {
+  const kinds = Object.entries(s.redisStallsMs ?? {});
+  const stalls = kinds.length ? `, redis stalled (${kinds.map(([kind, ms]) => `${kind} ${ms} ms`).join(', ')})` : '';
+  return `${stalls}${s.redisForks ? `, redis forked ${s.redisForks}× (AOF rewrite)` : ''}`;
 }
 
 function describe(s) {
@@ -184,7 +188,7 @@ function describe(s) {
     `p50 ${f(s.latency.p50)} p99 ${f(s.latency.p99)} max ${f(s.latency.max)} ms, lost ${s.lost}, ` +
     `errors ${nonZero(s.errors)}${s.closed ? `, closed ${s.closed}` : ''}${s.pendingAtEnd ? `, unacked ${s.pendingAtEnd}` : ''}, server ${s.serverCpuPct.toFixed(0)}% redis ${s.redisCpuPct.toFixed(0)}% ` +
     `gen ${s.generatorCpuPct.toFixed(0)}% other ${s.backgroundCpuPct.toFixed(0)}%` +
-    `${stallText(s.redisStallsMs)}${s.clean ? '' : ' — NOT CLEAN'}`
+    `${stallText(s)}${s.clean ? '' : ' — NOT CLEAN'}`
   );
 }
 
