@@ -96,7 +96,7 @@ const cfg = {
     durationMs: quick ? 2000 : 10_000,
     drainMs: quick ? 2000 : 3000,
   },
-  idle: { connections: quick ? 2000 : 20_000, settleMs: quick ? 1000 : 3000 },
+  idle: { connections: quick ? 2000 : 20_000, settleMs: quick ? 1000 : 12_000 },
   storm: { connections: quick ? 1000 : 5000, inFlight: 500 },
 };
 

@@ -300,6 +300,18 @@ describe('WebSocket auth', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
   });
 
+  it('a connection that authenticated, by frame or by token, outlives AUTH_TIMEOUT_MS', async () => {
+    const byToken = await connectAuthed(server);
+    const answer = await login(server.url);
+    const byFrame = await TestClient.connect(server.wsUrl);
+    byFrame.send('auth', { token: answer.token });
+    await byFrame.next('auth_ok');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(byToken.client.isOpen).toBe(true);
+    expect(byFrame.isOpen).toBe(true);
+    await createPublicChat(byFrame);
+  });
+
   it('auth_ok.chats lists every chat the user is a member of', async () => {
     const ana = await connectAuthed(server);
     const bia = await connectAuthed(server);

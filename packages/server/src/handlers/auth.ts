@@ -26,6 +26,6 @@ export const auth: Handler<'auth'> = async (ctx, conn, data) => {
   await ctx.hub.attachUser(conn, userId);
   // The chats' positions at auth: a message lost on the bus from now on shows as a gap and is fetched.
   await Promise.all(chats.map((chatId, i) => ctx.hub.attachChat(conn, chatId, lastIds[i], false)));
-  if (conn.state === 'authenticating') conn.state = 'authenticated';
+  if (conn.state === 'authenticating') conn.markAuthenticated();
   return { type: 'auth_ok', token: data.token, user_id: userId, chats };
 };

@@ -22,6 +22,8 @@ export class Connection {
   waiting = 0;
   /** Answered the last ping (see the ping loop in ws-server.ts). */
   alive = true;
+  /** Closes the connection unless it authenticates in time (set by ws-server.ts). */
+  authTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
@@ -30,6 +32,13 @@ export class Connection {
     private readonly maxSendBufferBytes: number,
     private readonly log: Logger,
   ) {}
+
+  /** Authenticated: the auth deadline's timer goes (it would otherwise be held until it fired). */
+  markAuthenticated(): void {
+    this.state = 'authenticated';
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+  }
 
   get open(): boolean {
     return this.state !== 'closed';

@@ -80,7 +80,7 @@ export function attachWebSocket(
     const conn = new Connection(`${opts.tag}.${(++sequence).toString(36)}`, ws, ip, config.maxSendBufferBytes, log);
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     connections.add(conn);
-    const authTimer = setTimeout(() => {
+    conn.authTimer = setTimeout(() => {
       if (conn.state !== 'authenticated') conn.close(CLOSE_CODES.authFailed, 'auth timeout');
     }, config.authTimeoutMs);
 
@@ -93,7 +93,7 @@ export function attachWebSocket(
     });
     ws.on('error', (err: Error) => log.debug({ conn: conn.id, err: err.message }, 'socket error'));
     ws.on('close', () => {
-      clearTimeout(authTimer);
+      clearTimeout(conn.authTimer);
       conn.state = 'closed';
       connections.delete(conn);
       const open = (perIp.get(ip) ?? 1) - 1;
