@@ -29,7 +29,8 @@ const RESYNC_SETTLE_MS = 250;
  */
 export class Hub {
   private readonly chats = new Map<string, ChatRoute>();
-  private readonly users = new Map<string, Set<Connection>>();
+  /** A user's connections here: most users have one, kept without a Set of its own (memory per connection). */
+  private readonly users = new Map<string, Connection | Set<Connection>>();
 
   constructor(
     private readonly subscriber: RedisClient,
@@ -138,13 +139,12 @@ export class Hub {
 
   async attachUser(conn: Connection, userId: string): Promise<void> {
     if (!conn.open) return;
-    let conns = this.users.get(userId);
+    const conns = this.users.get(userId);
     if (!conns) {
-      conns = new Set();
-      this.users.set(userId, conns);
-      conns.add(conn);
+      this.users.set(userId, conn);
       await this.subscriber.ssubscribe(this.keys.userChannel(userId));
-    } else conns.add(conn);
+    } else if (conns instanceof Set) conns.add(conn);
+    else if (conns !== conn) this.users.set(userId, new Set([conns, conn]));
   }
 
   /** Forget a closed connection everywhere. */
@@ -152,7 +152,10 @@ export class Hub {
     for (const chatId of [...conn.chats]) this.detachChat(conn, chatId);
     const userId = conn.userId;
     const conns = userId ? this.users.get(userId) : undefined;
-    if (userId && conns?.delete(conn) && conns.size === 0) {
+    if (!userId || !conns) return;
+    if (conns instanceof Set) {
+      if (conns.delete(conn) && conns.size === 1) this.users.set(userId, conns.values().next().value as Connection);
+    } else if (conns === conn) {
       this.users.delete(userId);
       this.subscriber.sunsubscribe(this.keys.userChannel(userId)).catch(() => {});
     }
@@ -200,7 +203,7 @@ export class Hub {
     const conns = this.users.get(userId);
     if (!conns) return;
     const type = eventTypeOf(frame.json);
-    for (const conn of conns) {
+    for (const conn of conns instanceof Set ? conns : [conns]) {
       if (conn.id === frame.skipConn) continue;
       for (const chatId of frame.detach) this.detachChat(conn, chatId);
       const attached = frame.attach.map(({ chatId, lastId }) => this.attachChat(conn, chatId, lastId));
