@@ -1,6 +1,7 @@
 // One process of the load generator (forked by lib/generator.mjs). It owns a slice of the users: logs them in,
 // connects them, sets up their chats, sends open-loop on a timer schedule, and counts what they receive.
 // Commands arrive over IPC as { id, cmd, args } and are answered with { id, result } or { id, error }.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Histogram } from './lib/histogram.mjs';
 import { WIRES } from './lib/wire.mjs';
 
@@ -37,6 +38,9 @@ function newStats() {
     cpu: process.cpuUsage(),
   };
 }
+
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 
 const sink = {
   delivery(user, chatId, id, body) {
@@ -247,7 +251,10 @@ const commands = {
       ackLatency: stats.ackLatency.toJSON(),
       sendLag: stats.sendLag.toJSON(),
       cpuMs: (cpu.user + cpu.system) / 1000,
+      // The longest this process's event loop was held up: a late delivery may be the generator's, not the server's.
+      loopStallMaxMs: loopDelay.max / 1e6,
     };
+    loopDelay.reset();
     stats = newStats();
     pending.clear();
     return result;

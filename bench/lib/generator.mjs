@@ -185,6 +185,7 @@ export class Generator {
       closed: 0,
       pendingAtEnd: 0,
       generatorCpuMs: 0,
+      generatorStallMaxMs: 0,
       errors: {},
     };
     const latency = new Histogram();
@@ -195,6 +196,7 @@ export class Generator {
         out[k] += r[k];
       }
       out.generatorCpuMs += r.cpuMs;
+      out.generatorStallMaxMs = Math.max(out.generatorStallMaxMs, r.loopStallMaxMs ?? 0);
       mergeCounts(out.errors, r.errors);
       latency.merge(r.latency);
       ackLatency.merge(r.ackLatency);

@@ -178,7 +178,10 @@ async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = 
 function stallText(s) {
   const kinds = Object.entries(s.redisStallsMs ?? {});
   const stalls = kinds.length ? `, redis stalled (${kinds.map(([kind, ms]) => `${kind} ${ms} ms`).join(', ')})` : '';
-  return `${stalls}${s.redisForks ? `, redis forked ${s.redisForks}× (AOF rewrite)` : ''}`;
+  const forks = s.redisForks ? `, redis forked ${s.redisForks}× (AOF rewrite)` : '';
+  // The generator's own event loop held up this long (the monitor's resolution is 5 ms): its lateness, not the server's.
+  const gen = s.generatorStallMaxMs > 20 ? `, generator stalled ${s.generatorStallMaxMs.toFixed(0)} ms` : '';
+  return `${stalls}${forks}${gen}`;
 }
 
 function describe(s) {
