@@ -216,6 +216,9 @@ export async function startRedis() {
   args.push('--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--protected-mode', 'no');
   // Redis's own record of its stalls (a slow AOF write or fsync, a slow command), read after each step.
   args.push('--latency-monitor-threshold', '5');
+  // BENCH_REDIS_ARGS="--auto-aof-rewrite-percentage 0" and the like, to see what a Redis setting does (every
+  // target gets the same Redis).
+  args.push(...(process.env.BENCH_REDIS_ARGS ?? '').split(' ').filter(Boolean));
   const child = spawnGroup(REDIS_SERVER, args, { cwd: dir });
   await waitForLine(child, (l) => l.includes('Ready to accept connections'), 10_000, 'redis-server');
   child.stdout.resume();
