@@ -27,3 +27,9 @@ export function corkForTurn(socket: Writable): void {
 export function backlogBytes(socket: Writable): number {
   return corked.get(socket) === 0 ? 0 : socket.writableLength;
 }
+
+/** Write to a socket, batched with the rest of this turn's writes to it. */
+export function writeInTurn(socket: Writable, chunk: Buffer): void {
+  corkForTurn(socket);
+  socket.write(chunk);
+}

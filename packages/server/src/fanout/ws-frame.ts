@@ -1,6 +1,3 @@
-import type { Socket } from 'node:net';
-import { corkForTurn } from '../write-batching.js';
-
 /**
  * A WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked as a server's are) around a payload. The
  * same bytes are right for every socket, so a worker frames an event once and writes it to each.
@@ -23,10 +20,4 @@ export function textFrame(payload: Buffer): Buffer {
   }
   header[0] = 0x81;
   return Buffer.concat([header, payload], header.length + length);
-}
-
-/** Write a framed event to a socket, batched with the rest of this event-loop turn's writes to it. */
-export function writeBatched(socket: Socket, frame: Buffer): void {
-  corkForTurn(socket);
-  socket.write(frame);
 }

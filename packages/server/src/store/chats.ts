@@ -1,7 +1,6 @@
 import type { ChatSummary, Message, PublicChatSummary } from '@papo/protocol';
-import { AppError } from '../errors.js';
 import { newChatId } from './ids.js';
-import { okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
+import { countHit, okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
 
 /**
  * Chats: creation, membership, per-member state, and the summaries the HTTP routes list.
@@ -16,14 +15,9 @@ import { okOrThrow, type ReadCommand, readAll, type StoreContext } from './store
  * - a public chat is listed in chats:public last: until then nobody else can find it.
  */
 export function createChatStore({ redis, run, keys, config }: StoreContext) {
-  const chatLimit = [config.chatsPerHour, 3600] as const;
-
   /** Counts a new chat against the creator's limit; throws rate_limited past it. */
-  async function countNewChat(me: string): Promise<void> {
-    const wait = Number(await run('count', [keys.rateChats(me)], [...chatLimit]));
-    if (wait > 0) {
-      throw new AppError('rate_limited', `Too many new chats; try again in ${wait} s.`, { retry_after: wait });
-    }
+  function countNewChat(me: string): Promise<void> {
+    return countHit(run, keys.rateChats(me), config.chatsPerHour, 3600, 'new chats');
   }
 
   /** Adds the chat to the user's list and, when it was not there, attaches their connections (but `skipConn`). */

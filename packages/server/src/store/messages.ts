@@ -1,7 +1,6 @@
 import { TIMINGS } from '@papo/protocol';
-import { AppError } from '../errors.js';
 import { isCluster } from './redis.js';
-import { okOrThrow, type StoreContext } from './store.js';
+import { countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
 
 export type MessagePage = {
   /** Each message as the JSON text stored in the chat's list: forwarded as is, never re-serialised. */
@@ -22,21 +21,18 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
      */
     async send(me: string, chatId: string, body: string, clientMsgId: string | undefined): Promise<number> {
       const rateKey = keys.rateMsg(me);
-      const limit = [config.rateLimitMessages, config.rateLimitWindowSeconds];
-      const rateLimited = (wait: number) =>
-        new AppError('rate_limited', `Too many messages; try again in ${wait} s.`, { retry_after: wait });
       // The message JSON is made here, around the id and time the script assigns, so Redis stores and
       // publishes exactly what clients receive, serialised once.
       const middle = `,"sender_id":${JSON.stringify(me)},"body":${JSON.stringify(body)},"msg_type":"text"`;
       const tail = clientMsgId === undefined ? '' : `,"client_msg_id":${JSON.stringify(clientMsgId)}`;
-      const chatKeys = [
+      const sendKeys = [
         keys.chat(chatId),
         keys.members(chatId),
         keys.messages(chatId),
         clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
         keys.reads(chatId),
       ];
-      const sendArgs = [
+      const sendArgs: (string | number)[] = [
         me,
         middle,
         tail,
@@ -48,14 +44,16 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
       ];
 
       if (!isCluster(redis)) {
-        const reply = (await run('send-message-counted', [...chatKeys, rateKey], [...sendArgs, ...limit])) as unknown[];
-        if (reply[0] === 'rate_limited') throw rateLimited(Number(reply[1]));
+        // send-message-counted.lua: send-message.lua's keys and arguments, then the counter's.
+        sendKeys.push(rateKey);
+        sendArgs.push(config.rateLimitMessages, config.rateLimitWindowSeconds);
+        const reply = (await run('send-message-counted', sendKeys, sendArgs)) as unknown[];
+        if (reply[0] === 'rate_limited') throw rateLimited('messages', Number(reply[1]));
         return Number(okOrThrow(reply)[0]);
       }
 
-      const wait = Number(await run('count', [rateKey], limit));
-      if (wait > 0) throw rateLimited(wait);
-      const reply = (await run('send-message', chatKeys, sendArgs).catch((err: Error) => {
+      await countHit(run, rateKey, config.rateLimitMessages, config.rateLimitWindowSeconds, 'messages');
+      const reply = (await run('send-message', sendKeys, sendArgs).catch((err: Error) => {
         // Refused before it ran (a failover in progress): not a message, give the unit back.
         if (/^CLUSTERDOWN|isn't ready|Too many Cluster redirections/.test(err.message)) {
           run('uncount', [rateKey], []).catch(() => {});

@@ -54,18 +54,17 @@ export const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[];
 const SCRIPTS_DIR = fileURLToPath(new URL('../../src/store/scripts/', import.meta.url));
 
 function loadScripts(): Record<ScriptName, string> {
-  const lib = readFileSync(`${SCRIPTS_DIR}lib.lua`, 'utf8');
+  const read = (name: string) => readFileSync(`${SCRIPTS_DIR}${name}.lua`, 'utf8');
+  const lib = read('lib');
   const present = new Set(readdirSync(SCRIPTS_DIR));
   const scripts = {} as Record<ScriptName, string>;
   for (const name of SCRIPT_NAMES) {
     if (!present.has(`${name}.lua`)) throw new Error(`missing Lua script ${name}.lua in ${SCRIPTS_DIR}`);
-    scripts[name] = `${lib}\n${readFileSync(`${SCRIPTS_DIR}${name}.lua`, 'utf8')}`;
+    // The combined script runs send-message.lua as a function of its own (see its header).
+    const prelude =
+      name === 'send-message-counted' ? `local function send_message()\n${read('send-message')}\nend\n` : '';
+    scripts[name] = `${lib}\n${prelude}${read(name)}`;
   }
-  // The combined script runs send-message.lua as a function of its own (see its header).
-  const sendMessage = readFileSync(`${SCRIPTS_DIR}send-message.lua`, 'utf8');
-  scripts['send-message-counted'] =
-    `${lib}\nlocal function send_message()\n${sendMessage}\nend\n` +
-    readFileSync(`${SCRIPTS_DIR}send-message-counted.lua`, 'utf8');
   return scripts;
 }
 

@@ -20,6 +20,23 @@ const REFUSAL_MESSAGES: Partial<Record<ErrorCode, string>> = {
   internal: 'Redis answered too late; nothing was changed. Try again.',
 };
 
+/** `rate_limited` for `what` (messages, new chats, …), retry after `wait` seconds. */
+export function rateLimited(what: string, wait: number): AppError {
+  return new AppError('rate_limited', `Too many ${what}; try again in ${wait} s.`, { retry_after: wait });
+}
+
+/** One hit on a fixed-window limit (count.lua); throws `rate_limited` past it. */
+export async function countHit(
+  run: ScriptRunner,
+  counterKey: string,
+  limit: number,
+  windowSeconds: number,
+  what: string,
+): Promise<void> {
+  const wait = Number(await run('count', [counterKey], [limit, windowSeconds]));
+  if (wait > 0) throw rateLimited(what, wait);
+}
+
 /**
  * Scripts answer `['ok', …]` or `[code, …]` with a contract error code; this returns the rest of an `ok`
  * reply and throws the refusal otherwise.
@@ -30,8 +47,8 @@ export function okOrThrow(reply: unknown): unknown[] {
   const code = status as ErrorCode;
   if (code === 'rate_limited') {
     const retryAfter = Math.max(1, Number(rest[0]) || 1);
-    const why = typeof rest[1] === 'string' ? rest[1] : `Too many requests; try again in ${retryAfter} s.`;
-    throw new AppError('rate_limited', why, { retry_after: retryAfter });
+    if (typeof rest[1] === 'string') throw new AppError('rate_limited', rest[1], { retry_after: retryAfter });
+    throw rateLimited('requests', retryAfter);
   }
   // A script may say why (a second element); otherwise the code's usual message.
   if (code in REFUSAL_MESSAGES || code === 'forbidden' || code === 'internal') {

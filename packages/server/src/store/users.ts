@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { TIMINGS, type UserDetails, type UserProfile } from '@papo/protocol';
 import { AppError } from '../errors.js';
 import { newToken, newUserId } from './ids.js';
-import { okOrThrow, readAll, type StoreContext } from './store.js';
+import { countHit, okOrThrow, readAll, type StoreContext } from './store.js';
 
 export type Session = { token: string; user_id: string; expires_in: number };
 
@@ -91,14 +91,8 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
     },
 
     /** A fixed-window hit; throws rate_limited past the limit. */
-    async hit(counterKey: string, limit: number, windowSeconds: number, what: string): Promise<void> {
-      const wait = Number(await run('count', [counterKey], [limit, windowSeconds]));
-      if (wait > 0) {
-        const retryAfter = wait;
-        throw new AppError('rate_limited', `Too many ${what}; try again in ${retryAfter} s.`, {
-          retry_after: retryAfter,
-        });
-      }
+    hit(counterKey: string, limit: number, windowSeconds: number, what: string): Promise<void> {
+      return countHit(run, counterKey, limit, windowSeconds, what);
     },
 
     /** A fresh 6-digit code for an address (replacing any earlier one), valid 5 minutes. */

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { textFrame, writeBatched } from '../fanout/ws-frame.js';
+import { textFrame } from '../fanout/ws-frame.js';
 import type { Logger } from '../log.js';
 import { frameOut, metrics } from '../metrics.js';
-import { backlogBytes } from '../write-batching.js';
+import { backlogBytes, writeInTurn } from '../write-batching.js';
 
 const TEXT = { binary: false } as const;
 
@@ -63,8 +63,9 @@ export class Connection {
   }
 
   /**
-   * Sends an event already framed once for every socket (fanout/ws-frame.ts), batched per tick. With
-   * compression off, `ws` writes every frame straight to the socket, so these keep their order with its own.
+   * Sends an event already framed once for every socket (fanout/ws-frame.ts), batched per event-loop turn
+   * (write-batching.ts). With compression off, `ws` writes every frame straight to the socket, so these keep
+   * their order with its own.
    */
   sendFramed(frame: Buffer, payload: Buffer): void {
     const socket = (this.ws as unknown as { _socket?: Socket })._socket;
@@ -73,7 +74,7 @@ export class Connection {
       this.ws.send(payload, TEXT);
       return;
     }
-    writeBatched(socket, frame);
+    writeInTurn(socket, frame);
   }
 
   /** A reply or error for this connection alone (counted by type). */
