@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Receiver } from 'ws';
-import { textFrame } from '../src/fanout/ws-frame.js';
+import { payloadOf, textFrame, textFrameOf } from '../src/fanout/ws-frame.js';
 
 /** Decode with ws's own parser, as a client would. */
 function decode(frame: Buffer): Promise<{ text: string; binary: boolean }> {
@@ -19,5 +19,14 @@ describe('textFrame', () => {
     expect(decoded.binary).toBe(false);
     expect(Buffer.byteLength(decoded.text)).toBe(payload.length);
     expect(decoded.text).toBe(payload.toString());
+    expect(payloadOf(textFrame(payload)).equals(payload)).toBe(true);
+  });
+
+  it.each([0, 125, 126, 65_535, 65_536])('frames a %i-byte string, multi-byte characters included', async (size) => {
+    const text = 'ã€'.slice(0, size > 0 ? 1 : 0).repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2);
+    const frame = textFrameOf(text);
+    expect(frame.equals(textFrame(Buffer.from(text)))).toBe(true);
+    expect((await decode(frame)).text).toBe(text);
+    expect(payloadOf(frame).toString()).toBe(text);
   });
 });

@@ -90,7 +90,7 @@ export class Hub {
     for (const conn of conns) {
       if (skipUser !== undefined && conn.userId === skipUser) continue;
       frame ??= textFrame(json);
-      conn.sendFramed(frame, json);
+      conn.sendFramed(frame);
       sent++;
     }
     if (sent > 0) frameOut(type).inc(sent);

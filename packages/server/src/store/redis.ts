@@ -203,7 +203,7 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
   const single = isCluster(command) ? undefined : command;
   const run: ScriptRunner = (name, keys, args) => {
     if (keys.length !== KEY_COUNTS[name]) throw new Error(`script ${name} takes ${KEY_COUNTS[name]} keys`);
-    const done = timers[name]!.startTimer();
+    const started = performance.now();
     // The deadline falls short of the command timeout by a fifth: a script that ran in time has that long for
     // its reply to come back (and the two clocks that long to disagree) before the client is told `internal`.
     const deadline = WITH_DEADLINE.has(name) ? [Date.now() + Math.floor(commandTimeoutMs * 0.8)] : [];
@@ -212,7 +212,7 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     if (single?.status === 'ready') corkForTurn(single.stream);
     return byName[`papo_${name}`]!(...keys, ...args, ...deadline).then(
       (reply) => {
-        done();
+        timers[name]!.observe((performance.now() - started) / 1000);
         return reply;
       },
       (err: unknown) => {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { textFrame } from '../fanout/ws-frame.js';
+import { payloadOf, textFrameOf } from '../fanout/ws-frame.js';
 import type { Logger } from '../log.js';
 import { frameOut, metrics } from '../metrics.js';
 import { backlogBytes, writeInTurn } from '../write-batching.js';
@@ -58,8 +58,7 @@ export class Connection {
 
   /** A serialised event for this connection alone: framed and written like every other. */
   sendText(json: string): void {
-    const payload = Buffer.from(json);
-    this.sendFramed(textFrame(payload), payload);
+    this.sendFramed(textFrameOf(json));
   }
 
   /**
@@ -67,11 +66,11 @@ export class Connection {
    * (write-batching.ts). With compression off, `ws` writes every frame straight to the socket, so these keep
    * their order with its own.
    */
-  sendFramed(frame: Buffer, payload: Buffer): void {
+  sendFramed(frame: Buffer): void {
     const socket = (this.ws as unknown as { _socket?: Socket })._socket;
     if (!this.writable(socket)) return;
     if (!socket) {
-      this.ws.send(payload, TEXT);
+      this.ws.send(payloadOf(frame), TEXT);
       return;
     }
     writeInTurn(socket, frame);
