@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hardFileLimit, PAPO_MAIN, REPO_ROOT } from './lib/procs.mjs';
 import { printReport, renderSvg, summarize } from './lib/report.mjs';
-import { bigChat, dms, fanout, idle, log, storm } from './lib/scenarios.mjs';
+import { bigChat, cpuRounds, dms, fanout, idle, log, storm } from './lib/scenarios.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -20,6 +20,7 @@ const { values: opts } = parseArgs({
     targets: { type: 'string', default: 'papo1,papo2,socketio,ceiling' },
     'step-ms': { type: 'string' },
     'fixed-ms': { type: 'string' },
+    'cpu-rounds': { type: 'string' },
     generators: { type: 'string', default: '2' },
     'wait-idle-s': { type: 'string' },
     'sio-client': { type: 'string', default: 'raw' },
@@ -36,7 +37,9 @@ if (opts.help) {
                           e = connect storm
   --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling)
   --step-ms N             length of each ramp step (default 5000; quick 2000)
-  --fixed-ms N            length of the fixed-load window (default 10000; quick 3000)
+  --fixed-ms N            length of the fixed-load window (default 10000; quick 2000)
+  --cpu-rounds N          rounds of the fixed load, every target measured once per round, in turns; a
+                          target's figure is the median of its rounds (default 3; quick 1)
   --generators N          load generator processes (default 2)
   --wait-idle-s N         before each target, wait up to N s for other processes to leave the cores alone
                           (default 120; quick 10); a step they disturbed is measured again once
@@ -75,6 +78,7 @@ const cfg = {
     group: 10,
     warmup: { rate: 500, durationMs: quick ? 1500 : 3000 },
     fixed: { rate: 1000, durationMs: Number(opts['fixed-ms'] ?? (quick ? 2000 : 10_000)) },
+    cpuRounds: Number(opts['cpu-rounds'] ?? (quick ? 1 : 3)),
     rates: quick ? [1000, 8000] : [500, 1000, 2000, 4000, 8000, 16000],
     refine: quick ? 0 : 3,
     stepMs: Number(opts['step-ms'] ?? (quick ? 1500 : 5000)),
@@ -171,29 +175,30 @@ const t0 = performance.now();
 // it, p99 at half of it). Papo's targets run first; a run without them uses each target's own.
 let papoBest = 0;
 
-if (scenarios.has('cpu') || scenarios.has('a')) {
-  log(`fan-out (${scenarios.has('cpu') ? 'cpu' : ''}${scenarios.has('a') ? ' a' : ''})`);
+if (scenarios.has('cpu')) {
+  log(`cpu: every target up at once, ${cfg.fanout.cpuRounds} round(s) of the fixed load`);
+  let byTarget;
+  try {
+    byTarget = await cpuRounds(targets, cfg);
+  } catch (err) {
+    log(`  cpu FAILED: ${err.stack ?? err}`);
+    byTarget = Object.fromEntries(targets.map((t) => [t.name, { failed: String(err.message ?? err) }]));
+  }
+  for (const target of targets) record('cpu', target, byTarget[target.name]);
+}
+
+if (scenarios.has('a')) {
+  log('a: fan-out ramp');
   for (const target of targets) {
-    const r = await attempt('fanout', target, () =>
+    const r = await attempt('a', target, () =>
       fanout(target, cfg, {
-        cpu: scenarios.has('cpu'),
-        ramp: scenarios.has('a'),
         latencyRef: (own) => {
           if (target.kind === 'papo') papoBest = Math.max(papoBest, own);
           return papoBest || own;
         },
       }),
     );
-    if (r.failed) {
-      if (scenarios.has('cpu')) record('cpu', target, r);
-      if (scenarios.has('a')) record('a', target, r);
-      continue;
-    }
-    if (scenarios.has('cpu')) record('cpu', target, r.cpu);
-    if (scenarios.has('a')) {
-      const { cpu: _cpu, ...ramp } = r;
-      record('a', target, ramp);
-    }
+    record('a', target, r);
   }
 }
 

@@ -195,60 +195,118 @@ function describe(s) {
   );
 }
 
+/** Every target up at once (nested withTarget), so one scenario can measure them in turns. */
+function withTargets(targets, cfg, fn, ctxs = []) {
+  if (ctxs.length === targets.length) return fn(ctxs);
+  return withTarget(targets[ctxs.length], cfg, (ctx) => withTargets(targets, cfg, fn, [...ctxs, ctx]));
+}
+
+/** Users in public chats of `group` members, every user a sender into its own chat, warmed up. */
+async function fanoutSetUp(ctx, c) {
+  const { gen, target } = ctx;
+  await usersUp(gen, c.users);
+  const groups = await publicGroups(gen, c.users, c.group);
+  const plan = groups.flatMap((g) => g.members.map((idx) => ({ idx, chatId: g.chatId, members: g.members.length })));
+  await gen.arm(plan);
+  log(`  ${target.name}: ${c.users} users in ${groups.length} chats of ${c.group}; warm-up`);
+  await measuredStep(ctx, c.warmup.rate, c.warmup.durationMs, c.drainMs, c.group);
+}
+
+/** The round whose CPU per delivery is the median, with every round's figures beside it. */
+function medianRound(steps) {
+  const sorted = [...steps].sort((x, y) => (x.serverUsPerDelivery ?? Infinity) - (y.serverUsPerDelivery ?? Infinity));
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  return {
+    ...median,
+    rounds: steps.map((s) => ({
+      serverUsPerDelivery: s.serverUsPerDelivery,
+      totalUsPerDelivery: s.totalUsPerDelivery,
+      serverCpuPct: s.serverCpuPct,
+      backgroundCpuPct: s.backgroundCpuPct,
+      p50: s.latency.p50,
+      p99: s.latency.p99,
+      clean: s.clean,
+    })),
+  };
+}
+
 /**
- * (cpu) the fixed moderate load for CPU per delivery and (a) the fan-out ramp, on one set-up: users in public
- * chats of `group` members, every user a sender into its own chat.
+ * (cpu) CPU per delivery at the fixed moderate load, every target set up at once and measured in rounds:
+ * each round measures each target once, one after another, the first one rotating. This machine's speed
+ * drifts by tens of percent over minutes (other tenants of the host), so figures taken minutes apart, one per
+ * target, compare poorly; rounds put each target's windows next to the others', and each target's figure is
+ * the median of its rounds (`rounds` keeps them all).
  */
-export async function fanout(target, cfg, { cpu, ramp, latencyRef }) {
+export async function cpuRounds(targets, cfg) {
+  const c = cfg.fanout;
+  const steps = Object.fromEntries(targets.map((t) => [t.name, []]));
+  const failed = {};
+  await withTargets(targets, cfg, async (ctxs) => {
+    const ready = [];
+    for (const ctx of ctxs) {
+      try {
+        await fanoutSetUp(ctx, c);
+        ready.push(ctx);
+      } catch (err) {
+        log(`  ${ctx.target.name} cpu set-up FAILED: ${err.stack ?? err}`);
+        failed[ctx.target.name] = { failed: String(err.message ?? err) };
+      }
+    }
+    for (let round = 0; round < c.cpuRounds; round++) {
+      for (let k = 0; k < ready.length; k++) {
+        const ctx = ready[(k + round) % ready.length];
+        const s = await measuredStep(ctx, c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group, { always: true });
+        steps[ctx.target.name].push(s);
+        log(
+          `  ${ctx.target.name} round ${round + 1} fixed load ${describe(s)}, ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery`,
+        );
+      }
+    }
+    return {};
+  });
+  return Object.fromEntries(targets.map((t) => [t.name, failed[t.name] ?? medianRound(steps[t.name])]));
+}
+
+/** (a) the fan-out ramp: the rate stepped up until a step is not clean, then refined between. */
+export async function fanout(target, cfg, { latencyRef }) {
   const c = cfg.fanout;
   return withTarget(target, cfg, async (ctx) => {
     const { gen } = ctx;
-    await usersUp(gen, c.users);
-    const groups = await publicGroups(gen, c.users, c.group);
-    const plan = groups.flatMap((g) => g.members.map((idx) => ({ idx, chatId: g.chatId, members: g.members.length })));
-    await gen.arm(plan);
+    await fanoutSetUp(ctx, c);
     const out = {};
-    log(`  ${target.name}: ${c.users} users in ${groups.length} chats of ${c.group}; warm-up`);
-    await measuredStep(ctx, c.warmup.rate, c.warmup.durationMs, c.drainMs, c.group);
-    if (cpu) {
-      out.cpu = await measuredStep(ctx, c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group, { always: true });
-      log(`  ${target.name} fixed load ${describe(out.cpu)}`);
+    out.steps = [];
+    let best = null;
+    let worst = null;
+    const tryRate = async (rate) => {
+      const s = await measuredStep(ctx, rate, c.stepMs, c.drainMs, c.group);
+      out.steps.push(s);
+      log(`  ${target.name} step ${describe(s)}`);
+      if (s.clean) best = best === null || rate > best ? rate : best;
+      else {
+        worst = worst === null || rate < worst ? rate : worst;
+        // An overloaded server still works through its backlog: the next step starts once it is over.
+        const waited = await gen.quiet(c.quietMs, c.quietTimeoutMs);
+        log(`  ${target.name} backlog over after ${(waited / 1000).toFixed(1)} s`);
+      }
+      return s.clean;
+    };
+    for (const rate of c.rates) if (!(await tryRate(rate))) break;
+    for (let i = 0; i < c.refine && best !== null && worst !== null; i++) {
+      const mid = Math.round((best + worst) / 2 / 10) * 10;
+      if (mid <= best || mid >= worst) break;
+      await tryRate(mid);
     }
-    if (ramp) {
-      out.steps = [];
-      let best = null;
-      let worst = null;
-      const tryRate = async (rate) => {
-        const s = await measuredStep(ctx, rate, c.stepMs, c.drainMs, c.group);
-        out.steps.push(s);
-        log(`  ${target.name} step ${describe(s)}`);
-        if (s.clean) best = best === null || rate > best ? rate : best;
-        else {
-          worst = worst === null || rate < worst ? rate : worst;
-          // An overloaded server still works through its backlog: the next step starts once it is over.
-          const waited = await gen.quiet(c.quietMs, c.quietTimeoutMs);
-          log(`  ${target.name} backlog over after ${(waited / 1000).toFixed(1)} s`);
-        }
-        return s.clean;
-      };
-      for (const rate of c.rates) if (!(await tryRate(rate))) break;
-      for (let i = 0; i < c.refine && best !== null && worst !== null; i++) {
-        const mid = Math.round((best + worst) / 2 / 10) * 10;
-        if (mid <= best || mid >= worst) break;
-        await tryRate(mid);
-      }
-      out.highestCleanRate = best ?? 0;
-      out.firstUncleanRate = worst;
-      out.rampCeilinged = worst === null; // clean up to the last rate tried
-      // Latency at a quarter and a half of the reference rate (Papo's highest clean rate, see run.mjs).
-      const ref = latencyRef(out.highestCleanRate);
-      if (ref > 0) {
-        out.latencyRef = ref;
-        out.atQuarter = await measuredStep(ctx, Math.round(ref / 4), c.stepMs, c.drainMs, c.group);
-        log(`  ${target.name} quarter ${describe(out.atQuarter)}`);
-        out.atHalf = await measuredStep(ctx, Math.round(ref / 2), c.stepMs, c.drainMs, c.group);
-        log(`  ${target.name} half ${describe(out.atHalf)}`);
-      }
+    out.highestCleanRate = best ?? 0;
+    out.firstUncleanRate = worst;
+    out.rampCeilinged = worst === null; // clean up to the last rate tried
+    // Latency at a quarter and a half of the reference rate (Papo's highest clean rate, see run.mjs).
+    const ref = latencyRef(out.highestCleanRate);
+    if (ref > 0) {
+      out.latencyRef = ref;
+      out.atQuarter = await measuredStep(ctx, Math.round(ref / 4), c.stepMs, c.drainMs, c.group);
+      log(`  ${target.name} quarter ${describe(out.atQuarter)}`);
+      out.atHalf = await measuredStep(ctx, Math.round(ref / 2), c.stepMs, c.drainMs, c.group);
+      log(`  ${target.name} half ${describe(out.atHalf)}`);
     }
     return out;
   });
