@@ -118,8 +118,22 @@ export async function waitForQuietMachine(maxPct, timeoutS, onBusy) {
 const sum = (pids, f) => pids.reduce((acc, pid) => acc + f(pid), 0);
 
 /** A snapshot of CPU and RSS of a set of processes, to subtract from a later one. */
+/**
+ * How many times a process's main thread (a Node process's event loop, Redis's main loop) went to sleep:
+ * `voluntary_ctxt_switches`, 0 once it is gone. Each sleep ends with a wake, which costs a virtual machine
+ * far more than a write does (bench/README.md, "Where a delivery's CPU goes").
+ */
+export function sleeps(pid) {
+  try {
+    const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function sample(pids) {
-  return { at: performance.now(), cpuMs: sum(pids, cpuMs), rss: sum(pids, rssBytes) };
+  return { at: performance.now(), cpuMs: sum(pids, cpuMs), rss: sum(pids, rssBytes), sleeps: sum(pids, sleeps) };
 }
 
 function spawnGroup(command, args, options) {

@@ -47,6 +47,8 @@ function runRows(get) {
     ['other processes CPU %', cell((s) => f1(s.backgroundCpuPct))],
     ['server µs CPU/delivery', cell((s) => f2(s.serverUsPerDelivery))],
     ['+redis µs CPU/delivery', cell((s) => f2(s.totalUsPerDelivery))],
+    ['server sleeps/message', cell((s) => f2(s.serverSleepsPerMessage))],
+    ['redis sleeps/message', cell((s) => f2(s.redisSleepsPerMessage))],
     ['server RSS MiB', cell((s) => mib(s.serverRss))],
     ['redis commands/message', cell((s) => f2(s.redisCallsPerMessage))],
     ['generator send lag p99 ms', cell((s) => f2(s.sendLag.p99))],

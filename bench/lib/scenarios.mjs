@@ -116,6 +116,10 @@ function withCpu(res, before, after, members) {
     deliveriesPerS: res.received / (res.durationMs / 1000),
     // µs of CPU per delivered message_created
     serverUsPerDelivery: res.received ? (serverCpuMs * 1000) / res.received : null,
+    // Times the server's event loops (and Redis's) slept and were woken, per acknowledged message.
+    serverSleepsPerMessage: res.acked ? (after.server.sleeps - before.server.sleeps) / res.acked : null,
+    redisSleepsPerMessage:
+      res.acked && after.redis.sleeps ? (after.redis.sleeps - before.redis.sleeps) / res.acked : null,
     totalUsPerDelivery: res.received ? ((serverCpuMs + redisCpuMs) * 1000) / res.received : null,
     clean:
       lost === 0 &&
@@ -255,6 +259,8 @@ export async function cpuRounds(targets, cfg) {
     for (let round = 0; round < c.cpuRounds; round++) {
       for (let k = 0; k < ready.length; k++) {
         const ctx = ready[(k + round) % ready.length];
+        // The target before may still be busy (garbage collection, a drain): its CPU would count as others'.
+        await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
         const s = await measuredStep(ctx, c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group, { always: true });
         steps[ctx.target.name].push(s);
         log(
