@@ -9,6 +9,15 @@ import type { PresenceStore } from '../store/presence.js';
 import { Connection } from './connection.js';
 import type { Dispatcher } from './dispatch.js';
 
+/** A socket and the connection it carries (listeners get the socket as `this`). */
+const CONNECTION = Symbol('papo.connection');
+type SocketOf = WebSocket & { [CONNECTION]: Connection };
+const connectionOf = (ws: WebSocket): Connection => (ws as SocketOf)[CONNECTION];
+
+function closeUnlessAuthenticated(conn: Connection): void {
+  if (conn.state !== 'authenticated') conn.close(CLOSE_CODES.authFailed, 'auth timeout');
+}
+
 /** A token may come in the upgrade request instead of an `auth` frame (extension). */
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers.authorization;
@@ -76,40 +85,54 @@ export function attachWebSocket(
     return forwarded || req.socket.remoteAddress || '';
   }
 
+  // The socket's listeners are shared by every connection (`this` is the socket) rather than closures made
+  // per connection: an idle connection is mostly its sockets' own objects, and four closures and their
+  // context came to some 350 bytes of each (a heap snapshot of 3,000 idle connections).
+  function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const conn = connectionOf(this);
+    const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    dispatcher.onFrame(conn, raw, isBinary).catch((err: Error) => log.error({ err }, 'frame handling failed'));
+  }
+
+  function onPong(this: WebSocket): void {
+    connectionOf(this).alive = true;
+  }
+
+  function onError(this: WebSocket, err: Error): void {
+    log.debug({ conn: connectionOf(this).id, err: err.message }, 'socket error');
+  }
+
+  function onClose(this: WebSocket): void {
+    const conn = connectionOf(this);
+    clearTimeout(conn.authTimer);
+    conn.state = 'closed';
+    connections.delete(conn);
+    const open = (perIp.get(conn.ip) ?? 1) - 1;
+    if (open > 0) perIp.set(conn.ip, open);
+    else perIp.delete(conn.ip);
+    hub.detachAll(conn);
+    const userId = conn.userId;
+    void conn.registered?.then((registered) => {
+      if (registered && userId) {
+        presence.disconnect(userId, conn.id).catch((err: Error) => {
+          // Tried again a few times already (presence.disconnect); the record stays until this worker stops.
+          log.warn({ conn: conn.id, err: err.message }, 'disconnect not recorded');
+        });
+      }
+    });
+  }
+
   function onConnection(ws: WebSocket, ip: string, token: string | undefined): void {
     const conn = new Connection(`${opts.tag}.${(++sequence).toString(36)}`, ws, ip, config.maxSendBufferBytes, log);
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     connections.add(conn);
-    conn.authTimer = setTimeout(() => {
-      if (conn.state !== 'authenticated') conn.close(CLOSE_CODES.authFailed, 'auth timeout');
-    }, config.authTimeoutMs);
-
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-      dispatcher.onFrame(conn, raw, isBinary).catch((err: Error) => log.error({ err }, 'frame handling failed'));
-    });
-    ws.on('pong', () => {
-      conn.alive = true;
-    });
-    ws.on('error', (err: Error) => log.debug({ conn: conn.id, err: err.message }, 'socket error'));
-    ws.on('close', () => {
-      clearTimeout(conn.authTimer);
-      conn.state = 'closed';
-      connections.delete(conn);
-      const open = (perIp.get(ip) ?? 1) - 1;
-      if (open > 0) perIp.set(ip, open);
-      else perIp.delete(ip);
-      hub.detachAll(conn);
-      const userId = conn.userId;
-      void conn.registered?.then((registered) => {
-        if (registered && userId) {
-          presence.disconnect(userId, conn.id).catch((err: Error) => {
-            // Tried again a few times already (presence.disconnect); the record stays until this worker stops.
-            log.warn({ conn: conn.id, err: err.message }, 'disconnect not recorded');
-          });
-        }
-      });
-    });
+    conn.authTimer = setTimeout(closeUnlessAuthenticated, config.authTimeoutMs, conn);
+    const socket = ws as SocketOf;
+    socket[CONNECTION] = conn;
+    socket.on('message', onMessage);
+    socket.on('pong', onPong);
+    socket.on('error', onError);
+    socket.on('close', onClose);
     if (token) void dispatcher.authenticate(conn, token);
   }
 
