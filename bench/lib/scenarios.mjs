@@ -225,6 +225,7 @@ function medianRound(steps) {
     rounds: steps.map((s) => ({
       serverUsPerDelivery: s.serverUsPerDelivery,
       totalUsPerDelivery: s.totalUsPerDelivery,
+      serverSleepsPerMessage: s.serverSleepsPerMessage,
       serverCpuPct: s.serverCpuPct,
       backgroundCpuPct: s.backgroundCpuPct,
       p50: s.latency.p50,

@@ -87,7 +87,7 @@ export function attachWebSocket(
 
   // The socket's listeners are shared by every connection (`this` is the socket) rather than closures made
   // per connection: an idle connection is mostly its sockets' own objects, and four closures and their
-  // context came to some 350 bytes of each (a heap snapshot of 3,000 idle connections).
+  // context came to some 270 bytes of each (a heap snapshot of 3,000 idle connections: 4,132 → 3,860 bytes).
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     const conn = connectionOf(this);
     const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
