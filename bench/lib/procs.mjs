@@ -68,13 +68,19 @@ export function cpuMs(pid) {
   }
 }
 
-/** VmRSS of one process, in bytes (0 once it is gone). */
-export function rssBytes(pid) {
+/**
+ * From one read of /proc/<pid>/status (zeros once the process is gone): `rss`, VmRSS in bytes, and `sleeps`,
+ * how many times its main thread (a Node process's event loop, Redis's main loop) went to sleep
+ * (`voluntary_ctxt_switches`). Each sleep ends with a wake, which costs a virtual machine far more than a
+ * write does (bench/README.md, "Where a delivery's CPU goes").
+ */
+function status(pid) {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (re) => Number(re.exec(text)?.[1] ?? 0);
+    return { rss: field(/^VmRSS:\s+(\d+) kB/m) * 1024, sleeps: field(/^voluntary_ctxt_switches:\s+(\d+)/m) };
   } catch {
-    return 0;
+    return { rss: 0, sleeps: 0 };
   }
 }
 
@@ -117,23 +123,15 @@ export async function waitForQuietMachine(maxPct, timeoutS, onBusy) {
 
 const sum = (pids, f) => pids.reduce((acc, pid) => acc + f(pid), 0);
 
-/** A snapshot of CPU and RSS of a set of processes, to subtract from a later one. */
-/**
- * How many times a process's main thread (a Node process's event loop, Redis's main loop) went to sleep:
- * `voluntary_ctxt_switches`, 0 once it is gone. Each sleep ends with a wake, which costs a virtual machine
- * far more than a write does (bench/README.md, "Where a delivery's CPU goes").
- */
-export function sleeps(pid) {
-  try {
-    const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
+/** A snapshot of CPU, RSS and sleeps of a set of processes, to subtract from a later one. */
 export function sample(pids) {
-  return { at: performance.now(), cpuMs: sum(pids, cpuMs), rss: sum(pids, rssBytes), sleeps: sum(pids, sleeps) };
+  const statuses = pids.map(status);
+  return {
+    at: performance.now(),
+    cpuMs: sum(pids, cpuMs),
+    rss: statuses.reduce((acc, st) => acc + st.rss, 0),
+    sleeps: statuses.reduce((acc, st) => acc + st.sleeps, 0),
+  };
 }
 
 function spawnGroup(command, args, options) {
