@@ -35,7 +35,8 @@ if (opts.help) {
   --scenario LIST         cpu,a,b,c,d,e (default all): cpu = CPU per delivery at 1,000 msg/s into chats of 10,
                           a = fan-out ramp, b = one chat of 1,000, c = 500 DM pairs, d = idle connections,
                           e = connect storm
-  --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling)
+  --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling);
+                          papobase: the build at PAPO_BASE_MAIN with WORKERS=1, beside this one (an A/B)
   --step-ms N             length of each ramp step (default 5000; quick 2000)
   --fixed-ms N            length of the fixed-load window (default 10000; quick 2000)
   --cpu-rounds N          rounds of the fixed load, every target measured once per round, in turns; a
@@ -61,6 +62,16 @@ const TARGETS = {
     redis: true,
   },
   ceiling: { name: 'ceiling', label: 'bare ws (ceiling)', kind: 'ceiling', workers: 1, wire: 'papo', redis: false },
+  // Another build of Papo beside this one, to measure a change in the same rounds as the change itself.
+  papobase: {
+    name: 'papobase',
+    label: 'Papo WORKERS=1, PAPO_BASE_MAIN',
+    kind: 'papo',
+    workers: 1,
+    wire: 'papo',
+    redis: true,
+    main: process.env.PAPO_BASE_MAIN,
+  },
 };
 
 const quick = opts.quick;
@@ -107,6 +118,9 @@ const cfg = {
 const targets = opts.targets.split(',').map((name) => {
   const t = TARGETS[name.trim()];
   if (!t) throw new Error(`unknown target ${name}; known: ${Object.keys(TARGETS).join(', ')}`);
+  if (t.name === 'papobase' && !existsSync(t.main ?? '')) {
+    throw new Error('papobase runs PAPO_BASE_MAIN, the dist/main.js of another build; set it to an existing file');
+  }
   return opts['sio-client'] === 'official' && t.wire === 'sio' ? { ...t, wire: 'sio-official' } : t;
 });
 const scenarios = new Set(opts.scenario.split(',').map((s) => s.trim()));

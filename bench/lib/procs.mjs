@@ -275,8 +275,8 @@ export async function startRedis() {
 
 /** How each target is started; all print a JSON line with "msg" "papo ready"/"ready", a port and worker pids. */
 const LAUNCH = {
-  papo: (workers) => ({
-    script: PAPO_MAIN,
+  papo: (workers, main) => ({
+    script: main ? resolve(main) : PAPO_MAIN,
     env: {
       WORKERS: String(workers),
       // Limits meant for abuse, not for a benchmark that sends thousands of messages per user.
@@ -298,7 +298,7 @@ const LAUNCH = {
  */
 export async function startTarget(target, redisUrl) {
   const port = await freePort();
-  const { script, env } = LAUNCH[target.kind](target.workers);
+  const { script, env } = LAUNCH[target.kind](target.workers, target.main);
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (its cluster workers
   // inherit the flags) under the benchmark's own load; NODE_OPTIONS does not accept --cpu-prof.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);

@@ -99,6 +99,12 @@ export function summarize(results, targets) {
     }
     out.perPapo[p] = r;
   }
+  if (ok(s.cpu?.papo1) && ok(s.cpu?.papobase)) {
+    out.papo1VsBase = {
+      cpuPerDelivery: ratio(s.cpu.papo1.serverUsPerDelivery, s.cpu.papobase.serverUsPerDelivery),
+      byRound: roundRatios(s.cpu.papo1, s.cpu.papobase),
+    };
+  }
   if (ok(s.a?.papo1) && ok(s.a?.papo2)) {
     out.workers2VsWorkers1 = {
       highestCleanRate: ratio(s.a.papo2.highestCleanRate, s.a.papo1.highestCleanRate),
@@ -206,6 +212,10 @@ export function printReport(results, targets) {
     console.log(`    memory vs Socket.IO         ${check(r.memoryVsSocketio, (v) => v <= 0.75)} (≤ 0.75)`);
     console.log(`    idle connections held       ${r.idleHeld ?? '-'}`);
   }
+  if (sum.papo1VsBase) {
+    const b = sum.papo1VsBase;
+    console.log(`  papo1 vs papobase: CPU/delivery ×${f2(b.cpuPerDelivery)}; by round ${b.byRound?.map(f2).join(' ')}`);
+  }
   if (sum.workers2VsWorkers1) {
     const w = sum.workers2VsWorkers1;
     console.log(
@@ -216,7 +226,14 @@ export function printReport(results, targets) {
 
 // ---- SVG ----
 
-const COLORS = { papo1: '#2563eb', papo2: '#1e3a8a', socketio: '#dc2626', socketio2: '#f97316', ceiling: '#6b7280' };
+const COLORS = {
+  papo1: '#2563eb',
+  papo2: '#1e3a8a',
+  papobase: '#7c3aed',
+  socketio: '#dc2626',
+  socketio2: '#f97316',
+  ceiling: '#6b7280',
+};
 const esc = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
 const W = 470;
 const H = 270;
