@@ -5,7 +5,19 @@ import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, type Metric,
  * Prometheus metrics (prom-client). Each worker keeps its own; `GET /metrics` answers with every worker's
  * summed by the primary (node:cluster IPC), `GET /metrics/worker` with the answering worker's alone.
  */
-collectDefaultMetrics({ prefix: 'papo_' });
+let collectingProcessMetrics = false;
+
+/**
+ * In a worker: the process's own figures (CPU, memory, GC, event-loop lag). The primary's would never be shown
+ * (`/metrics` sums the workers'), and its lag monitor would wake it 100 times a second for nothing. The lag is
+ * sampled every 100 ms rather than prom-client's default 10: a worker's loop is busy anyway under load, and an
+ * idle one wakes ten times a second, not a hundred.
+ */
+export function collectProcessMetrics(): void {
+  if (collectingProcessMetrics) return;
+  collectingProcessMetrics = true;
+  collectDefaultMetrics({ prefix: 'papo_', eventLoopMonitoringPrecision: 100 });
+}
 
 /** Live values the gauges read when scraped (set by the worker at start-up). */
 export const gaugeSources = {

@@ -5,7 +5,7 @@ import { Hub } from './fanout/hub.js';
 import type { HandlerContext } from './handlers/context.js';
 import type { Logger } from './log.js';
 import { logSender, webhookSender } from './login/code-sender.js';
-import { gaugeSources, joinClusterMetrics } from './metrics.js';
+import { collectProcessMetrics, gaugeSources, joinClusterMetrics } from './metrics.js';
 import { createChatStore } from './store/chats.js';
 import { createKeys } from './store/keys.js';
 import { createMessageStore } from './store/messages.js';
@@ -41,6 +41,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
   const app = createHttpServer({ config, log, redis: redis.command, keys, users, chats, messages, codeSender });
   const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag });
+  collectProcessMetrics();
   joinClusterMetrics();
   gaugeSources.connections = () => ws.connections.size;
   gaugeSources.authenticatedUsers = () => hub.userCount;
