@@ -91,7 +91,7 @@ const cfg = {
     fixed: { rate: 1000, durationMs: Number(opts['fixed-ms'] ?? (quick ? 2000 : 10_000)) },
     cpuRounds: Number(opts['cpu-rounds'] ?? (quick ? 1 : 3)),
     rates: quick ? [1000, 8000] : [500, 1000, 2000, 4000, 8000, 16000],
-    refine: quick ? 0 : 3,
+    refine: quick ? 0 : 4,
     stepMs: Number(opts['step-ms'] ?? (quick ? 1500 : 5000)),
     drainMs: quick ? 1500 : 3000,
     quietMs: 1000,
