@@ -132,7 +132,7 @@ if (targets.some((t) => t.kind === 'papo') && !existsSync(serverMain)) {
 }
 
 /** Which server was measured: the commit, whether its sources differ from it, and when dist was built. */
-function serverVersion() {
+function serverVersion(serverMain) {
   const root = resolve(serverMain, '../../../..');
   const git = (...args) => {
     try {
@@ -151,7 +151,8 @@ function serverVersion() {
 
 const results = {
   meta: {
-    server: serverVersion(),
+    server: serverVersion(serverMain),
+    ...(targets.some((t) => t.name === 'papobase') ? { baseServer: serverVersion(TARGETS.papobase.main) } : {}),
     date: new Date().toISOString(),
     node: process.version,
     cpus: availableParallelism(),
