@@ -143,6 +143,7 @@ function render(profile, title, { windowS, fromS, toS }) {
   const out = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="monospace" font-size="11">`,
+    `<title>${esc(`Flame graph: ${title}`)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="4" y="16" font-size="14" font-family="sans-serif">${esc(title)}</text>`,
     `<text x="4" y="32" font-family="sans-serif" fill="#444">${esc(
