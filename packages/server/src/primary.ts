@@ -45,6 +45,9 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     log.warn({ pid: worker.process.pid, code, signal, replacement: replacement.process.pid }, 'worker replaced');
   });
 
+  // Round-robin (the default) has the primary accept every connection and hand it to a worker over IPC, which
+  // costs both processes CPU on every connect; a lone worker has nobody to share with, so it accepts itself.
+  if (config.workers === 1) cluster.schedulingPolicy = cluster.SCHED_NONE;
   for (let i = 0; i < config.workers; i++) fork();
 
   const stop = async (signal: string) => {
