@@ -183,6 +183,8 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     client.on('ready', () => log.info({ redis: role }, 'redis ready'));
     client.on('end', () => log.debug({ redis: role }, 'redis connection ended'));
   }
+  if (!isCluster(command)) writeOncePerTurn(command);
+  if (!isCluster(subscriber)) writeOncePerTurn(subscriber);
   const scripts = loadScripts();
   // Prefixed: a script named like a client method (`connect`, `disconnect`) would replace it.
   for (const name of SCRIPT_NAMES) {
@@ -200,16 +202,12 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
   const byName = command as unknown as Record<string, (...args: (string | number)[]) => Promise<ScriptReply>>;
   const timers = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, metrics.redisSeconds.labels(name)]));
   const failures = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, metrics.redisErrors.labels(name)]));
-  const single = isCluster(command) ? undefined : command;
   const run: ScriptRunner = (name, keys, args) => {
     if (keys.length !== KEY_COUNTS[name]) throw new Error(`script ${name} takes ${KEY_COUNTS[name]} keys`);
     const started = performance.now();
     // The deadline falls short of the command timeout by a fifth: a script that ran in time has that long for
     // its reply to come back (and the two clocks that long to disagree) before the client is told `internal`.
     const deadline = WITH_DEADLINE.has(name) ? [Date.now() + Math.floor(commandTimeoutMs * 0.8)] : [];
-    // A single Redis takes the scripts of one event-loop turn in one write (a cluster client writes to many
-    // nodes, and redirects; it is left alone).
-    if (single?.status === 'ready') corkForTurn(single.stream);
     return byName[`papo_${name}`]!(...keys, ...args, ...deadline).then(
       (reply) => {
         timers[name]!.observe((performance.now() - started) / 1000);
@@ -228,6 +226,21 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     async quit() {
       await Promise.allSettled([command.quit(), subscriber.quit()]);
     },
+  };
+}
+
+/**
+ * Every command a single Redis client is given in one event-loop turn leaves in one write (write-batching.ts):
+ * each write to a Redis that sleeps wakes it, and a write costs the server several times a frame to a client
+ * (bench/README.md). Under a connect storm each connection's handful of commands would otherwise be a write
+ * each. What ioredis sends while it connects (before `ready`) and pipelines (which write once themselves) are
+ * left alone; a cluster client writes to many nodes, and redirects, and is not batched.
+ */
+function writeOncePerTurn(client: Redis): void {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    if (!stream && client.status === 'ready') corkForTurn(client.stream);
+    return send(command, stream);
   };
 }
 
