@@ -1,42 +1,11 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startServer } from './helpers/server-process.js';
 import { connectAuthed } from './helpers/session.js';
-
-/** Inodes of the sockets listening on `port` (Linux: /proc/net/tcp and tcp6). */
-function listeningInodes(port: number): Set<string> {
-  const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const local = fields[1];
-      // fields[3] is the state (0A: LISTEN), fields[9] the inode.
-      if (local && Number.parseInt(local.split(':')[1] ?? '', 16) === port && fields[3] === '0A') {
-        inodes.add(fields[9]!);
-      }
-    }
-  }
-  return inodes;
-}
+import { listeningInodes, socketInodes } from './helpers/socket-owner.js';
 
 /** Whether process `pid` holds one of these sockets open. */
 function holdsAny(pid: number, inodes: Set<string>): boolean {
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    let target = '';
-    try {
-      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-    if (inode && inodes.has(inode)) return true;
-  }
+  for (const inode of socketInodes(pid)) if (inodes.has(inode)) return true;
   return false;
 }
 

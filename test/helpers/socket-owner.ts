@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
- * Which process holds the server end of a test client's TCP connection: read from /proc (Linux), so the server
- * need not expose anything. Used to spread connections over cluster workers and to know which worker to kill.
+ * Which process holds a TCP socket, read from /proc (Linux), so the server need not expose anything. Used to
+ * spread connections over cluster workers, to know which worker to kill, and to see who accepts connections.
  */
-function inodesOfServerEnd(serverPort: number, clientPort: number): Set<string> {
+
+/** Inodes of the TCP sockets whose row (local port, remote port, state: 0A is LISTEN) matches. */
+function tcpInodes(matches: (localPort: number, remotePort: number, state: string) => boolean): Set<string> {
   const found = new Set<string>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -18,13 +20,19 @@ function inodesOfServerEnd(serverPort: number, clientPort: number): Set<string> 
       if (cols.length < 10) continue;
       const localPort = Number.parseInt(cols[1]!.split(':').pop()!, 16);
       const remotePort = Number.parseInt(cols[2]!.split(':').pop()!, 16);
-      if (localPort === serverPort && remotePort === clientPort) found.add(cols[9]!);
+      if (matches(localPort, remotePort, cols[3]!)) found.add(cols[9]!);
     }
   }
   return found;
 }
 
-function socketInodes(pid: number): Set<string> {
+/** The sockets listening on `port`. */
+export function listeningInodes(port: number): Set<string> {
+  return tcpInodes((local, _remote, state) => local === port && state === '0A');
+}
+
+/** The sockets process `pid` holds open. */
+export function socketInodes(pid: number): Set<string> {
   const inodes = new Set<string>();
   let fds: string[];
   try {
@@ -45,7 +53,7 @@ function socketInodes(pid: number): Set<string> {
 
 /** The pid among `candidates` whose open sockets include the server end of the client's connection. */
 export function ownerPid(candidates: number[], serverPort: number, clientPort: number): number | undefined {
-  const wanted = inodesOfServerEnd(serverPort, clientPort);
+  const wanted = tcpInodes((local, remote) => local === serverPort && remote === clientPort);
   if (wanted.size === 0) return undefined;
   for (const pid of candidates) {
     for (const inode of socketInodes(pid)) if (wanted.has(inode)) return pid;
