@@ -1,11 +1,11 @@
 import type { Writable } from 'node:stream';
 
 // Sockets written to in this turn of the event loop, uncorked together once the turn's I/O callbacks (and the
-// promise reactions they start) have run: setImmediate runs right after them, and makes the loop poll
-// without waiting meanwhile. Under load one turn reads many frames, and whatever they send to one socket (the
-// scripts to Redis, the events and replies to a client) leaves in one write; at low load a turn holds one
-// frame and nothing waits. A corked socket carries the bytes it still held from earlier turns when corked
-// (a property, not a map entry: this runs for every write of every message).
+// promise reactions they start) have run: setImmediate runs right after them, and makes the loop poll without
+// waiting meanwhile. Under load one turn reads many frames, and whatever they send to one socket (the
+// commands to a single Redis, the events and replies to a client) leaves in one write; at low load a turn
+// holds one frame and nothing waits. A corked socket carries the bytes it still held from earlier turns when
+// corked (a property, not a map entry: this runs for every write of every message).
 const HELD_AT_CORK = Symbol('papo.heldAtCork');
 type Corkable = Writable & { [HELD_AT_CORK]?: number | undefined };
 let corked: Corkable[] = [];
