@@ -9,14 +9,14 @@ let collectingProcessMetrics = false;
 
 /**
  * In a worker: the process's own figures (CPU, memory, GC, event-loop lag). The primary's would never be shown
- * (`/metrics` sums the workers'), and its lag monitor would wake it 100 times a second for nothing. The lag is
- * sampled every 100 ms rather than prom-client's default 10: a worker's loop is busy anyway under load, and an
- * idle one wakes ten times a second, not a hundred.
+ * (`/metrics` sums the workers'), and its lag monitor would wake it 100 times a second for nothing. The lag
+ * keeps prom-client's 10 ms sampling: Node records the time between samples, interval included, so a longer
+ * interval would shift every lag quantile by it and break the usual reading of those figures.
  */
 export function collectProcessMetrics(): void {
   if (collectingProcessMetrics) return;
   collectingProcessMetrics = true;
-  collectDefaultMetrics({ prefix: 'papo_', eventLoopMonitoringPrecision: 100 });
+  collectDefaultMetrics({ prefix: 'papo_' });
 }
 
 /** Live values the gauges read when scraped (set by the worker at start-up). */
