@@ -38,7 +38,7 @@ const CHAR_PX = 6.6;
 const PALETTE = [
   ['papo', '#3b82f6', 'Papo'],
   ['ws', '#22c55e', 'ws'],
-  ['redis', '#ef4444', 'ioredis, redis-parser'],
+  ['redis', '#ef4444', 'Redis clients (ioredis, node-redis)'],
   ['lib', '#f59e0b', 'other packages'],
   ['node', '#a8a29e', "Node's own JavaScript"],
   ['native', '#d6d3d1', 'native, unattributed (program)'],
@@ -49,7 +49,7 @@ const COLOR = Object.fromEntries(PALETTE.map(([k, c]) => [k, c]));
 function kind(frame) {
   const url = frame.url || '';
   if (frame.functionName === '(garbage collector)') return 'gc';
-  if (/node_modules\/(ioredis|redis-parser|@ioredis)\//.test(url)) return 'redis';
+  if (/node_modules\/(ioredis|redis-parser|@ioredis|@redis)\//.test(url)) return 'redis';
   if (/node_modules\/ws\//.test(url)) return 'ws';
   if (url.includes('node_modules/')) return 'lib';
   if (url.includes('/packages/')) return 'papo';
