@@ -85,17 +85,28 @@ export class HistogramSeries {
     this.sum += value;
     this.count++;
   }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
 }
 
 /**
  * A Prometheus histogram in the registry prom-client exposes and aggregates across workers, observed through
  * a series per label value without hashing labels. What `get()` returns is what prom-client's own Histogram
- * returns: cumulative `_bucket` values with `le`, then `_sum` and `_count`.
+ * returns: cumulative `_bucket` values with `le`, then `_sum` and `_count`. Series are kept for good (callers
+ * hold them, and keep observing after a reset) and a reset zeroes them.
  */
 export class LightHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly series = new Map<string, HistogramSeries>();
+  /** The series `observe()` feeds (the hot path's send→ack latency): no lookup per observation. */
+  private readonly unlabelled: HistogramSeries | undefined;
+  /** prom-client shows an unlabelled histogram's zeros until its first reset, and empty series never. */
+  private zerosShown: boolean;
 
   constructor(
     readonly name: string,
@@ -107,7 +118,8 @@ export class LightHistogram {
     // The registry takes any object with prom-client's get()/reset() shape; its type lists only its own classes.
     registry.registerMetric(this as unknown as Metric);
     // As prom-client does, an unlabelled histogram shows its zeros before its first observation.
-    if (labelName === undefined) this.labels();
+    this.unlabelled = labelName === undefined ? this.labels() : undefined;
+    this.zerosShown = labelName === undefined;
   }
 
   /** The series of one label value (an unlabelled histogram has one, under ''). */
@@ -121,16 +133,18 @@ export class LightHistogram {
   }
 
   observe(value: number): void {
-    this.labels().observe(value);
+    (this.unlabelled ?? this.labels()).observe(value);
   }
 
   reset(): void {
-    this.series.clear();
+    for (const series of this.series.values()) series.reset();
+    this.zerosShown = false;
   }
 
   async get(): Promise<{ name: string; help: string; type: string; values: Sample[]; aggregator: string }> {
     const values: Sample[] = [];
     for (const [label, series] of this.series) {
+      if (series.count === 0 && !this.zerosShown) continue;
       const labels: Record<string, string | number> = this.labelName === undefined ? {} : { [this.labelName]: label };
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
