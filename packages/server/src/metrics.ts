@@ -5,17 +5,13 @@ import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, type Metric,
  * Prometheus metrics (prom-client). Each worker keeps its own; `GET /metrics` answers with every worker's
  * summed by the primary (node:cluster IPC), `GET /metrics/worker` with the answering worker's alone.
  */
-let collectingProcessMetrics = false;
-
 /**
- * In a worker: the process's own figures (CPU, memory, GC, event-loop lag). The primary's would never be shown
+ * Once, in a worker: the process's own figures (CPU, memory, GC, event-loop lag). The primary's would never be shown
  * (`/metrics` sums the workers'), and its lag monitor would wake it 100 times a second for nothing. The lag
  * keeps prom-client's 10 ms sampling: Node records the time between samples, interval included, so a longer
  * interval would shift every lag quantile by it and break the usual reading of those figures.
  */
 export function collectProcessMetrics(): void {
-  if (collectingProcessMetrics) return;
-  collectingProcessMetrics = true;
   collectDefaultMetrics({ prefix: 'papo_' });
 }
 
