@@ -21,6 +21,7 @@ const { values: opts } = parseArgs({
     'step-ms': { type: 'string' },
     'fixed-ms': { type: 'string' },
     'cpu-rounds': { type: 'string' },
+    'cpu-together': { type: 'boolean', default: false },
     generators: { type: 'string', default: '2' },
     'wait-idle-s': { type: 'string' },
     'sio-client': { type: 'string', default: 'raw' },
@@ -41,6 +42,8 @@ if (opts.help) {
   --fixed-ms N            length of the fixed-load window (default 10000; quick 2000)
   --cpu-rounds N          rounds of the fixed load, every target measured once per round, in turns; a
                           target's figure is the median of its rounds (default 3; quick 1)
+  --cpu-together          in each round load every target at once rather than in turns: for an A/B of
+                          two builds (papo1,papobase), whose windows then share the machine's state
   --generators N          load generator processes (default 2)
   --wait-idle-s N         before each target, wait up to N s for other processes to leave the cores alone
                           (default 120; quick 10); a step they disturbed is measured again once
@@ -90,6 +93,7 @@ const cfg = {
     warmup: { rate: 500, durationMs: quick ? 1500 : 3000 },
     fixed: { rate: 1000, durationMs: Number(opts['fixed-ms'] ?? (quick ? 2000 : 10_000)) },
     cpuRounds: Number(opts['cpu-rounds'] ?? (quick ? 1 : 3)),
+    together: opts['cpu-together'],
     rates: quick ? [1000, 8000] : [500, 1000, 2000, 4000, 8000, 16000],
     refine: quick ? 0 : 4,
     stepMs: Number(opts['step-ms'] ?? (quick ? 1500 : 5000)),

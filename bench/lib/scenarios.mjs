@@ -258,6 +258,24 @@ export async function cpuRounds(targets, cfg) {
       }
     }
     for (let round = 0; round < c.cpuRounds; round++) {
+      if (c.together) {
+        // Every target under the fixed load at once: the machine's drift falls on all of them alike, which
+        // turns rounds minutes apart into windows side by side (for an A/B of one change, `papobase`).
+        // Each counts the others as background, so nothing is measured again for it.
+        await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
+        const all = await Promise.all(
+          ready.map((ctx) =>
+            measuredStep({ ...ctx, cfg: { ...cfg, retries: 0 } }, c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group),
+          ),
+        );
+        all.forEach((s, k) => {
+          steps[ready[k].target.name].push(s);
+          log(
+            `  ${ready[k].target.name} round ${round + 1} fixed load (together) ${describe(s)}, ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery`,
+          );
+        });
+        continue;
+      }
       for (let k = 0; k < ready.length; k++) {
         const ctx = ready[(k + round) % ready.length];
         // The target before may still be busy (garbage collection, a drain): its CPU would count as others'.
