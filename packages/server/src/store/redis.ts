@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Command, Redis, type RedisOptions } from 'ioredis';
 import type { ClusterNode } from '../config.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics.js';
 import { corkForTurn } from '../write-batching.js';
+import { CommandDeadlines } from './command-deadlines.js';
 
 /** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
 const WITH_DEADLINE = new Set<ScriptName>([
@@ -114,13 +116,17 @@ export function redisOptions(commandTimeoutMs: number, log: Logger, role: string
       if (attempt === 1 || attempt % 20 === 0) log.warn({ redis: role, attempt }, 'redis unreachable, retrying');
       return Math.min(attempt * 100, 2000);
     },
-    reconnectOnError: () => true,
+    // A master that became a replica (a failover behind one address) answers writes with READONLY: connect
+    // again to reach the new master. Other error replies (NOSCRIPT, WRONGTYPE, a script's own) are answers to
+    // one command, not a broken connection.
+    reconnectOnError: (err) => err.message.startsWith('READONLY'),
   };
 }
 
 function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger, role: string): RedisClient {
   const options = redisOptions(commandTimeoutMs, log, role);
-  if ('url' in target) return new Redis(target.url, options);
+  // On a single Redis the command timeout is CommandDeadlines' (one timer, not one per command).
+  if ('url' in target) return new Redis(target.url, { ...options, commandTimeout: undefined });
   const [first] = target.clusterNodes;
   return new Cluster(
     target.clusterNodes.map(({ host, port }) => ({ host, port })),
@@ -183,12 +189,17 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     client.on('ready', () => log.info({ redis: role }, 'redis ready'));
     client.on('end', () => log.debug({ redis: role }, 'redis connection ended'));
   }
-  if (!isCluster(command)) writeOncePerTurn(command);
-  if (!isCluster(subscriber)) writeOncePerTurn(subscriber);
+  const deadlines = isCluster(command) ? undefined : new CommandDeadlines(commandTimeoutMs);
+  if (!isCluster(command)) sendOncePerTurn(command, deadlines);
+  if (!isCluster(subscriber)) sendOncePerTurn(subscriber);
   const scripts = loadScripts();
+  const scriptSender = isCluster(command) ? undefined : singleRedisScripts(command, scripts);
+  // On a cluster ioredis' own script methods route each call to its slot's node and load the script there.
   // Prefixed: a script named like a client method (`connect`, `disconnect`) would replace it.
-  for (const name of SCRIPT_NAMES) {
-    command.defineCommand(`papo_${name}`, { numberOfKeys: KEY_COUNTS[name], lua: scripts[name] });
+  if (isCluster(command)) {
+    for (const name of SCRIPT_NAMES) {
+      command.defineCommand(`papo_${name}`, { numberOfKeys: KEY_COUNTS[name], lua: scripts[name] });
+    }
   }
   await waitUntilConnected(command, log);
   if (isCluster(command)) {
@@ -208,22 +219,27 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     // The deadline falls short of the command timeout by a fifth: a script that ran in time has that long for
     // its reply to come back (and the two clocks that long to disagree) before the client is told `internal`.
     const deadline = WITH_DEADLINE.has(name) ? [Date.now() + Math.floor(commandTimeoutMs * 0.8)] : [];
-    return byName[`papo_${name}`]!(...keys, ...args, ...deadline).then(
-      (reply) => {
-        timers[name]!.observe((performance.now() - started) / 1000);
-        return reply;
-      },
-      (err: unknown) => {
-        failures[name]!.inc();
-        throw err;
-      },
-    );
+    const replied = (reply: ScriptReply) => {
+      timers[name]!.observe((performance.now() - started) / 1000);
+      return reply;
+    };
+    const failed = (err: unknown): never => {
+      failures[name]!.inc();
+      throw err;
+    };
+    if (!scriptSender) return byName[`papo_${name}`]!(...keys, ...args, ...deadline).then(replied, failed);
+    const argv = [keys.length, ...keys, ...args, ...deadline];
+    return scriptSender.send(name, argv).then(replied, (err: Error) => {
+      if (!err.message?.startsWith('NOSCRIPT')) return failed(err);
+      return scriptSender.afterNoScript(name, argv).then(replied, failed);
+    });
   };
   return {
     command,
     subscriber,
     run,
     async quit() {
+      deadlines?.stop();
       await Promise.allSettled([command.quit(), subscriber.quit()]);
     },
   };
@@ -234,13 +250,61 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
  * each write to a Redis that sleeps wakes it, and a write costs the server several times a frame to a client
  * (bench/README.md). Under a connect storm each connection's handful of commands would otherwise be a write
  * each. What ioredis sends while it connects (before `ready`) and pipelines (which write once themselves) are
- * left alone; a cluster client writes to many nodes, and redirects, and is not batched.
+ * left alone; a cluster client writes to many nodes, and redirects, and is not batched. With `deadlines`, every
+ * command written counts against the command timeout.
  */
-function writeOncePerTurn(client: Redis): void {
+function sendOncePerTurn(client: Redis, deadlines?: CommandDeadlines): void {
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, stream) => {
-    if (!stream && client.status === 'ready') corkForTurn(client.stream);
-    return send(command, stream);
+    // Ready: ioredis writes the command now (it refuses commands otherwise, with the offline queue off).
+    const ready = client.status === 'ready';
+    if (ready && !stream) corkForTurn(client.stream);
+    const reply = send(command, stream);
+    if (ready) deadlines?.add(command);
+    return reply;
+  };
+}
+
+const UTF8_REPLY = { replyEncoding: 'utf8' as const };
+
+type ScriptSender = {
+  send(name: ScriptName, argv: (string | number)[]): Promise<ScriptReply>;
+  /** Send again after a NOSCRIPT reply: the script's text this time. */
+  afterNoScript(name: ScriptName, argv: (string | number)[]): Promise<ScriptReply>;
+};
+
+/**
+ * Runs the scripts on a single Redis as ready-made EVALSHA commands. ioredis' defineCommand methods take a
+ * wrapper per call (argument handling, a Script command that wraps its reject, a catch for NOSCRIPT) that
+ * cost about 5% of a worker's CPU per message (bench A/B). The protocol is the one ioredis' scripts follow:
+ * the first call of a script on a connection sends its text (EVAL, which loads it), later ones its SHA1, and
+ * after a NOSCRIPT reply (someone ran SCRIPT FLUSH) the caller sends the text again.
+ */
+function singleRedisScripts(client: Redis, scripts: Record<ScriptName, string>): ScriptSender {
+  const shas = Object.fromEntries(
+    SCRIPT_NAMES.map((name) => [name, createHash('sha1').update(scripts[name]).digest('hex')]),
+  ) as Record<ScriptName, string>;
+  // The connections (ioredis replaces its socket on reconnect) each script was sent to in full.
+  const loadedOn = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, new WeakSet<object>()])) as Record<
+    ScriptName,
+    WeakSet<object>
+  >;
+  const send = (name: ScriptName, argv: (string | number)[]): Promise<ScriptReply> => {
+    const stream = client.stream;
+    // Marked only when ioredis writes it now: a command refused while reconnecting loads nothing.
+    const loaded = loadedOn[name].has(stream) || !(client.status === 'ready' && stream?.writable);
+    if (!loaded) loadedOn[name].add(stream);
+    const command = loaded
+      ? new Command('evalsha', [shas[name], ...argv], UTF8_REPLY)
+      : new Command('eval', [scripts[name], ...argv], UTF8_REPLY);
+    return client.sendCommand(command) as Promise<ScriptReply>;
+  };
+  return {
+    send,
+    afterNoScript(name, argv) {
+      loadedOn[name].delete(client.stream);
+      return send(name, argv);
+    },
   };
 }
 
