@@ -6,7 +6,6 @@ import type { ClusterNode } from '../config.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics.js';
 import { corkForTurn } from '../write-batching.js';
-import { CommandDeadlines } from './command-deadlines.js';
 
 /** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
 const WITH_DEADLINE = new Set<ScriptName>([
@@ -125,8 +124,7 @@ export function redisOptions(commandTimeoutMs: number, log: Logger, role: string
 
 function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger, role: string): RedisClient {
   const options = redisOptions(commandTimeoutMs, log, role);
-  // On a single Redis the command timeout is CommandDeadlines' (one timer, not one per command).
-  if ('url' in target) return new Redis(target.url, { ...options, commandTimeout: undefined });
+  if ('url' in target) return new Redis(target.url, options);
   const [first] = target.clusterNodes;
   return new Cluster(
     target.clusterNodes.map(({ host, port }) => ({ host, port })),
@@ -189,9 +187,8 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     client.on('ready', () => log.info({ redis: role }, 'redis ready'));
     client.on('end', () => log.debug({ redis: role }, 'redis connection ended'));
   }
-  const deadlines = isCluster(command) ? undefined : new CommandDeadlines(commandTimeoutMs);
-  if (!isCluster(command)) sendOncePerTurn(command, deadlines);
-  if (!isCluster(subscriber)) sendOncePerTurn(subscriber);
+  if (!isCluster(command)) writeOncePerTurn(command);
+  if (!isCluster(subscriber)) writeOncePerTurn(subscriber);
   const scripts = loadScripts();
   const scriptSender = isCluster(command) ? undefined : singleRedisScripts(command, scripts);
   // On a cluster ioredis' own script methods route each call to its slot's node and load the script there.
@@ -239,7 +236,6 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     subscriber,
     run,
     async quit() {
-      deadlines?.stop();
       await Promise.allSettled([command.quit(), subscriber.quit()]);
     },
   };
@@ -250,18 +246,13 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
  * each write to a Redis that sleeps wakes it, and a write costs the server several times a frame to a client
  * (bench/README.md). Under a connect storm each connection's handful of commands would otherwise be a write
  * each. What ioredis sends while it connects (before `ready`) and pipelines (which write once themselves) are
- * left alone; a cluster client writes to many nodes, and redirects, and is not batched. With `deadlines`, every
- * command written counts against the command timeout.
+ * left alone; a cluster client writes to many nodes, and redirects, and is not batched.
  */
-function sendOncePerTurn(client: Redis, deadlines?: CommandDeadlines): void {
+function writeOncePerTurn(client: Redis): void {
   const send = client.sendCommand.bind(client);
   client.sendCommand = (command, stream) => {
-    // Ready: ioredis writes the command now (it refuses commands otherwise, with the offline queue off).
-    const ready = client.status === 'ready';
-    if (ready && !stream) corkForTurn(client.stream);
-    const reply = send(command, stream);
-    if (ready) deadlines?.add(command);
-    return reply;
+    if (!stream && client.status === 'ready') corkForTurn(client.stream);
+    return send(command, stream);
   };
 }
 
@@ -276,7 +267,7 @@ type ScriptSender = {
 /**
  * Runs the scripts on a single Redis as ready-made EVALSHA commands. ioredis' defineCommand methods take a
  * wrapper per call (argument handling, a Script command that wraps its reject, a catch for NOSCRIPT) that
- * cost about 5% of a worker's CPU per message (bench A/B). The protocol is the one ioredis' scripts follow:
+ * cost about 4% of a worker's CPU per message (bench/README.md). The protocol is the one ioredis' scripts follow:
  * the first call of a script on a connection sends its text (EVAL, which loads it), later ones its SHA1, and
  * after a NOSCRIPT reply (someone ran SCRIPT FLUSH) the caller sends the text again.
  */
