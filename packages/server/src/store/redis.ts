@@ -267,9 +267,9 @@ type ScriptSender = {
 /**
  * Runs the scripts on a single Redis as ready-made EVALSHA commands. ioredis' defineCommand methods take a
  * wrapper per call (argument handling, a Script command that wraps its reject, a catch for NOSCRIPT) that
- * cost about 4% of a worker's CPU per message (bench/README.md). The protocol is the one ioredis' scripts follow:
- * the first call of a script on a connection sends its text (EVAL, which loads it), later ones its SHA1, and
- * after a NOSCRIPT reply (someone ran SCRIPT FLUSH) the caller sends the text again.
+ * cost about 4% of a worker's CPU per message (bench/README.md). The protocol is the one ioredis' scripts
+ * follow: the first call of a script on a connection sends its text (EVAL, which loads it), later ones its
+ * SHA1, and after a NOSCRIPT reply (someone ran SCRIPT FLUSH) the caller sends the text again.
  */
 function singleRedisScripts(client: Redis, scripts: Record<ScriptName, string>): ScriptSender {
   const shas = Object.fromEntries(
