@@ -93,6 +93,7 @@ const cfg = {
     warmup: { rate: 500, durationMs: quick ? 1500 : 3000 },
     fixed: { rate: 1000, durationMs: Number(opts['fixed-ms'] ?? (quick ? 2000 : 10_000)) },
     cpuRounds: Number(opts['cpu-rounds'] ?? (quick ? 1 : 3)),
+    settleRound: !quick,
     together: opts['cpu-together'],
     rates: quick ? [1000, 8000] : [500, 1000, 2000, 4000, 8000, 16000],
     refine: quick ? 0 : 4,

@@ -257,6 +257,22 @@ export async function cpuRounds(targets, cfg) {
         failed[ctx.target.name] = { failed: String(err.message ?? err) };
       }
     }
+    // One round at the fixed load first, not counted: the first window after set-up was often dearer than the
+    // next ones (Papo's by 22% in both full runs of the afternoon of 26 Nov), code still being optimised at
+    // this rate and heaps still growing.
+    if (c.settleRound) {
+      for (const ctx of ready) {
+        await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
+        const s = await measuredStep(
+          { ...ctx, cfg: { ...cfg, retries: 0 } },
+          c.fixed.rate,
+          c.fixed.durationMs,
+          c.drainMs,
+          c.group,
+        );
+        log(`  ${ctx.target.name} settling round (not counted) ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery`);
+      }
+    }
     for (let round = 0; round < c.cpuRounds; round++) {
       if (c.together) {
         // Every target under the fixed load at once: the machine's drift falls on all of them alike, which
