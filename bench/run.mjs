@@ -41,7 +41,8 @@ if (opts.help) {
   --step-ms N             length of each ramp step (default 5000; quick 2000)
   --fixed-ms N            length of the fixed-load window (default 10000; quick 2000)
   --cpu-rounds N          rounds of the fixed load, every target measured once per round, in turns; a
-                          target's figure is the median of its rounds (default 3; quick 1)
+                          target's figure is the median of its rounds (default 3; quick 1), after one
+                          settling round that is not counted (none with --quick)
   --cpu-together          in each round load every target at once rather than in turns: for an A/B of
                           two builds (papo1,papobase), whose windows then share the machine's state
   --generators N          load generator processes (default 2)
