@@ -257,52 +257,42 @@ export async function cpuRounds(targets, cfg) {
         failed[ctx.target.name] = { failed: String(err.message ?? err) };
       }
     }
+    // One window of the fixed load. `once`: not measured again when other processes were busy (in the settling
+    // round nothing is kept; together, each target counts the others as background).
+    const fixed = [c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group];
+    const fixedLoad = (ctx, once = false) =>
+      measuredStep(once ? { ...ctx, cfg: { ...cfg, retries: 0 } } : ctx, ...fixed, { always: true });
+    const keep = (ctx, round, s, how = '') => {
+      steps[ctx.target.name].push(s);
+      log(
+        `  ${ctx.target.name} round ${round + 1} fixed load${how} ${describe(s)}, ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery`,
+      );
+    };
     // One round at the fixed load first, not counted: the first window after set-up was often dearer than the
     // next ones (Papo's by 22% in both full runs of the afternoon of 26 Nov), code still being optimised at
     // this rate and heaps still growing.
     if (c.settleRound) {
       for (const ctx of ready) {
         await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
-        const s = await measuredStep(
-          { ...ctx, cfg: { ...cfg, retries: 0 } },
-          c.fixed.rate,
-          c.fixed.durationMs,
-          c.drainMs,
-          c.group,
-        );
+        const s = await fixedLoad(ctx, true);
         log(`  ${ctx.target.name} settling round (not counted) ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery`);
       }
     }
     for (let round = 0; round < c.cpuRounds; round++) {
+      // The first one rotates, in turns and together alike: starting first was seen to cost a few percent.
+      const order = ready.map((_, k) => ready[(k + round) % ready.length]);
       if (c.together) {
         // Every target under the fixed load at once: the machine's drift falls on all of them alike, which
         // turns rounds minutes apart into windows side by side (for an A/B of one change, `papobase`).
-        // Each counts the others as background, so nothing is measured again for it. The one started first
-        // rotates, as in turns: starting first was seen to cost a few percent.
         await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
-        const order = ready.map((_, k) => ready[(k + round) % ready.length]);
-        const all = await Promise.all(
-          order.map((ctx) =>
-            measuredStep({ ...ctx, cfg: { ...cfg, retries: 0 } }, c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group),
-          ),
-        );
-        all.forEach((s, k) => {
-          steps[order[k].target.name].push(s);
-          log(
-            `  ${order[k].target.name} round ${round + 1} fixed load (together) ${describe(s)}, ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery`,
-          );
-        });
+        const all = await Promise.all(order.map((ctx) => fixedLoad(ctx, true)));
+        all.forEach((s, k) => keep(order[k], round, s, ' (together)'));
         continue;
       }
-      for (let k = 0; k < ready.length; k++) {
-        const ctx = ready[(k + round) % ready.length];
+      for (const ctx of order) {
         // The target before may still be busy (garbage collection, a drain): its CPU would count as others'.
         await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
-        const s = await measuredStep(ctx, c.fixed.rate, c.fixed.durationMs, c.drainMs, c.group, { always: true });
-        steps[ctx.target.name].push(s);
-        log(
-          `  ${ctx.target.name} round ${round + 1} fixed load ${describe(s)}, ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery`,
-        );
+        keep(ctx, round, await fixedLoad(ctx));
       }
     }
     return {};
