@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startServer } from './helpers/server-process.js';
 import { connectAuthed } from './helpers/session.js';
-import { listeningInodes, socketInodes } from './helpers/socket-owner.js';
-
-/** Whether process `pid` holds one of these sockets open. */
-function holdsAny(pid: number, inodes: Set<string>): boolean {
-  for (const inode of socketInodes(pid)) if (inodes.has(inode)) return true;
-  return false;
-}
+import { holdsAny, listeningInodes } from './helpers/socket-owner.js';
 
 describe('who accepts connections', () => {
   it('a lone worker accepts them itself, with no hand-off through the primary, and serves them', async () => {

@@ -32,7 +32,7 @@ export function listeningInodes(port: number): Set<string> {
 }
 
 /** The sockets process `pid` holds open. */
-export function socketInodes(pid: number): Set<string> {
+function socketInodes(pid: number): Set<string> {
   const inodes = new Set<string>();
   let fds: string[];
   try {
@@ -51,12 +51,16 @@ export function socketInodes(pid: number): Set<string> {
   return inodes;
 }
 
+/** Whether process `pid` holds one of these sockets open. */
+export function holdsAny(pid: number, inodes: Set<string>): boolean {
+  for (const inode of socketInodes(pid)) if (inodes.has(inode)) return true;
+  return false;
+}
+
 /** The pid among `candidates` whose open sockets include the server end of the client's connection. */
 export function ownerPid(candidates: number[], serverPort: number, clientPort: number): number | undefined {
   const wanted = tcpInodes((local, remote) => local === serverPort && remote === clientPort);
   if (wanted.size === 0) return undefined;
-  for (const pid of candidates) {
-    for (const inode of socketInodes(pid)) if (wanted.has(inode)) return pid;
-  }
+  for (const pid of candidates) if (holdsAny(pid, wanted)) return pid;
   return undefined;
 }
