@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 // Draws a V8 .cpuprofile as a flame graph (SVG): each box a function, its width the busy time spent in it and
 // in what it called, its callers below it. Idle time is left out, so the widths share the busy time. Boxes are
 // coloured by where the code lives (Papo, ws, ioredis, Node's own, GC); hovering shows the figures. For
@@ -8,8 +10,7 @@
 // writes CPU.*.svg beside each profile. --from-s A --to-s B keeps the samples from A to B seconds after the
 // profile started (the profile's file name has its start time, the bench's log each window's end); --window-s N
 // keeps the N seconds with the most busy time instead.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { frameLabel } from './lib/cpuprofile.mjs';
 
 const { values: opts, positionals: paths } = parseArgs({
   allowPositionals: true,
@@ -55,11 +56,6 @@ function kind(frame) {
   if (url.includes('/packages/')) return 'papo';
   if (url.startsWith('node:')) return 'node';
   return url ? 'lib' : 'native';
-}
-
-function label(frame) {
-  const file = (frame.url || '').split('/').slice(-2).join('/');
-  return `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
 }
 
 const esc = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
@@ -158,7 +154,7 @@ function render(profile, title, { windowS, fromS, toS }) {
   }
   for (const { n, x, w, d } of boxes) {
     const y = height - 8 - (d + 1) * ROW;
-    const name = d === 0 ? 'all busy time' : label(n.callFrame);
+    const name = d === 0 ? 'all busy time' : frameLabel(n.callFrame);
     const pct = ((n.total / busy) * 100).toFixed(1);
     const selfPct = ((n.self / busy) * 100).toFixed(1);
     const fill = d === 0 ? '#e7e5e4' : COLOR[kind(n.callFrame)];

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 // Summarises a V8 .cpuprofile: self time by function and by package, and inclusive time of the heaviest
 // frames. For profiles taken under the benchmark's load:
 //   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/run.mjs --scenario cpu --targets papo1
 //   node bench/profile-top.mjs /tmp/prof/CPU.*.cpuprofile
-import { readFileSync } from 'node:fs';
+import { frameLabel } from './lib/cpuprofile.mjs';
 
 const TOP = 25;
 
@@ -14,11 +15,6 @@ function where(frame) {
   if (url.includes('/packages/')) return `papo:${/packages\/([^/]+)/.exec(url)[1]}`;
   if (url.startsWith('node:')) return 'node';
   return url ? 'other' : `(${frame.functionName || 'native'})`;
-}
-
-function label(frame) {
-  const file = (frame.url || '').split('/').slice(-2).join('/');
-  return `${frame.functionName || '(anonymous)'} ${file}${file ? `:${frame.lineNumber + 1}` : ''}`;
 }
 
 for (const path of process.argv.slice(2)) {
@@ -45,7 +41,7 @@ for (const path of process.argv.slice(2)) {
   for (const [id, us] of self) {
     const seen = new Set();
     for (let at = id; at !== undefined; at = parent.get(at)) {
-      const k = label(byId.get(at).callFrame);
+      const k = frameLabel(byId.get(at).callFrame);
       if (seen.has(k)) continue;
       seen.add(k);
       inclusive.set(k, (inclusive.get(k) ?? 0) + us);
@@ -56,7 +52,7 @@ for (const path of process.argv.slice(2)) {
   console.log('\nself time by package');
   for (const [k, us] of selfBy(where).slice(0, 15)) console.log(`  ${pct(us)}  ${k}`);
   console.log('\nself time by function');
-  for (const [k, us] of selfBy(label).slice(0, TOP)) console.log(`  ${pct(us)}  ${k}`);
+  for (const [k, us] of selfBy(frameLabel).slice(0, TOP)) console.log(`  ${pct(us)}  ${k}`);
   console.log('\ninclusive time (heaviest frames)');
   const heavy = [...inclusive].sort((a, b) => b[1] - a[1]).filter(([k]) => !k.startsWith('(root)'));
   for (const [k, us] of heavy.slice(0, TOP)) console.log(`  ${pct(us)}  ${k}`);
