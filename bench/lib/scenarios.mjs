@@ -286,7 +286,7 @@ export async function cpuRounds(targets, cfg) {
         // turns rounds minutes apart into windows side by side (for an A/B of one change, `papobase`).
         await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
         const all = await Promise.all(order.map((ctx) => fixedLoad(ctx, true)));
-        all.forEach((s, k) => keep(order[k], round, s, ' (together)'));
+        for (const [k, s] of all.entries()) keep(order[k], round, s, ' (together)');
         continue;
       }
       for (const ctx of order) {
