@@ -56,16 +56,22 @@ export function freePort() {
   });
 }
 
-/** utime + stime of one process, in ms (0 once it is gone). */
-export function cpuMs(pid) {
+/** utime and stime of one process, in ms (zeros once it is gone). */
+function cpuTimes(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // After the command name: state is field 3; utime and stime are fields 14 and 15 (1-based, man proc).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+    return { user: (Number(fields[11]) * 1000) / CLK_TCK, system: (Number(fields[12]) * 1000) / CLK_TCK };
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
+}
+
+/** utime + stime of one process, in ms (0 once it is gone). */
+export function cpuMs(pid) {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 /**
@@ -121,14 +127,16 @@ export async function waitForQuietMachine(maxPct, timeoutS, onBusy) {
   }
 }
 
-const sum = (pids, f) => pids.reduce((acc, pid) => acc + f(pid), 0);
-
 /** A snapshot of CPU, RSS and sleeps of a set of processes, to subtract from a later one. */
 export function sample(pids) {
   const statuses = pids.map(status);
+  const times = pids.map(cpuTimes);
+  const systemMs = times.reduce((acc, t) => acc + t.system, 0);
   return {
     at: performance.now(),
-    cpuMs: sum(pids, cpuMs),
+    cpuMs: times.reduce((acc, t) => acc + t.user, 0) + systemMs,
+    /** The part of cpuMs spent in the kernel (system calls, the network stack, waking other processes). */
+    systemMs,
     rss: statuses.reduce((acc, st) => acc + st.rss, 0),
     sleeps: statuses.reduce((acc, st) => acc + st.sleeps, 0),
   };

@@ -46,6 +46,7 @@ function runRows(get) {
     ['generator CPU %', cell((s) => f1(s.generatorCpuPct))],
     ['other processes CPU %', cell((s) => f1(s.backgroundCpuPct))],
     ['server µs CPU/delivery', cell((s) => f2(s.serverUsPerDelivery))],
+    ['… of it in the kernel %', cell((s) => (s.serverKernelPct == null ? '-' : s.serverKernelPct.toFixed(0)))],
     ['+redis µs CPU/delivery', cell((s) => f2(s.totalUsPerDelivery))],
     ['server sleeps/message', cell((s) => f2(s.serverSleepsPerMessage))],
     ['redis sleeps/message', cell((s) => f2(s.redisSleepsPerMessage))],

@@ -116,6 +116,8 @@ function withCpu(res, before, after, members) {
     deliveriesPerS: res.received / (res.durationMs / 1000),
     // µs of CPU per delivered message_created
     serverUsPerDelivery: res.received ? (serverCpuMs * 1000) / res.received : null,
+    // The share of that CPU spent in the kernel: the rest is the server's own code (and its runtime's).
+    serverKernelPct: serverCpuMs > 0 ? ((after.server.systemMs - before.server.systemMs) / serverCpuMs) * 100 : null,
     // Times the server's event loops (and Redis's) slept and were woken, per acknowledged message.
     serverSleepsPerMessage: res.acked ? (after.server.sleeps - before.server.sleeps) / res.acked : null,
     redisSleepsPerMessage:
