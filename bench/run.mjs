@@ -25,6 +25,7 @@ const { values: opts } = parseArgs({
     generators: { type: 'string', default: '2' },
     'wait-idle-s': { type: 'string' },
     'sio-client': { type: 'string', default: 'raw' },
+    'redis-unix': { type: 'boolean', default: false },
     out: { type: 'string', default: resolve(REPO_ROOT, 'bench/results') },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -49,6 +50,8 @@ if (opts.help) {
   --wait-idle-s N         before each target, wait up to N s for other processes to leave the cores alone
                           (default 120; quick 10); a step they disturbed is measured again once
   --sio-client raw|official   drive Socket.IO with the raw-protocol client (default) or socket.io-client
+  --redis-unix            every target with Redis talks to it over its Unix socket, not TCP on loopback (as
+                          Papo's own Redis does under npm start)
   --out DIR               where the JSON and SVG go (default bench/results)`);
   process.exit(0);
 }
@@ -88,6 +91,7 @@ const cfg = {
   /** How many times a window that other processes disturbed is measured again. */
   retries: 2,
   waitIdleS: Number(opts['wait-idle-s'] ?? (quick ? 10 : 120)),
+  redisUnix: opts['redis-unix'],
   fanout: {
     users: quick ? 200 : 1000,
     group: 10,

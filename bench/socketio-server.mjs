@@ -5,7 +5,7 @@
 // plain sequential awaits such an app would have. Papo does more per message than this (rate limit,
 // idempotency key, read marker, trim), all inside one Lua script.
 //
-// Env: PORT, REDIS_URL, WORKERS (node:cluster; fine without @socket.io/sticky because the transport is
+// Env: PORT, REDIS_URL (a redis:// URL, or a Unix socket's path), WORKERS (node:cluster; fine without @socket.io/sticky because the transport is
 // websocket only, so no HTTP long-polling request can land on another worker).
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
@@ -44,7 +44,8 @@ if (WORKERS > 1 && cluster.isPrimary) {
 }
 
 async function startServer() {
-  const redis = createClient({ url: REDIS_URL });
+  // node-redis takes a Unix socket as socket.path (bench --redis-unix).
+  const redis = createClient(REDIS_URL.startsWith('/') ? { socket: { path: REDIS_URL } } : { url: REDIS_URL });
   const subClient = redis.duplicate();
   await Promise.all([redis.connect(), subClient.connect()]);
 

@@ -7,11 +7,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPublicChat, sendText, sync } from './helpers/chat-actions.js';
 import { api } from './helpers/http.js';
 import { freePort } from './helpers/ports.js';
+import { keys } from './helpers/redis.js';
+import { startRedis } from './helpers/redis-process.js';
 import { startServer } from './helpers/server-process.js';
 import { connectAuthed, connectWithToken } from './helpers/session.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'papo-owned-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Where each of the server's Redis connections (named papo-<role>-<pid>) came in: a socket path or host:port. */
+async function serverConnections(redis: Redis): Promise<string[]> {
+  const list = String(await redis.client('LIST'));
+  return list
+    .split('\n')
+    .filter((line) => / name=papo-(command|subscriber)-/.test(line))
+    .map((line) => /\bladdr=(\S+)/.exec(line)?.[1] ?? '')
+    .sort();
+}
 
 describe('REDIS_URL unset: the server starts and owns its redis-server', () => {
   it('AOF on, in DATA_DIR/redis, fsync as REDIS_APPENDFSYNC says; stopped with the server; data survives', async () => {
@@ -29,6 +41,12 @@ describe('REDIS_URL unset: the server starts and owns its redis-server', () => {
     expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     expect(await redis.config('GET', 'appendfsync')).toEqual(['appendfsync', 'always']);
     expect(await redis.config('GET', 'dir')).toEqual(['dir', join(dataDir, 'redis')]);
+    // The worker's command and subscriber connections come over the Unix socket in that dir, open to its owner
+    // alone; the TCP port is for redis-cli and tools.
+    const socketPath = join(dataDir, 'redis', 'redis.sock');
+    expect(await redis.config('GET', 'unixsocket')).toEqual(['unixsocket', socketPath]);
+    expect(await redis.config('GET', 'unixsocketperm')).toEqual(['unixsocketperm', '700']);
+    expect(await serverConnections(redis)).toEqual([`${socketPath}:0`, `${socketPath}:0`]);
     await redis.quit();
 
     const ana = await connectAuthed(first);
@@ -49,5 +67,50 @@ describe('REDIS_URL unset: the server starts and owns its redis-server', () => {
     expect(history.messages.map((m) => [m.id, m.body])).toEqual([[ack.server_msg_id, 'kept on disk']]);
     expect((await api(second.url, '/healthz')).status).toBe(200);
     await second.stop();
+  });
+});
+
+describe('Redis over a Unix socket', () => {
+  it('a DATA_DIR too long for a socket path: the owned Redis serves the workers over TCP on loopback', async () => {
+    const longDir = join(dataDir, 'x'.repeat(100));
+    const redisPort = await freePort();
+    const server = await startServer({
+      env: { REDIS_URL: '', DATA_DIR: longDir, LOCAL_REDIS_PORT: String(redisPort) },
+    });
+    const redis = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+    redis.on('error', () => {});
+    await redis.connect();
+    expect(await redis.config('GET', 'unixsocket')).toEqual(['unixsocket', '']);
+    expect(await serverConnections(redis)).toEqual([`127.0.0.1:${redisPort}`, `127.0.0.1:${redisPort}`]);
+    await redis.quit();
+    const ana = await connectAuthed(server);
+    const chatId = await createPublicChat(ana.client, 'over tcp');
+    expect((await sendText(ana.client, chatId, 'hello')).server_msg_id).toBe(1);
+    await server.stop();
+  });
+
+  it.each([
+    ['its path', (path: string) => path],
+    ['unix://', (path: string) => `unix://${path}`],
+  ])('REDIS_URL as %s: the server talks to that Redis over its socket', async (form, urlOf) => {
+    const socketPath = join(dataDir, `given-${form === 'unix://' ? 'url' : 'path'}.sock`);
+    const own = await startRedis({ extraArgs: ['--unixsocket', socketPath, '--unixsocketperm', '700'] });
+    try {
+      const server = await startServer({ redisUrl: urlOf(socketPath) });
+      const ana = await connectAuthed(server);
+      const chatId = await createPublicChat(ana.client, 'over a socket');
+      const ack = await sendText(ana.client, chatId, 'through the socket');
+      const redis = new Redis(own.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+      redis.on('error', () => {});
+      await redis.connect();
+      expect(await serverConnections(redis)).toEqual([`${socketPath}:0`, `${socketPath}:0`]);
+      expect(await redis.llen(keys.messages(chatId))).toBe(1);
+      await redis.quit();
+      const history = await sync(ana.client, chatId, 0);
+      expect(history.messages.map((m) => [m.id, m.body])).toEqual([[ack.server_msg_id, 'through the socket']]);
+      await server.stop();
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -236,6 +236,7 @@ export async function startRedis() {
   args.push('--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--protected-mode', 'no');
   // Redis's own record of its stalls (a slow AOF write or fsync, a slow command), read after each step.
   args.push('--latency-monitor-threshold', '5');
+  args.push('--unixsocket', join(dir, 'redis.sock'), '--unixsocketperm', '700');
   // BENCH_REDIS_ARGS="--auto-aof-rewrite-percentage 0" and the like, to see what a Redis setting does (every
   // target gets the same Redis).
   args.push(...(process.env.BENCH_REDIS_ARGS ?? '').split(' ').filter(Boolean));
@@ -247,6 +248,7 @@ export async function startRedis() {
   return {
     pid: child.pid,
     url: `redis://127.0.0.1:${port}`,
+    socketPath: join(dir, 'redis.sock'),
     /** Zeroes Redis's per-command counters. */
     resetStats: () => {
       cli('CONFIG', 'RESETSTAT');

@@ -32,7 +32,7 @@ async function withTarget(target, cfg, fn) {
   let server;
   let gen;
   try {
-    server = await startTarget(target, redis?.url);
+    server = await startTarget(target, cfg.redisUnix ? redis?.socketPath : redis?.url);
     gen = new Generator(cfg.generatorProcesses);
     const wsBase = server.baseUrl.replace(/^http/, 'ws');
     await gen.init({ baseUrl: server.baseUrl, wsBase }, target.wire, cfg.bodyBytes);

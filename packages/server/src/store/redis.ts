@@ -122,9 +122,18 @@ export function redisOptions(commandTimeoutMs: number, log: Logger, role: string
   };
 }
 
+/**
+ * What ioredis reads from REDIS_URL: `redis://…` and `rediss://…`, or a Unix socket's path (`/run/redis.sock`,
+ * options as a query: `?db=1&password=…`). `unix:///run/redis.sock`, as other clients write it, is that path.
+ */
+export function ioredisUrl(url: string): string {
+  const unix = /^unix:(?:\/\/)?(\/.*)$/i.exec(url);
+  return unix ? (unix[1] as string) : url;
+}
+
 function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger, role: string): RedisClient {
   const options = redisOptions(commandTimeoutMs, log, role);
-  if ('url' in target) return new Redis(target.url, options);
+  if ('url' in target) return new Redis(ioredisUrl(target.url), options);
   const [first] = target.clusterNodes;
   return new Cluster(
     target.clusterNodes.map(({ host, port }) => ({ host, port })),
