@@ -5,8 +5,9 @@
 // plain sequential awaits such an app would have. Papo does more per message than this (rate limit,
 // idempotency key, read marker, trim), all inside one Lua script.
 //
-// Env: PORT, REDIS_URL (a redis:// URL, or a Unix socket's path), WORKERS (node:cluster; fine without @socket.io/sticky because the transport is
-// websocket only, so no HTTP long-polling request can land on another worker).
+// Env: PORT, REDIS_URL (a redis:// URL, or a Unix socket's path), WORKERS (node:cluster; fine without
+// @socket.io/sticky because the transport is websocket only, so no HTTP long-polling request can land on
+// another worker).
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';

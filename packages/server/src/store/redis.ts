@@ -126,7 +126,7 @@ export function redisOptions(commandTimeoutMs: number, log: Logger, role: string
  * What ioredis reads from REDIS_URL: `redis://…` and `rediss://…`, or a Unix socket's path (`/run/redis.sock`,
  * options as a query: `?db=1&password=…`). `unix:///run/redis.sock`, as other clients write it, is that path.
  */
-export function ioredisUrl(url: string): string {
+function ioredisUrl(url: string): string {
   const unix = /^unix:(?:\/\/)?(\/.*)$/i.exec(url);
   return unix ? (unix[1] as string) : url;
 }
