@@ -15,6 +15,14 @@ import { connectAuthed, connectWithToken } from './helpers/session.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'papo-owned-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** A client of a Redis on 127.0.0.1 (closed by the caller) that gives up rather than retry. */
+async function redisAt(port: number): Promise<Redis> {
+  const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => {});
+  await redis.connect();
+  return redis;
+}
+
 /** Where each of the server's Redis connections (named papo-<role>-<pid>) came in: a socket path or host:port. */
 async function serverConnections(redis: Redis): Promise<string[]> {
   const list = String(await redis.client('LIST'));
@@ -35,9 +43,7 @@ describe('REDIS_URL unset: the server starts and owns its redis-server', () => {
       REDIS_APPENDFSYNC: 'always',
     };
     const first = await startServer({ env });
-    const redis = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
-    redis.on('error', () => {});
-    await redis.connect();
+    const redis = await redisAt(redisPort);
     expect(await redis.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
     expect(await redis.config('GET', 'appendfsync')).toEqual(['appendfsync', 'always']);
     expect(await redis.config('GET', 'dir')).toEqual(['dir', join(dataDir, 'redis')]);
@@ -77,9 +83,7 @@ describe('Redis over a Unix socket', () => {
     const server = await startServer({
       env: { REDIS_URL: '', DATA_DIR: longDir, LOCAL_REDIS_PORT: String(redisPort) },
     });
-    const redis = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
-    redis.on('error', () => {});
-    await redis.connect();
+    const redis = await redisAt(redisPort);
     expect(await redis.config('GET', 'unixsocket')).toEqual(['unixsocket', '']);
     expect(await serverConnections(redis)).toEqual([`127.0.0.1:${redisPort}`, `127.0.0.1:${redisPort}`]);
     await redis.quit();
@@ -90,19 +94,17 @@ describe('Redis over a Unix socket', () => {
   });
 
   it.each([
-    ['its path', (path: string) => path],
-    ['unix://', (path: string) => `unix://${path}`],
-  ])('REDIS_URL as %s: the server talks to that Redis over its socket', async (form, urlOf) => {
-    const socketPath = join(dataDir, `given-${form === 'unix://' ? 'url' : 'path'}.sock`);
+    ['its path', 'given-path.sock', (path: string) => path],
+    ['unix://', 'given-url.sock', (path: string) => `unix://${path}`],
+  ])('REDIS_URL as %s: the server talks to that Redis over its socket', async (_form, socketName, urlOf) => {
+    const socketPath = join(dataDir, socketName);
     const own = await startRedis({ extraArgs: ['--unixsocket', socketPath, '--unixsocketperm', '700'] });
     try {
       const server = await startServer({ redisUrl: urlOf(socketPath) });
       const ana = await connectAuthed(server);
       const chatId = await createPublicChat(ana.client, 'over a socket');
       const ack = await sendText(ana.client, chatId, 'through the socket');
-      const redis = new Redis(own.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null });
-      redis.on('error', () => {});
-      await redis.connect();
+      const redis = await redisAt(own.port);
       expect(await serverConnections(redis)).toEqual([`${socketPath}:0`, `${socketPath}:0`]);
       expect(await redis.llen(keys.messages(chatId))).toBe(1);
       await redis.quit();

@@ -234,10 +234,9 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
       throw err;
     };
     if (!scriptSender) return byName[`papo_${name}`]!(...keys, ...args, ...deadline).then(replied, failed);
-    const argv = [keys.length, ...keys, ...args, ...deadline];
-    return scriptSender.send(name, argv).then(replied, (err: Error) => {
+    return scriptSender.send(name, keys, args, deadline).then(replied, (err: Error) => {
       if (!err.message?.startsWith('NOSCRIPT')) return failed(err);
-      return scriptSender.afterNoScript(name, argv).then(replied, failed);
+      return scriptSender.afterNoScript(name, keys, args, deadline).then(replied, failed);
     });
   };
   return {
@@ -267,10 +266,18 @@ function writeOncePerTurn(client: Redis): void {
 
 const UTF8_REPLY = { replyEncoding: 'utf8' as const };
 
+/** A script call's KEYS, then its ARGV in two parts (the caller's, and the deadline when the script takes one). */
+type ScriptCall = (
+  name: ScriptName,
+  keys: string[],
+  args: (string | number)[],
+  deadline: number[],
+) => Promise<ScriptReply>;
+
 type ScriptSender = {
-  send(name: ScriptName, argv: (string | number)[]): Promise<ScriptReply>;
+  send: ScriptCall;
   /** Send again after a NOSCRIPT reply: the script's text this time. */
-  afterNoScript(name: ScriptName, argv: (string | number)[]): Promise<ScriptReply>;
+  afterNoScript: ScriptCall;
 };
 
 /**
@@ -289,21 +296,20 @@ function singleRedisScripts(client: Redis, scripts: Record<ScriptName, string>):
     ScriptName,
     WeakSet<object>
   >;
-  const send = (name: ScriptName, argv: (string | number)[]): Promise<ScriptReply> => {
+  const send: ScriptCall = (name, keys, args, deadline) => {
     const stream = client.stream;
     // Marked only when ioredis writes it now: a command refused while reconnecting loads nothing.
     const loaded = loadedOn[name].has(stream) || !(client.status === 'ready' && stream?.writable);
     if (!loaded) loadedOn[name].add(stream);
-    const command = loaded
-      ? new Command('evalsha', [shas[name], ...argv], UTF8_REPLY)
-      : new Command('eval', [scripts[name], ...argv], UTF8_REPLY);
-    return client.sendCommand(command) as Promise<ScriptReply>;
+    // The command's arguments in one array, built once per call.
+    const argv = [loaded ? shas[name] : scripts[name], keys.length, ...keys, ...args, ...deadline];
+    return client.sendCommand(new Command(loaded ? 'evalsha' : 'eval', argv, UTF8_REPLY)) as Promise<ScriptReply>;
   };
   return {
     send,
-    afterNoScript(name, argv) {
+    afterNoScript(name, keys, args, deadline) {
       loadedOn[name].delete(client.stream);
-      return send(name, argv);
+      return send(name, keys, args, deadline);
     },
   };
 }
