@@ -95,3 +95,44 @@ describe('scripts on a single Redis', () => {
     expect(await command.get(`${key}:n`)).toBe('1');
   });
 });
+
+describe('replies and published events', () => {
+  /** Whether a 'data' event of the socket came straight from its read (not buffered for the next tick). */
+  function readsInline(stream: NodeJS.EventEmitter): () => boolean[] {
+    const seen: boolean[] = [];
+    const emit = stream.emit;
+    stream.emit = function (this: NodeJS.EventEmitter, event: string | symbol, ...args: unknown[]) {
+      // Node's stream buffers a chunk and emits it later from emitReadable_/flow when it is not handed over.
+      if (event === 'data') seen.push(!/emitReadable_|\bflow\b/.test(new Error().stack ?? ''));
+      return emit.call(this, event, ...args);
+    } as typeof stream.emit;
+    return () => seen;
+  }
+
+  it('are handed to ioredis as each chunk is read, on every connection', async () => {
+    const subscriber = clients.subscriber as Redis;
+    const channel = `papo-test:read:${randomBytes(6).toString('hex')}`;
+    const got: string[] = [];
+    subscriber.on('smessage', (ch: string, message: string) => {
+      if (ch === channel) got.push(message);
+    });
+    await subscriber.ssubscribe(channel);
+    for (const round of [1, 2]) {
+      const commandReads = readsInline(command.stream);
+      const subscriberReads = readsInline(subscriber.stream);
+      for (let i = 0; i < 5; i++) await command.spublish(channel, `${round}.${i}`);
+      await expect.poll(() => got.length).toBe(round * 5);
+      expect(commandReads().length).toBeGreaterThan(0);
+      expect(commandReads().every(Boolean)).toBe(true);
+      expect(subscriberReads().length).toBeGreaterThan(0);
+      expect(subscriberReads().every(Boolean)).toBe(true);
+      if (round === 1) {
+        // Redis drops both connections; ioredis connects again (and subscribes again) on new sockets.
+        await command.client('KILL', 'TYPE', 'pubsub');
+        await command.client('KILL', 'TYPE', 'normal', 'SKIPME', 'no');
+        await expect.poll(() => command.status === 'ready' && subscriber.status === 'ready').toBe(true);
+        await expect.poll(async () => (await command.pubsub('SHARDNUMSUB', channel))[1], { timeout: 5000 }).toBe(1);
+      }
+    }
+  });
+});

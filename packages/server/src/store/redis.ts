@@ -133,7 +133,12 @@ function ioredisUrl(url: string): string {
 
 function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger, role: string): RedisClient {
   const options = redisOptions(commandTimeoutMs, log, role);
-  if ('url' in target) return new Redis(ioredisUrl(target.url), options);
+  if ('url' in target) {
+    // A single Redis's commands are timed out by one sweep per client rather than a timer per command.
+    const client = new Redis(ioredisUrl(target.url), { ...options, commandTimeout: undefined });
+    if (options.commandTimeout !== undefined) timeOutCommands(client, options.commandTimeout);
+    return client;
+  }
   const [first] = target.clusterNodes;
   return new Cluster(
     target.clusterNodes.map(({ host, port }) => ({ host, port })),
@@ -196,8 +201,11 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     client.on('ready', () => log.info({ redis: role }, 'redis ready'));
     client.on('end', () => log.debug({ redis: role }, 'redis connection ended'));
   }
-  if (!isCluster(command)) writeOncePerTurn(command);
-  if (!isCluster(subscriber)) writeOncePerTurn(subscriber);
+  for (const client of [command, subscriber]) {
+    if (isCluster(client)) continue;
+    writeOncePerTurn(client);
+    readWhenReceived(client);
+  }
   const scripts = loadScripts();
   const scriptSender = isCluster(command) ? undefined : singleRedisScripts(command, scripts);
   // On a cluster ioredis' own script methods route each call to its slot's node and load the script there.
@@ -263,6 +271,64 @@ function writeOncePerTurn(client: Redis): void {
     return send(command, stream);
   };
 }
+
+/** The sweep's tick when a command was sent (a property of ioredis' Command: no map, nothing kept longer). */
+const SENT_AT_TICK = Symbol('papo.sentAtTick');
+type TimedCommand = Command & { [SENT_AT_TICK]?: number };
+/** ioredis' queue of the commands written and not answered yet, oldest first (not in its typings). */
+type CommandQueue = { length: number; peekAt(index: number): { command: TimedCommand } | undefined };
+/** How many ticks a command timeout spans: its lateness is at most one tick (5%). */
+const TICKS_PER_TIMEOUT = 20;
+const TIMED_OUT = -1;
+
+/**
+ * ioredis' `commandTimeout` arms a timer for every command and clears it on the reply: at 1,000 messages/s
+ * that was some 2% of a worker's CPU (bench/README.md). One interval per client does the same job here: each
+ * command is stamped with the interval's tick when sent, and each tick rejects the commands at the head of
+ * the client's queue of unanswered commands that are older than the timeout. A command is rejected between
+ * the timeout and 5% after it, never before, as ioredis would: its reply, if it ever comes, is matched to it
+ * and ignored. Answered commands leave ioredis' queue at once; nothing here holds them.
+ */
+function timeOutCommands(client: Redis, timeoutMs: number): void {
+  const tickMs = Math.max(1, timeoutMs / TICKS_PER_TIMEOUT);
+  let tick = 0;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = (command, stream) => {
+    (command as TimedCommand)[SENT_AT_TICK] = tick;
+    return send(command, stream);
+  };
+  const sweep = setInterval(() => {
+    tick++;
+    // Read each tick: ioredis makes a new queue when it connects again.
+    const queue = (client as unknown as { commandQueue: CommandQueue }).commandQueue;
+    for (let i = 0; i < queue.length; i++) {
+      const command = queue.peekAt(i)?.command;
+      const sentAt = command?.[SENT_AT_TICK];
+      // Timed out already (it stays queued until its reply comes), or not stamped: the next.
+      if (!command || sentAt === undefined || sentAt === TIMED_OUT) continue;
+      // Sent at tick t: more than TICKS_PER_TIMEOUT whole ticks have passed once tick > t + TICKS_PER_TIMEOUT.
+      if (tick <= sentAt + TICKS_PER_TIMEOUT) break;
+      command[SENT_AT_TICK] = TIMED_OUT;
+      if (!command.isResolved) command.reject(new Error('Command timed out'));
+    }
+  }, tickMs);
+  sweep.unref();
+  client.once('end', () => clearInterval(sweep));
+}
+
+/**
+ * ioredis reads its socket through `prependListener('data')`, which in Node 20 leaves the stream's
+ * data-listening flag unset: every chunk Redis sends is then buffered by the stream and handed over on the
+ * next tick (`emitReadable` → `flow` → `read`), where a socket with an `on('data')` listener has it handed
+ * over at once. At 1,000 messages/s that was every reply and every published event. A listener added with
+ * `on` (it does nothing) sets the flag on each new connection's socket.
+ */
+function readWhenReceived(client: Redis): void {
+  const onConnect = () => client.stream?.on('data', ignoreChunk);
+  client.on('connect', onConnect);
+}
+
+function ignoreChunk(): void {}
 
 const UTF8_REPLY = { replyEncoding: 'utf8' as const };
 
