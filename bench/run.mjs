@@ -38,7 +38,9 @@ if (opts.help) {
                           a = fan-out ramp, b = one chat of 1,000, c = 500 DM pairs, d = idle connections,
                           e = connect storm
   --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling);
-                          papobase: the build at PAPO_BASE_MAIN with WORKERS=1, beside this one (an A/B)
+                          papobase: the build at PAPO_BASE_MAIN with WORKERS=1, beside this one (an A/B);
+                          papolocal: this build with its sends answered in the worker instead of by Redis (a
+                          diagnostic: Papo's own work without the store's round trip)
   --step-ms N             length of each ramp step (default 5000; quick 2000)
   --fixed-ms N            length of the fixed-load window (default 10000; quick 2000)
   --cpu-rounds N          rounds of the fixed load, every target measured once per round, in turns; a
@@ -78,6 +80,16 @@ const TARGETS = {
     wire: 'papo',
     redis: true,
     main: process.env.PAPO_BASE_MAIN,
+  },
+  // A diagnostic: this build with its sends answered in the worker, not by Redis (papo-without-redis-sends.mjs).
+  papolocal: {
+    name: 'papolocal',
+    label: 'Papo WORKERS=1, sends answered in the worker (diagnostic)',
+    kind: 'papo',
+    workers: 1,
+    wire: 'papo',
+    redis: true,
+    main: resolve(REPO_ROOT, 'bench/papo-without-redis-sends.mjs'),
   },
 };
 

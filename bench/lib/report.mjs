@@ -68,7 +68,8 @@ const roundRatios = (a, b) =>
 export function summarize(results, targets) {
   const s = results.scenarios;
   const ok = (v) => v && !v.failed;
-  const papos = targets.filter((t) => t.kind === 'papo').map((t) => t.name);
+  // papolocal is a diagnostic, not a way Papo runs: no targets are checked for it.
+  const papos = targets.filter((t) => t.kind === 'papo' && t.name !== 'papolocal').map((t) => t.name);
   const sio = targets.filter((t) => t.kind === 'socketio').map((t) => t.name);
   const best = (names, pick) => Math.max(0, ...names.map((n) => pick(n) ?? 0));
   const rateOf = (n) => (ok(s.a?.[n]) ? s.a[n].highestCleanRate : null);
@@ -104,6 +105,16 @@ export function summarize(results, targets) {
     out.papo1VsBase = {
       cpuPerDelivery: ratio(s.cpu.papo1.serverUsPerDelivery, s.cpu.papobase.serverUsPerDelivery),
       byRound: roundRatios(s.cpu.papo1, s.cpu.papobase),
+    };
+  }
+  if (ok(s.cpu?.papolocal)) {
+    // Papo's own work (the sends answered in the worker) and what the store's round trip adds to it.
+    const local = s.cpu.papolocal.serverUsPerDelivery;
+    const ceiling = s.cpu?.ceiling?.serverUsPerDelivery;
+    out.papoLocal = {
+      vsCeiling: ratio(local, ceiling),
+      papo1Over: ok(s.cpu?.papo1) ? ratio(s.cpu.papo1.serverUsPerDelivery, local) : null,
+      roundTripVsCeiling: ok(s.cpu?.papo1) ? ratio(s.cpu.papo1.serverUsPerDelivery - local, ceiling) : null,
     };
   }
   if (ok(s.a?.papo1) && ok(s.a?.papo2)) {
@@ -217,6 +228,12 @@ export function printReport(results, targets) {
     const b = sum.papo1VsBase;
     console.log(`  papo1 vs papobase: CPU/delivery ×${f2(b.cpuPerDelivery)}; by round ${b.byRound?.map(f2).join(' ')}`);
   }
+  if (sum.papoLocal) {
+    const l = sum.papoLocal;
+    console.log(
+      `  papolocal (sends answered in the worker): CPU/delivery ×${f2(l.vsCeiling)} the ceiling's; papo1 ×${f2(l.papo1Over)} of it, the round trip adding ×${f2(l.roundTripVsCeiling)} the ceiling's`,
+    );
+  }
   if (sum.workers2VsWorkers1) {
     const w = sum.workers2VsWorkers1;
     console.log(
@@ -231,6 +248,7 @@ const COLORS = {
   papo1: '#2563eb',
   papo2: '#1e3a8a',
   papobase: '#7c3aed',
+  papolocal: '#0891b2',
   socketio: '#dc2626',
   socketio2: '#f97316',
   ceiling: '#6b7280',
