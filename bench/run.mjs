@@ -86,6 +86,7 @@ const TARGETS = {
     name: 'papolocal',
     label: 'Papo WORKERS=1, sends answered in the worker (diagnostic)',
     kind: 'papo',
+    diagnostic: true,
     workers: 1,
     wire: 'papo',
     redis: true,

@@ -68,8 +68,8 @@ const roundRatios = (a, b) =>
 export function summarize(results, targets) {
   const s = results.scenarios;
   const ok = (v) => v && !v.failed;
-  // papolocal is a diagnostic, not a way Papo runs: no targets are checked for it.
-  const papos = targets.filter((t) => t.kind === 'papo' && t.name !== 'papolocal').map((t) => t.name);
+  // A diagnostic (papolocal) is not a way Papo runs: no targets are checked for it.
+  const papos = targets.filter((t) => t.kind === 'papo' && !t.diagnostic).map((t) => t.name);
   const sio = targets.filter((t) => t.kind === 'socketio').map((t) => t.name);
   const best = (names, pick) => Math.max(0, ...names.map((n) => pick(n) ?? 0));
   const rateOf = (n) => (ok(s.a?.[n]) ? s.a[n].highestCleanRate : null);
@@ -111,10 +111,11 @@ export function summarize(results, targets) {
     // Papo's own work (the sends answered in the worker) and what the store's round trip adds to it.
     const local = s.cpu.papolocal.serverUsPerDelivery;
     const ceiling = s.cpu?.ceiling?.serverUsPerDelivery;
+    const papo1 = ok(s.cpu?.papo1) ? s.cpu.papo1.serverUsPerDelivery : null;
     out.papoLocal = {
       vsCeiling: ratio(local, ceiling),
-      papo1Over: ok(s.cpu?.papo1) ? ratio(s.cpu.papo1.serverUsPerDelivery, local) : null,
-      roundTripVsCeiling: ok(s.cpu?.papo1) ? ratio(s.cpu.papo1.serverUsPerDelivery - local, ceiling) : null,
+      papo1Over: ratio(papo1, local),
+      roundTripVsCeiling: papo1 === null ? null : ratio(papo1 - local, ceiling),
     };
   }
   if (ok(s.a?.papo1) && ok(s.a?.papo2)) {

@@ -324,8 +324,7 @@ function timeOutCommands(client: Redis, timeoutMs: number): void {
  * `on` (it does nothing) sets the flag on each new connection's socket.
  */
 function readWhenReceived(client: Redis): void {
-  const onConnect = () => client.stream?.on('data', ignoreChunk);
-  client.on('connect', onConnect);
+  client.on('connect', () => client.stream?.on('data', ignoreChunk));
 }
 
 function ignoreChunk(): void {}
