@@ -82,7 +82,7 @@ describe('a cross-slot action cut short is completed by the next one', () => {
   it('a login whose address got its user id but whose user record was never written: the next login writes it', async () => {
     const email = `${uniq('half-')}@example.com`;
     const userId = `u_${uniq('half')}`;
-    await redis.set(`login_user:${email}`, userId);
+    await redis.set(keys.loginUser(email), userId);
 
     const code = (await api(server.url, '/api/login/code', { body: { email } })).body.dev_code as string;
     const verified = await api(server.url, '/api/login/verify', { body: { email, code, username: 'Half' } });

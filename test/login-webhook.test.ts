@@ -32,7 +32,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
   const { port } = gateway.address() as AddressInfo;
   papo = await startServer({
-    env: { LOGIN_CODE_WEBHOOK_URL: `http://127.0.0.1:${port}/codes`, NODE_ENV: 'production' },
+    env: {
+      LOGIN_CODE_WEBHOOK_URL: `http://127.0.0.1:${port}/codes`,
+      NODE_ENV: 'production',
+      LOGIN_CODES_IN_RESPONSE: '',
+    },
   });
 });
 
@@ -42,7 +46,7 @@ describe('login codes through LOGIN_CODE_WEBHOOK_URL (NODE_ENV=production)', () 
   it('POSTs {channel, to, code, expires_in} to the webhook; the answer carries no dev_code; the code logs in', async () => {
     const email = `${uniq('Mail.')}@Example.com`;
     const sent = await api(papo.url, '/api/login/code', { body: { email } });
-    expect(sent).toEqual({ status: 202, body: { sent: true } });
+    expect(sent).toEqual({ status: 202, body: { sent: true, challenge_id: expect.any(String), expires_in: 300 } });
     const message = delivered.at(-1)!;
     expect(message).toMatchObject({ channel: 'email', to: email.toLowerCase(), expires_in: 300 });
     expect(message.code).toMatch(/^\d{6}$/);

@@ -49,6 +49,11 @@ export const keys = {
   // The user channel's hash tag is the user's chat-list key (one slot with it, see store/keys.ts).
   userChannel: (userId: string) => `broadcast:user:{user_chats:${userId}}`,
   presenceConns: (userId: string) => `presence:conns:{${userId}}`,
+  loginCode: (address: string) => `login_code:{${address}}`,
+  loginUser: (address: string) => `login_user:${address}`,
+  session: (sessionId: string) => `session:${sessionId}`,
+  userSessions: (userId: string) => `user_sessions:${userId}`,
+  temporaryAccounts: 'accounts:temporary',
 };
 
 /** The stored messages of a chat, parsed. */

@@ -96,6 +96,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     NODE_ENV: 'test',
     // Every test logs in from 127.0.0.1: the per-IP login limit would trip across the suite.
     LOGIN_RATE_LIMIT_PER_IP: '1000000',
+    // Tests read the codes from the answers (a development server's switch; off by default).
+    LOGIN_CODES_IN_RESPONSE: '1',
     ...options.env,
   };
   const child = spawn(process.execPath, [SERVER_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,12 +2,17 @@ import type {
   ActionDataOf,
   ActionName,
   ChatSummary,
+  LinkVerifyBody,
+  LoginAnswer,
+  LoginCodeAnswer,
   LoginCodeBody,
   LoginVerifyBody,
   Message,
+  MyProfile,
   PublicChatSummary,
   ServerEvent,
   ServerEventOf,
+  SessionInfo,
   UserDetails,
   UserProfile,
 } from '@papo/protocol';
@@ -17,6 +22,7 @@ import { Emitter } from './emitter.js';
 import { PapoError } from './errors.js';
 import { HttpApi } from './http.js';
 import { memoryStorage, Outbox } from './outbox.js';
+import { SessionKeeper } from './session.js';
 import type {
   ChatMessage,
   ClientEvents,
@@ -32,9 +38,16 @@ import type {
 import { TypingNotifier } from './typing.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/** The server's close code for a refused token or an ended session (CLOSE_CODES.authFailed). */
+const CLOSE_AUTH_FAILED = 4001;
 const SYNC_PAGE = 200;
 /** A send the server could not do (`internal`) is tried again after this. */
 const RESEND_AFTER_MS = 2000;
+
+/** Which address a code was asked for (the key of its challenge). */
+function addressKey(body: { phone: string } | { email: string }): string {
+  return 'phone' in body ? body.phone : body.email.toLowerCase();
+}
 
 type PendingRequest = { resolve: (event: ServerEvent) => void; reject: (err: PapoError) => void; timer: unknown };
 
@@ -62,7 +75,9 @@ export class PapoClient extends Emitter<ClientEvents> {
   private readonly outboxStore: Outbox;
   private readonly logs = new Map<string, ChatLog>();
   private readonly requests = new Map<string, PendingRequest>();
-  private sessionValue: Session | null = null;
+  private readonly keeper: SessionKeeper;
+  /** The challenge of the last code asked for each address: its verification uses it. */
+  private readonly challenges = new Map<string, string>();
   private socket: WebSocketLike | null = null;
   private authenticated = false;
   private wanted = false;
@@ -77,7 +92,12 @@ export class PapoClient extends Emitter<ClientEvents> {
     const base = options.baseUrl.replace(/\/+$/, '');
     this.wsUrl = `${base.replace(/^http/, 'ws')}/ws`;
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.http = new HttpApi(base, fetchImpl, () => this.sessionValue?.token);
+    this.http = new HttpApi(
+      base,
+      fetchImpl,
+      () => this.keeper.current?.token,
+      () => this.keeper.refresh(),
+    );
     const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocketImpl) throw new Error('No WebSocket: pass options.WebSocket (in Node 20, the `ws` package).');
     this.WebSocketImpl = WebSocketImpl;
@@ -91,7 +111,13 @@ export class PapoClient extends Emitter<ClientEvents> {
       options.typingIdleMs ?? 3000,
     );
     this.outboxStore = new Outbox(this.storage, `${this.storageKey}:outbox`);
-    this.sessionValue = this.loadSession();
+    this.keeper = new SessionKeeper(
+      this.storage,
+      `${this.storageKey}:session`,
+      (refreshToken) => this.http.refresh(refreshToken),
+      () => this.sessionEnded(),
+      (session) => this.emit('session_renewed', session),
+    );
     const target = globalThis as { addEventListener?: (name: string, listener: () => void) => void };
     // The browser says the network is back: do not wait out the backoff.
     target.addEventListener?.('online', () => {
@@ -100,11 +126,11 @@ export class PapoClient extends Emitter<ClientEvents> {
   }
 
   get session(): Session | null {
-    return this.sessionValue;
+    return this.keeper.current;
   }
 
   get userId(): string | undefined {
-    return this.sessionValue?.user_id;
+    return this.keeper.current?.user_id;
   }
 
   get state(): ConnectionState {
@@ -117,37 +143,53 @@ export class PapoClient extends Emitter<ClientEvents> {
     return this.useSession(await this.http.loginTemporary(username, avatarUrl));
   }
 
-  requestCode(body: LoginCodeBody): Promise<{ sent: true; dev_code?: string }> {
-    return this.http.requestCode(body);
+  /** Sends a code to a phone or e-mail; its challenge is kept for `verifyCode` of the same address. */
+  async requestCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
+    const answer = await this.http.requestCode(body);
+    this.challenges.set(addressKey(body), answer.challenge_id);
+    return answer;
   }
 
   async verifyCode(body: LoginVerifyBody): Promise<Session> {
-    return this.useSession(await this.http.verifyCode(body));
-  }
-
-  /** Adopt a session (from a login made elsewhere); it is kept in storage. */
-  useSession(session: Session): Session {
-    // Another account's outbox and chats are not this one's (also after an expired session was forgotten).
-    const previous = this.sessionValue?.user_id ?? this.storage.getItem(`${this.storageKey}:user`);
-    if (previous && previous !== session.user_id) this.forgetLocalState();
-    this.sessionValue = { token: session.token, user_id: session.user_id };
-    this.storage.setItem(`${this.storageKey}:session`, JSON.stringify(this.sessionValue));
-    this.storage.setItem(`${this.storageKey}:user`, session.user_id);
+    const challenge = body.challenge_id ?? this.challenges.get(addressKey(body));
+    const session = this.useSession(
+      await this.http.verifyCode(challenge ? { ...body, challenge_id: challenge } : body),
+    );
+    this.challenges.delete(addressKey(body));
     return session;
   }
 
-  logout(): void {
+  /**
+   * Adopt a session (a login's answer, or a session made elsewhere); it is kept in storage and refreshed by
+   * itself before its token runs out.
+   */
+  useSession(session: Session | LoginAnswer): Session {
+    // Another account's outbox and chats are not this one's (also after an expired session was forgotten).
+    const previous = this.keeper.current?.user_id ?? this.storage.getItem(`${this.storageKey}:user`);
+    if (previous && previous !== session.user_id) this.forgetLocalState();
+    const adopted = this.keeper.adopt(session);
+    this.storage.setItem(`${this.storageKey}:user`, session.user_id);
+    return adopted;
+  }
+
+  /**
+   * Log out: the server ends this session (its tokens stop working everywhere), and everything this client
+   * kept for it is forgotten. Resolves once the server was told (or could not be reached: the session is
+   * forgotten here all the same).
+   */
+  async logout(): Promise<void> {
+    const token = this.keeper.current?.token;
     this.disconnect();
-    this.sessionValue = null;
-    this.storage.removeItem(`${this.storageKey}:session`);
+    this.keeper.clear();
     this.forgetLocalState();
+    if (token) await this.http.logout(token).catch(() => {});
   }
 
   // ── Connection ───────────────────────────────────────────────────────────────────────────────────────
 
   /** Open the socket and keep it open: reconnect with backoff, re-authenticate, resync, flush the outbox. */
   connect(): void {
-    if (!this.sessionValue) throw new PapoError('unauthenticated', 'Log in first.');
+    if (!this.keeper.current) throw new PapoError('unauthenticated', 'Log in first.');
     this.wanted = true;
     if (!this.socket) this.open();
   }
@@ -171,7 +213,7 @@ export class PapoClient extends Emitter<ClientEvents> {
   }
 
   private open(): void {
-    const session = this.sessionValue;
+    const session = this.keeper.current;
     if (!session) return;
     this.setState('connecting');
     const socket = new this.WebSocketImpl(this.wsUrl);
@@ -180,14 +222,17 @@ export class PapoClient extends Emitter<ClientEvents> {
     socket.onmessage = (event) => {
       if (this.socket === socket) this.onFrame(String(event.data));
     };
-    socket.onclose = () => this.onClose(socket);
+    socket.onclose = (event) => this.onClose(socket, event.code);
     socket.onerror = () => {
       // A close event follows; reconnecting is handled there.
     };
   }
 
-  private onClose(socket: WebSocketLike): void {
+  private onClose(socket: WebSocketLike, code?: number): void {
     if (this.socket !== socket) return;
+    // 4001: the token was refused or its session ended. A refreshed token may do; if the session is over,
+    // the keeper says so (session_expired) and nothing reconnects.
+    if (code === CLOSE_AUTH_FAILED && this.wanted) void this.renewAfterRefusal();
     this.socket = null;
     this.authenticated = false;
     this.typingNotifier.reset();
@@ -300,10 +345,6 @@ export class PapoClient extends Emitter<ClientEvents> {
   private async onAuthOk(event: ServerEventOf<'auth_ok'>): Promise<void> {
     this.attempt = 0;
     this.authenticated = true;
-    // The server may hand out a fresh token: keep whatever it says is valid for the next hour.
-    if (this.sessionValue && event.token !== this.sessionValue.token) {
-      this.useSession({ token: event.token, user_id: event.user_id });
-    }
     this.setState('online');
     for (const chatId of event.chats) this.log(chatId);
     this.emit('auth', event);
@@ -416,10 +457,8 @@ export class PapoClient extends Emitter<ClientEvents> {
   }
 
   private onError(event: ServerEventOf<'error'>): void {
-    if (event.error === 'invalid_token') {
-      this.expireSession();
-      return;
-    }
+    // The server closes with 4001 next; onClose refreshes the session.
+    if (event.error === 'invalid_token') return;
     const clientMsgId = event.client_msg_id;
     const entry = clientMsgId ? this.outboxStore.get(clientMsgId) : undefined;
     if (entry) {
@@ -443,10 +482,26 @@ export class PapoClient extends Emitter<ClientEvents> {
     if (!event.request_id) this.emit('error', event);
   }
 
-  private expireSession(): void {
+  /** After a 4001: a fresh token, then reconnect at once; no session left: stop. */
+  private async renewAfterRefusal(): Promise<void> {
+    try {
+      if (await this.keeper.refresh()) this.reconnectNow();
+    } catch {
+      // The server cannot be reached: the backoff reconnects, and the keeper tries again by itself.
+    }
+  }
+
+  /** The keeper found the session over: nothing reconnects until the user logs in again. */
+  private sessionEnded(): void {
     this.wanted = false;
-    this.sessionValue = null;
-    this.storage.removeItem(`${this.storageKey}:session`);
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    if (socket) {
+      this.socket = null;
+      this.authenticated = false;
+      socket.close(1000, 'session ended');
+      this.setState('offline');
+    }
     this.emit('session_expired', undefined);
   }
 
@@ -534,8 +589,39 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   // ── HTTP reads ───────────────────────────────────────────────────────────────────────────────────────
 
-  me(): Promise<UserProfile> {
+  /** The user's own profile, with how the account logs in (`temporary`, `phone`, `email`). */
+  me(): Promise<MyProfile> {
     return this.http.me();
+  }
+
+  /** The user's sessions (devices logged in), the most recently used first; `current` is this one. */
+  sessions(): Promise<SessionInfo[]> {
+    return this.http.sessions();
+  }
+
+  /** Ends one of the user's sessions (another device): its connections close at once. */
+  endSession(sessionId: string): Promise<void> {
+    return this.http.endSession(sessionId);
+  }
+
+  /** "Log out other devices": ends every session but this one; resolves with how many ended. */
+  endOtherSessions(): Promise<number> {
+    return this.http.endOtherSessions();
+  }
+
+  /** Sends a code to tie this account to a phone or e-mail (a temporary account then lasts, and can log in anywhere). */
+  async requestLinkCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
+    const answer = await this.http.requestLinkCode(body);
+    this.challenges.set(addressKey(body), answer.challenge_id);
+    return answer;
+  }
+
+  /** Ties this account to the phone or e-mail the code went to; resolves with the updated profile. */
+  async verifyLinkCode(body: LinkVerifyBody): Promise<MyProfile> {
+    const challenge = body.challenge_id ?? this.challenges.get(addressKey(body));
+    const profile = await this.http.verifyLinkCode(challenge ? { ...body, challenge_id: challenge } : body);
+    this.challenges.delete(addressKey(body));
+    return profile;
   }
 
   onlineUsers(): Promise<UserProfile[]> {
@@ -609,16 +695,6 @@ export class PapoClient extends Emitter<ClientEvents> {
       this.logs.set(chatId, log);
     }
     return log;
-  }
-
-  private loadSession(): Session | null {
-    try {
-      const raw = this.storage.getItem(`${this.storageKey}:session`);
-      const parsed = raw ? (JSON.parse(raw) as Session) : null;
-      return parsed && typeof parsed.token === 'string' && typeof parsed.user_id === 'string' ? parsed : null;
-    } catch {
-      return null;
-    }
   }
 
   private forgetLocalState(): void {

@@ -1,27 +1,50 @@
 import type {
   ChatSummary,
   ErrorCode,
+  LinkVerifyBody,
   LoginAnswer,
+  LoginCodeAnswer,
   LoginCodeBody,
   LoginVerifyBody,
   Message,
+  MyProfile,
   PublicChatSummary,
+  RefreshAnswer,
+  SessionInfo,
   UserDetails,
   UserProfile,
 } from '@papo/protocol';
 import { PapoError } from './errors.js';
 
-/** The HTTP half of the API: login and reads. */
+type Method = 'GET' | 'POST' | 'DELETE';
+
+/**
+ * The HTTP half of the API: login, sessions and reads. A call with the session's token that meets a 401 (the
+ * token ran out) refreshes the session once (`renew`) and tries again.
+ */
 export class HttpApi {
   constructor(
     private readonly baseUrl: string,
     private readonly fetchImpl: typeof fetch,
     private readonly token: () => string | undefined,
+    private readonly renew: () => Promise<boolean>,
   ) {}
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = {};
+  private async call<T>(method: Method, path: string, body?: unknown, retried = false): Promise<T> {
     const token = this.token();
+    try {
+      return await this.send<T>(method, path, body, token);
+    } catch (err) {
+      // A 401 to our token is a session to refresh; a code route's 401 is its own refusal (a wrong code), and
+      // trying it again would spend another try.
+      const expired = err instanceof PapoError && err.code === 'unauthenticated' && token && !path.includes('/login/');
+      if (!expired || retried || !(await this.renew())) throw err;
+      return this.call(method, path, body, true);
+    }
+  }
+
+  private async send<T>(method: Method, path: string, body: unknown, token: string | undefined): Promise<T> {
+    const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
@@ -53,18 +76,47 @@ export class HttpApi {
   }
 
   loginTemporary(username: string, avatarUrl?: string): Promise<LoginAnswer> {
-    return this.call('POST', '/api/login', avatarUrl ? { username, avatar_url: avatarUrl } : { username });
+    return this.send('POST', '/api/login', avatarUrl ? { username, avatar_url: avatarUrl } : { username }, undefined);
   }
 
-  requestCode(body: LoginCodeBody): Promise<{ sent: true; dev_code?: string }> {
-    return this.call('POST', '/api/login/code', body);
+  requestCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
+    return this.send('POST', '/api/login/code', body, undefined);
   }
 
   verifyCode(body: LoginVerifyBody): Promise<LoginAnswer> {
-    return this.call('POST', '/api/login/verify', body);
+    return this.send('POST', '/api/login/verify', body, undefined);
   }
 
-  me(): Promise<UserProfile> {
+  refresh(refreshToken: string): Promise<RefreshAnswer> {
+    return this.send('POST', '/api/token/refresh', { refresh_token: refreshToken }, undefined);
+  }
+
+  /** Ends the session of `token` (the one given, not the current: it may already be forgotten). */
+  logout(token: string): Promise<void> {
+    return this.send('POST', '/api/logout', undefined, token);
+  }
+
+  async sessions(): Promise<SessionInfo[]> {
+    return (await this.call<{ sessions: SessionInfo[] }>('GET', '/api/sessions')).sessions;
+  }
+
+  endSession(sessionId: string): Promise<void> {
+    return this.call('DELETE', `/api/sessions/${encodeURIComponent(sessionId)}`);
+  }
+
+  async endOtherSessions(): Promise<number> {
+    return (await this.call<{ ended: number }>('DELETE', '/api/sessions')).ended;
+  }
+
+  requestLinkCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
+    return this.call('POST', '/api/me/login/code', body);
+  }
+
+  verifyLinkCode(body: LinkVerifyBody): Promise<MyProfile> {
+    return this.call('POST', '/api/me/login/verify', body);
+  }
+
+  me(): Promise<MyProfile> {
     return this.call('GET', '/api/me');
   }
 

@@ -19,7 +19,17 @@ export type OutboxEntry = {
   error?: { code: ErrorCode; message: string };
 };
 
-export type Session = { token: string; user_id: string; expires_in?: number };
+/**
+ * A logged-in session as the SDK keeps it: the access token, and (from servers with sessions) the refresh
+ * token and when each runs out (Unix ms).
+ */
+export type Session = {
+  token: string;
+  user_id: string;
+  refresh_token?: string;
+  expires_at?: number;
+  refresh_expires_at?: number;
+};
 
 /** localStorage, sessionStorage, or anything with the same three methods. */
 export type KeyValueStorage = {
@@ -80,8 +90,10 @@ export type ClientEvents = {
   chat_member_removed: ServerEventOf<'chat_member_removed'>;
   chat_muted: ServerEventOf<'chat_muted'>;
   dm_ready: ServerEventOf<'dm_ready'>;
-  /** The session's token is unknown or expired: log in again. */
+  /** The session ended (expired, logged out elsewhere, or refused): log in again. */
   session_expired: undefined;
+  /** The session's token was renewed (the SDK refreshes it by itself before it runs out). */
+  session_renewed: Session;
   /** An error frame that answers no request of the SDK's. */
   error: ServerEventOf<'error'>;
 };

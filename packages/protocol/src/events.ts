@@ -9,7 +9,7 @@ export const ServerEvents = {
   auth_ok: Type.Object(
     {
       type: Type.Literal('auth_ok'),
-      token: Type.String({ description: 'Valid for another hour.' }),
+      token: Type.String({ description: 'The token the connection authenticated with (auth does not extend it).' }),
       user_id: UserId,
       chats: Type.Array(ChatId, { description: 'Every chat the user is a member of.' }),
       ...withRequestId,

@@ -1,48 +1,19 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { AvatarUrl, ChatId, Message, UnixSeconds, UserId, Username, UserProfile } from './common.js';
+import { ChatId, Message, UnixSeconds, UserId, UserProfile } from './common.js';
 import { ERROR_CODE_LIST } from './errors.js';
 import { LIMITS } from './limits.js';
-
-/** E.164: a plus sign and 8 to 15 digits, the first not zero. */
-export const Phone = Type.String({ pattern: '^\\+[1-9][0-9]{7,14}$', description: 'E.164, e.g. +5511912345678' });
-export const Email = Type.String({
-  maxLength: 254,
-  pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
-  description: 'An e-mail address.',
-});
-
-export const LoginBody = Type.Object({ username: Username, avatar_url: Type.Optional(AvatarUrl) });
-export const LoginCodeBody = Type.Union([
-  Type.Object({ phone: Phone }, { additionalProperties: false }),
-  Type.Object({ email: Email }, { additionalProperties: false }),
-]);
-export const LoginVerifyBody = Type.Union([
-  Type.Object({
-    phone: Phone,
-    code: Type.String({ pattern: '^[0-9]{6}$' }),
-    username: Type.Optional(Username),
-    avatar_url: Type.Optional(AvatarUrl),
-  }),
-  Type.Object({
-    email: Email,
-    code: Type.String({ pattern: '^[0-9]{6}$' }),
-    username: Type.Optional(Username),
-    avatar_url: Type.Optional(AvatarUrl),
-  }),
-]);
-export type LoginBody = Static<typeof LoginBody>;
-export type LoginCodeBody = Static<typeof LoginCodeBody>;
-export type LoginVerifyBody = Static<typeof LoginVerifyBody>;
-
-export const LoginAnswer = Type.Object({
-  token: Type.String(),
-  user_id: UserId,
-  expires_in: Type.Integer({ description: 'Seconds: 3600.' }),
-});
-export const LoginCodeAnswer = Type.Object({
-  sent: Type.Literal(true),
-  dev_code: Type.Optional(Type.String({ description: 'Only outside production (NODE_ENV != production).' })),
-});
+import {
+  LinkVerifyBody,
+  LoginAnswer,
+  LoginBody,
+  LoginCodeAnswer,
+  LoginCodeBody,
+  LoginVerifyBody,
+  MyProfile,
+  RefreshAnswer,
+  RefreshBody,
+  SessionInfo,
+} from './login.js';
 
 export const UserDetails = Type.Object({
   user_id: UserId,
@@ -88,7 +59,7 @@ export const HttpError = Type.Object({
 });
 
 type Route = {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   auth: boolean;
   description: string;
@@ -126,7 +97,8 @@ export const HTTP_ROUTES = {
     path: '/api/login/code',
     auth: false,
     status: 202,
-    description: 'Send a 6-digit code (valid 5 min, 5 tries) to a phone or e-mail through the configured sender.',
+    description:
+      'Send a 6-digit code (valid 5 min) to a phone or e-mail through the configured sender. While a code is pending for the address, the same code is sent again rather than replaced. The answer is the same whether a code was pending or not; its `challenge_id` gives the verification 5 tries of its own.',
     body: LoginCodeBody,
     answer: LoginCodeAnswer,
   },
@@ -135,17 +107,81 @@ export const HTTP_ROUTES = {
     path: '/api/login/verify',
     auth: false,
     status: 200,
-    description: 'Exchange the code for a token; the same phone or e-mail is always the same user.',
+    description:
+      'Exchange the code for a session; the same phone or e-mail is always the same user. Wrong codes are counted per challenge (5) and per address per day (LOGIN_CODE_FAILURES_PER_DAY; past it, 429 until the day is over).',
     body: LoginVerifyBody,
     answer: LoginAnswer,
+  },
+  tokenRefresh: {
+    method: 'POST',
+    path: '/api/token/refresh',
+    auth: false,
+    status: 200,
+    description:
+      'A new token for the session, and a new refresh token in place of the one given. A refresh token already rotated ends the session (401): it was copied. (extension)',
+    body: RefreshBody,
+    answer: RefreshAnswer,
+  },
+  logout: {
+    method: 'POST',
+    path: '/api/logout',
+    auth: true,
+    status: 204,
+    description:
+      'Ends the caller’s session: its tokens stop working and its open connections are closed with 4001. (extension)',
+    answer: Type.Null({ description: 'No body.' }),
+  },
+  sessions: {
+    method: 'GET',
+    path: '/api/sessions',
+    auth: true,
+    status: 200,
+    description: 'The caller’s sessions (devices logged in), the most recently used first. (extension)',
+    answer: Type.Object({ sessions: Type.Array(SessionInfo) }),
+  },
+  endSession: {
+    method: 'DELETE',
+    path: '/api/sessions/:session_id',
+    auth: true,
+    status: 204,
+    description: 'Ends one of the caller’s sessions (404 when it is not theirs). (extension)',
+    answer: Type.Null({ description: 'No body.' }),
+  },
+  endOtherSessions: {
+    method: 'DELETE',
+    path: '/api/sessions',
+    auth: true,
+    status: 200,
+    description: '“Log out other devices”: ends every session of the caller but the one asking. (extension)',
+    answer: Type.Object({ ended: Type.Integer({ minimum: 0 }) }),
+  },
+  linkCode: {
+    method: 'POST',
+    path: '/api/me/login/code',
+    auth: true,
+    status: 202,
+    description:
+      'Send a code to a phone or e-mail to tie the caller’s account to it, so a temporary account can log in again anywhere (same rules as `/api/login/code`). (extension)',
+    body: LoginCodeBody,
+    answer: LoginCodeAnswer,
+  },
+  linkVerify: {
+    method: 'POST',
+    path: '/api/me/login/verify',
+    auth: true,
+    status: 200,
+    description:
+      'Ties the caller’s account to the phone or e-mail the code was sent to; from then on logging in with it is this account. 403 when it belongs to another account, or the account already has one of that kind. (extension)',
+    body: LinkVerifyBody,
+    answer: MyProfile,
   },
   me: {
     method: 'GET',
     path: '/api/me',
     auth: true,
     status: 200,
-    description: 'The caller’s profile.',
-    answer: UserProfile,
+    description: 'The caller’s profile, and how the account logs in.',
+    answer: MyProfile,
   },
   usersOnline: {
     method: 'GET',
@@ -193,4 +229,3 @@ export const HTTP_ROUTES = {
 export type UserDetails = Static<typeof UserDetails>;
 export type ChatSummary = Static<typeof ChatSummary>;
 export type PublicChatSummary = Static<typeof PublicChatSummary>;
-export type LoginAnswer = Static<typeof LoginAnswer>;

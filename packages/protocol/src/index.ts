@@ -4,4 +4,6 @@ export * from './errors.js';
 export * from './events.js';
 export * from './http.js';
 export * from './limits.js';
+export * from './login.js';
 export * from './redis-keys.js';
+export * from './text.js';

@@ -21,13 +21,15 @@ export const LIMITS = {
 } as const;
 
 export const TIMINGS = {
-  /** Lifetime of a login token; each `auth` renews it for this long again. */
+  /** Lifetime of an access token (`token`); a client refreshes it with its refresh token before it runs out. */
   tokenTtlSeconds: 3600,
+  /** A session (its refresh token) lasts this long after its last use: 30 days. */
+  sessionTtlSeconds: 30 * 24 * 3600,
   /** A connection that has not authenticated by then is closed with 4001. */
   authTimeoutMs: 10_000,
   /** `typing:{chat_id}:{user_id}` expires after this; clients hide "typing…" after it too. */
   typingTtlSeconds: 5,
-  /** Login codes. */
+  /** Login codes: valid this long after they were last sent; wrong tries allowed per challenge. */
   loginCodeTtlSeconds: 300,
   loginCodeTries: 5,
   /** Idempotency window of `client_msg_id`. */

@@ -7,6 +7,17 @@ export const REDIS_KEYS = [
   { key: 'user:{user_id}', type: 'Hash', holds: 'username, avatar_url, created_at' },
   { key: 'presence:online_users', type: 'Set', holds: 'users online now' },
   { key: 'token:{token}', type: 'String, TTL 1 h', holds: 'user_id' },
+  {
+    key: 'session:{session_id}',
+    type: 'Hash, TTL SESSION_TTL_S (renewed by use)',
+    holds:
+      'user_id, refresh (SHA-256 of the current refresh token), prev and prev_until (the one before, honoured briefly), rotated (hashes of older ones: presenting one ends the session), access and access_prev (its live tokens), device, created_at, last_used',
+  },
+  {
+    key: 'user_sessions:{user_id}',
+    type: 'Sorted set',
+    holds: 'session id → its expiry (ms); expired entries are pruned when the list is read or grows',
+  },
   { key: 'last_seen:{user_id}', type: 'String', holds: 'Unix seconds' },
   { key: 'chat:{chat_id}', type: 'Hash', holds: 'kind (dm|public), title, created_by, created_at, last_id' },
   { key: 'chat:{chat_id}:members', type: 'Set', holds: 'user ids' },
@@ -51,10 +62,30 @@ export const EXTRA_KEYS = [
     holds: '"user_id conn_id" of each connection the worker holds: reaped when its lease expires',
   },
   { key: 'presence:conns:{{user_id}}', type: 'Hash', holds: 'conn_id → worker id, one field per open connection' },
-  { key: 'login_code:{phone|email}', type: 'Hash, TTL 5 min', holds: 'code, tries' },
+  {
+    key: 'login_code:{{phone|email}}',
+    type: 'Hash, TTL 5 min from the last send',
+    holds:
+      'code, last_sent (ms), anon (wrong tries without a challenge), ch:<challenge_id> → wrong tries of that challenge',
+  },
+  {
+    key: 'login_fail:{{phone|email}}',
+    type: 'Counter, TTL 24 h',
+    holds: 'wrong codes for the address today; at LOGIN_CODE_FAILURES_PER_DAY the address takes no more codes',
+  },
   { key: 'login_user:{phone|email}', type: 'String', holds: 'user_id of that phone or e-mail' },
   { key: 'rate:login:ip:{ip}', type: 'Counter with TTL', holds: 'login requests from an IP in the window' },
-  { key: 'rate:login:addr:{phone|email}', type: 'Counter with TTL', holds: 'codes sent to an address in the window' },
+  {
+    key: 'rate:login:addr:{{phone|email}}',
+    type: 'Counter with TTL',
+    holds: 'codes sent to an address in the window',
+  },
+  {
+    key: 'accounts:temporary',
+    type: 'Sorted set',
+    holds:
+      'temporary user id → when (ms) the account may be deleted if no session of it lives by then (its last session’s expiry + TEMP_ACCOUNT_TTL_DAYS)',
+  },
   {
     key: 'broadcast:user:{{user_chats:{user_id}}}',
     type: 'Sharded Pub/Sub channel',

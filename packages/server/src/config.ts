@@ -54,8 +54,36 @@ function keyPrefix(prefix: string): string {
   return prefix;
 }
 
+function num(name: string, fallback: number, min = 0): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function flag(name: string): boolean {
+  const raw = process.env[name];
+  return raw === '1' || raw === 'true';
+}
+
+/**
+ * Login codes in the HTTP answer are a development convenience that hands any account to whoever asks: never
+ * in production, and never when codes really go out (a webhook), where it would skip the delivery's proof.
+ */
+function loginCodesInResponse(production: boolean, webhook: string | undefined): boolean {
+  if (!flag('LOGIN_CODES_IN_RESPONSE')) return false;
+  if (production)
+    throw new Error('LOGIN_CODES_IN_RESPONSE=1 is refused with NODE_ENV=production: anyone could log in as anyone.');
+  if (webhook)
+    throw new Error('LOGIN_CODES_IN_RESPONSE=1 is refused with LOGIN_CODE_WEBHOOK_URL set: codes go to their owners.');
+  return true;
+}
+
 export function loadConfig() {
   const dataDir = resolve(str('DATA_DIR', './data'));
+  const production = process.env.NODE_ENV === 'production';
+  const loginCodeWebhookUrl = process.env.LOGIN_CODE_WEBHOOK_URL || undefined;
   return {
     port: int('PORT', 8080),
     host: str('HOST', '0.0.0.0'),
@@ -75,21 +103,40 @@ export function loadConfig() {
     workers: int('WORKERS', availableParallelism(), 1),
     dataDir,
     logLevel: str('LOG_LEVEL', 'info'),
-    production: process.env.NODE_ENV === 'production',
+    production,
     trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
     maxFrameBytes: int('MAX_FRAME_BYTES', LIMITS.maxFrameBytes, 256),
+    /** Each connection's budget of actions: a bucket of this many units, refilled this many per second. */
+    wsRatePerSecond: int('WS_RATE_PER_S', 30, 1),
+    wsRateBurst: int('WS_RATE_BURST', 600, 1),
+    /** Actions one connection may have under way; past it the server stops reading its socket until one ends. */
+    maxInFlightPerConnection: int('MAX_IN_FLIGHT_PER_CONNECTION', 16, 1),
     /** A socket whose unsent bytes pass this is a slow consumer and is dropped. */
     maxSendBufferBytes: int('MAX_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024),
     authTimeoutMs: int('AUTH_TIMEOUT_MS', TIMINGS.authTimeoutMs, 100),
     /** Each socket is pinged this often; one that has not answered the previous ping is cut (half-open TCP). */
     pingIntervalMs: int('WS_PING_INTERVAL_MS', 30_000, 100),
     tokenTtlSeconds: int('TOKEN_TTL_S', TIMINGS.tokenTtlSeconds, 1),
+    /** A session (its refresh token) lives this long after its last refresh. */
+    sessionTtlSeconds: int('SESSION_TTL_S', TIMINGS.sessionTtlSeconds, 60),
+    /** Sessions one user may hold; a new login past it ends the least recently used. */
+    maxSessionsPerUser: int('MAX_SESSIONS_PER_USER', 50, 1),
+    /** A temporary account with no live session for this long is deleted (0: never). Fractions allowed. */
+    tempAccountTtlDays: num('TEMP_ACCOUNT_TTL_DAYS', 90),
+    /** How often a worker looks for temporary accounts to delete (one worker at a time does it). */
+    accountSweepIntervalMs: int('ACCOUNT_SWEEP_INTERVAL_S', 3600, 1) * 1000,
     rateLimitMessages: int('RATE_LIMIT_MESSAGES', 30, 1),
     rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_S', 10, 1),
     loginRateLimitPerIp: int('LOGIN_RATE_LIMIT_PER_IP', 60, 1),
     loginCodeRateLimitPerAddress: int('LOGIN_CODE_RATE_LIMIT_PER_ADDRESS', 5, 1),
     loginRateWindowSeconds: int('LOGIN_RATE_WINDOW_S', 600, 1),
-    loginCodeWebhookUrl: process.env.LOGIN_CODE_WEBHOOK_URL || undefined,
+    /** A code asked for again within this long is not sent again (the first is on its way). */
+    loginCodeResendMs: int('LOGIN_CODE_RESEND_S', 30) * 1000,
+    /** Wrong codes one phone/e-mail may take per day; past it the address takes no code until the day is over. */
+    loginCodeFailuresPerDay: int('LOGIN_CODE_FAILURES_PER_DAY', 20, 1),
+    loginCodeWebhookUrl,
+    /** Development only: `/api/login/code` answers the code itself (`dev_code`). */
+    loginCodesInResponse: loginCodesInResponse(production, loginCodeWebhookUrl),
     messagesKeep: int('MESSAGES_KEEP', 1000, 10),
     /** Open connections one user may have at once, over every worker and instance. */
     maxConnectionsPerUser: int('MAX_CONNECTIONS_PER_USER', 20, 1),

@@ -6,11 +6,13 @@ import type { HandlerContext } from './handlers/context.js';
 import type { Logger } from './log.js';
 import { logSender, webhookSender } from './login/code-sender.js';
 import { collectProcessMetrics, gaugeSources, joinClusterMetrics } from './metrics.js';
+import { createAccountSweeper } from './store/accounts.js';
 import { createChatStore } from './store/chats.js';
 import { createKeys } from './store/keys.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
 import { connectRedis, type RedisTarget } from './store/redis.js';
+import { createSessionStore } from './store/sessions.js';
 import type { StoreContext } from './store/store.js';
 import { createUserStore } from './store/users.js';
 import { createDispatcher } from './transport/dispatch.js';
@@ -29,7 +31,9 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const redis = await connectRedis(target, config.redisCommandTimeoutMs, log);
   const keys = createKeys(config.keyPrefix);
   const storeContext: StoreContext = { redis: redis.command, run: redis.run, keys, config };
-  const users = createUserStore(storeContext);
+  const sessions = createSessionStore(storeContext);
+  const users = createUserStore(storeContext, sessions);
+  const accounts = createAccountSweeper(storeContext, sessions, log);
   const chats = createChatStore(storeContext);
   const messages = createMessageStore(storeContext);
   const presence = createPresenceStore(storeContext, workerId);
@@ -39,7 +43,17 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const ctx: HandlerContext = { config, log, hub, users, chats, messages, presence };
   const dispatcher = createDispatcher(ctx);
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
-  const app = createHttpServer({ config, log, redis: redis.command, keys, users, chats, messages, codeSender });
+  const app = createHttpServer({
+    config,
+    log,
+    redis: redis.command,
+    keys,
+    users,
+    sessions,
+    chats,
+    messages,
+    codeSender,
+  });
   const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag });
   collectProcessMetrics();
   joinClusterMetrics();
@@ -66,6 +80,12 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     heartbeat().catch((err: Error) => log.warn({ err: err.message }, 'presence heartbeat failed'));
   }, config.presenceHeartbeatMs);
 
+  // Temporary accounts with no session left for TEMP_ACCOUNT_TTL_DAYS go (one worker at a time sweeps).
+  const sweepTimer = setInterval(() => {
+    accounts.sweep().catch((err: Error) => log.warn({ err: err.message }, 'temporary account sweep failed'));
+  }, config.accountSweepIntervalMs);
+  sweepTimer.unref();
+
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -81,6 +101,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
         await Promise.race([dispatcher.drained(), new Promise((r) => setTimeout(r, config.shutdownGraceMs))]);
         await ws.closeAll();
         clearInterval(heartbeatTimer);
+        clearInterval(sweepTimer);
         await app.close();
         await presence.releaseSelf().catch(() => {});
         await redis.quit();

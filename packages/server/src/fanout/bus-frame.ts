@@ -7,7 +7,15 @@ export type BusFrame =
   | { kind: 'all'; json: Buffer }
   | { kind: 'message'; id: number; json: Buffer }
   | { kind: 'except-user'; userId: string; json: Buffer }
-  | { kind: 'user'; attach: { chatId: string; lastId: number }[]; detach: string[]; skipConn?: string; json: Buffer }
+  | {
+      kind: 'user';
+      attach: { chatId: string; lastId: number }[];
+      detach: string[];
+      skipConn?: string;
+      /** A session that ended: its connections are closed. */
+      endSession?: string;
+      json: Buffer;
+    }
   | { kind: 'presence'; userId: string; chats: string[]; json: Buffer };
 
 const OPEN_BRACE = 0x7b;
@@ -61,6 +69,7 @@ export function parseBusFrame(raw: Buffer): BusFrame | undefined {
           frame.attach.push({ chatId: field.slice(1, at), lastId: Number(field.slice(at + 1)) || 0 });
         } else if (field.startsWith('-')) frame.detach.push(field.slice(1));
         else if (field.startsWith('!')) frame.skipConn = field.slice(1);
+        else if (field.startsWith('x')) frame.endSession = field.slice(1);
       }
       return frame;
     }

@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from '@papo/protocol';
 import type { Logger } from '../log.js';
 import { eventTypeOf, frameOut } from '../metrics.js';
 import { chatIdFromChannel, type Keys, userIdFromChannel } from '../store/keys.js';
@@ -203,8 +204,12 @@ export class Hub {
     const conns = this.users.get(userId);
     if (!conns) return;
     const type = eventTypeOf(frame.json);
-    for (const conn of conns instanceof Set ? conns : [conns]) {
+    for (const conn of conns instanceof Set ? [...conns] : [conns]) {
       if (conn.id === frame.skipConn) continue;
+      if (frame.endSession !== undefined) {
+        if (conn.sessionId === frame.endSession) conn.close(CLOSE_CODES.authFailed, 'session ended');
+        continue;
+      }
       for (const chatId of frame.detach) this.detachChat(conn, chatId);
       const attached = frame.attach.map(({ chatId, lastId }) => this.attachChat(conn, chatId, lastId));
       if (frame.json.length === 0) continue;

@@ -1,14 +1,17 @@
+import { cleanName } from '../display-text.js';
 import { AppError } from '../errors.js';
+import { sessionIdOf } from '../store/sessions.js';
 import type { Handler } from './context.js';
 
 /**
- * `auth`: the token names the user and is renewed for another hour; the connection is recorded (the user is
- * online), follows the user's channel and every chat of theirs, and only then hears `auth_ok`.
+ * `auth`: the token names the user (using it does not extend it: the client refreshes its session for a new
+ * one); the connection is recorded (the user is online), follows the user's channel and every chat of theirs,
+ * and only then hears `auth_ok`.
  */
 export const auth: Handler<'auth'> = async (ctx, conn, data) => {
-  const userId = await ctx.users.useToken(data.token);
-  if (!userId) throw new AppError('invalid_token', 'Unknown or expired token; log in again.');
-  const profile = { username: data.username, avatar_url: data.avatar_url };
+  const userId = await ctx.users.tokenUser(data.token);
+  if (!userId) throw new AppError('invalid_token', 'Unknown or expired token; refresh the session or log in again.');
+  const profile = { username: cleanName(data.username, 'data.username'), avatar_url: data.avatar_url };
 
   if (conn.state === 'authenticated') {
     if (userId !== conn.userId)
@@ -17,6 +20,7 @@ export const auth: Handler<'auth'> = async (ctx, conn, data) => {
   }
 
   conn.userId = userId;
+  conn.sessionId = sessionIdOf(data.token);
   const connected = ctx.presence.connect(userId, conn.id, profile);
   conn.registered = connected.then(
     () => true,

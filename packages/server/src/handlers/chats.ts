@@ -1,3 +1,4 @@
+import { cleanName } from '../display-text.js';
 import { AppError } from '../errors.js';
 import { type Handler, userOf } from './context.js';
 
@@ -11,7 +12,7 @@ export const createDm: Handler<'create_dm'> = async (ctx, conn, { peer_user_id: 
 
 export const createPublicChat: Handler<'create_public_chat'> = async (ctx, conn, { title }) => {
   const me = userOf(conn);
-  const trimmed = title.trim();
+  const trimmed = cleanName(title, 'data.title') as string;
   const chatId = await ctx.chats.createPublicChat(me, trimmed, conn.id);
   await ctx.hub.attachChat(conn, chatId, 0);
   return { type: 'chat_created', chat_id: chatId, title: trimmed };

@@ -10,6 +10,11 @@ export function createKeys(prefix: string) {
     user: (userId: string) => `${prefix}user:${userId}`,
     onlineUsers: `${prefix}presence:online_users`,
     token: (token: string) => `${prefix}token:${token}`,
+    session: (sessionId: string) => `${prefix}session:${sessionId}`,
+    userSessions: (userId: string) => `${prefix}user_sessions:${userId}`,
+    temporaryAccounts: `${prefix}accounts:temporary`,
+    /** Held by the worker that sweeps expired temporary accounts, so one does it at a time. */
+    accountSweepLock: `${prefix}lock:account_sweep`,
     lastSeen: (userId: string) => `${prefix}last_seen:${userId}`,
     chat: (chatId: string) => `${prefix}chat:{${chatId}}`,
     members: (chatId: string) => `${prefix}chat:{${chatId}}:members`,
@@ -26,8 +31,12 @@ export function createKeys(prefix: string) {
     rateMsg: (userId: string) => `${prefix}rate:msg:${userId}`,
     rateChats: (userId: string) => `${prefix}rate:chats:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
-    rateLoginAddress: (address: string) => `${prefix}rate:login:addr:${address}`,
-    loginCode: (address: string) => `${prefix}login_code:${address}`,
+    // An address's code, its send counter and its failure counter share a hash tag: one script checks and
+    // changes them together. (Whatever braces the address holds, the first `{` and the `}` after it are the
+    // same in all three names, so they hash alike.)
+    rateLoginAddress: (address: string) => `${prefix}rate:login:addr:{${address}}`,
+    loginCode: (address: string) => `${prefix}login_code:{${address}}`,
+    loginFailures: (address: string) => `${prefix}login_fail:{${address}}`,
     loginUser: (address: string) => `${prefix}login_user:${address}`,
     presenceWorkers: `${prefix}presence:workers`,
     presenceWorker: (workerId: string) => `${prefix}presence:worker:{${workerId}}`,

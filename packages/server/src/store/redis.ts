@@ -10,7 +10,11 @@ import { corkForTurn } from '../write-batching.js';
 /** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
 const WITH_DEADLINE = new Set<ScriptName>([
   'user-profile',
+  'login-code',
   'verify-code',
+  'session-create',
+  'session-refresh',
+  'session-end',
   'conn-add',
   'create-chat',
   'join-chat',
@@ -28,7 +32,14 @@ const WITH_DEADLINE = new Set<ScriptName>([
  */
 const KEY_COUNTS = {
   'user-profile': 1,
-  'verify-code': 1,
+  'login-code': 3,
+  'verify-code': 2,
+  'session-create': 1,
+  'session-refresh': 1,
+  'session-end': 1,
+  'session-index': 1,
+  'forget-member': 5,
+  'drop-chat': 5,
   'conn-add': 1,
   'conn-drop': 1,
   heartbeat: 1,

@@ -1,15 +1,30 @@
-import { randomInt } from 'node:crypto';
-import { TIMINGS, type UserDetails, type UserProfile } from '@papo/protocol';
+import { randomBytes, randomInt } from 'node:crypto';
+import { type LoginAnswer, type MyProfile, TIMINGS, type UserDetails, type UserProfile } from '@papo/protocol';
 import { AppError } from '../errors.js';
-import { newToken, newUserId } from './ids.js';
+import { newUserId } from './ids.js';
+import type { SessionStore } from './sessions.js';
 import { countHit, okOrThrow, readAll, type StoreContext } from './store.js';
 
-export type Session = { token: string; user_id: string; expires_in: number };
+/** How an account logs in: by a code sent to a phone or an e-mail address. */
+export type Address = { channel: 'phone' | 'email'; address: string };
 
-/** Users, tokens and login codes. */
-export function createUserStore({ redis, run, keys, config }: StoreContext) {
-  const ttl = config.tokenTtlSeconds;
+/** A code asked for: the code, whether it must be delivered now, whether it is new, the requester's challenge. */
+export type CodeRequest = { code: string; send: boolean; fresh: boolean; challengeId: string };
 
+/** Wrong codes allowed per address per day (LOGIN_CODE_FAILURES_PER_DAY) are counted over this window. */
+const DAY_S = 86_400;
+/** Challenges one pending code may have. */
+const MAX_CHALLENGES = 50;
+/** Letters and digits that cannot be misread, for neutral default names. */
+const NAME_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A name for an account that gave none, unrelated to its phone or e-mail ("User K7QF"). */
+export function neutralUsername(): string {
+  return `User ${Array.from(randomBytes(4), (b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('')}`;
+}
+
+/** Users, their login codes and their accounts' addresses; sessions are store/sessions.ts's. */
+export function createUserStore({ redis, run, keys, config }: StoreContext, sessions: SessionStore) {
   async function profiles(userIds: string[]): Promise<UserProfile[]> {
     const rows = await readAll(
       redis,
@@ -25,42 +40,85 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
     return result;
   }
 
-  /** Creates the user's record when missing; updates the fields given otherwise. */
+  /**
+   * Creates the user's record when missing (a temporary account when `temporary`); updates the fields given
+   * otherwise, and records the address the user logs in with.
+   */
   async function ensureUser(
     userId: string,
     profile: { username?: string; avatar_url?: string },
-    defaultUsername: string,
+    options: { temporary?: boolean; login?: Address },
   ): Promise<void> {
     const reply = await run(
       'user-profile',
       [keys.user(userId)],
-      ['ensure', profile.username ?? '', profile.avatar_url ?? '', defaultUsername],
+      [
+        'ensure',
+        profile.username ?? '',
+        profile.avatar_url ?? '',
+        neutralUsername(),
+        options.temporary ? '1' : '0',
+        options.login?.channel ?? '',
+        options.login?.address ?? '',
+      ],
     );
     if (Array.isArray(reply)) okOrThrow(reply); // past its deadline
   }
 
+  /** Checks a code for an address (throws the refusal); consumes it when right. */
+  async function checkCode(address: string, code: string, challengeId: string | undefined): Promise<void> {
+    const reply = (await run(
+      'verify-code',
+      [keys.loginCode(address), keys.loginFailures(address)],
+      [code, challengeId ?? '', TIMINGS.loginCodeTries, config.loginCodeFailuresPerDay, DAY_S],
+    )) as [string, string | number];
+    if (reply[0] === 'wrong_code') {
+      const left = Number(reply[1]);
+      throw new AppError(
+        'unauthenticated',
+        left > 0 ? `Wrong code; ${left} tries left.` : 'Wrong code; no tries left, request a new code.',
+      );
+    }
+    if (reply[0] === 'no_code')
+      throw new AppError('unauthenticated', 'No valid code for this address; request a new one.');
+    okOrThrow(reply);
+  }
+
   return {
     /** A temporary account: a new user each call (the user first, so a token never names a missing user). */
-    async createTemporary(username: string, avatarUrl: string): Promise<Session> {
+    async createTemporary(username: string, avatarUrl: string, device: string): Promise<LoginAnswer> {
       const userId = newUserId();
-      const token = newToken();
-      await ensureUser(userId, { username, avatar_url: avatarUrl }, username);
-      await redis.set(keys.token(token), userId, 'EX', ttl);
-      return { token, user_id: userId, expires_in: ttl };
+      await ensureUser(userId, { username, avatar_url: avatarUrl }, { temporary: true });
+      return sessions.create(userId, device, true);
     },
 
-    /** The user a token belongs to, renewing it for another TTL; undefined when unknown or expired. */
-    async useToken(token: string): Promise<string | undefined> {
-      return (await redis.getex(keys.token(token), 'EX', ttl)) ?? undefined;
-    },
-
-    /** The user a token belongs to, without renewing it (HTTP reads). */
+    /** The user a token belongs to; undefined when unknown or expired. Using a token does not extend it. */
     async tokenUser(token: string): Promise<string | undefined> {
       return (await redis.get(keys.token(token))) ?? undefined;
     },
 
     async profile(userId: string): Promise<UserProfile | undefined> {
       return (await profiles([userId]))[0];
+    },
+
+    /** A token without a session (made before sessions existed) is logged out by deleting it. */
+    async revokeToken(token: string): Promise<void> {
+      await redis.del(keys.token(token));
+    },
+
+    /** The caller's own profile: what others see, and how the account logs in. */
+    async myProfile(userId: string): Promise<MyProfile | undefined> {
+      const fields = await redis.hmget(keys.user(userId), 'username', 'avatar_url', 'temporary', 'phone', 'email');
+      const [username, avatarUrl, temporary, phone, email] = fields;
+      if (username === null || username === undefined) return undefined;
+      return {
+        user_id: userId,
+        username,
+        avatar_url: avatarUrl ?? '',
+        temporary: temporary === '1',
+        ...(phone ? { phone } : {}),
+        ...(email ? { email } : {}),
+      };
     },
 
     profiles,
@@ -95,51 +153,89 @@ export function createUserStore({ redis, run, keys, config }: StoreContext) {
       return countHit(run, counterKey, limit, windowSeconds, what);
     },
 
-    /** A fresh 6-digit code for an address (replacing any earlier one), valid 5 minutes. */
-    async issueCode(address: string): Promise<string> {
-      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const key = keys.loginCode(address);
-      await redis.multi().hset(key, 'code', code, 'tries', 0).expire(key, TIMINGS.loginCodeTtlSeconds).exec();
-      return code;
+    /**
+     * A code for an address (login-code.lua): the pending one, or a new 6-digit one; the requester's own
+     * challenge; whether to deliver it now. Throws rate_limited past the address's limits.
+     */
+    async requestCode(address: string): Promise<CodeRequest> {
+      const challengeId = randomBytes(12).toString('base64url');
+      const fresh = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      const reply = await run(
+        'login-code',
+        [keys.loginCode(address), keys.rateLoginAddress(address), keys.loginFailures(address)],
+        [
+          fresh,
+          challengeId,
+          TIMINGS.loginCodeTtlSeconds,
+          config.loginCodeRateLimitPerAddress,
+          config.loginRateWindowSeconds,
+          config.loginCodeFailuresPerDay,
+          config.loginCodeResendMs,
+          MAX_CHALLENGES,
+        ],
+      );
+      const [code, send, isNew] = okOrThrow(reply) as [string, number, number];
+      return { code, send: send === 1, fresh: isNew === 1, challengeId };
     },
 
+    /** A new code that could not be delivered is taken back, so the next request makes (and sends) another. */
     async forgetCode(address: string): Promise<void> {
       await redis.del(keys.loginCode(address));
     },
 
     /**
-     * Exchange a code for a session; the address keeps its user across logins. Three steps in three slots, each
+     * Exchange a code for a session; the address keeps its user across logins. Steps in different slots, each
      * safe to repeat: the code is consumed; the address gets its user id (SET NX: the first login's stays); the
-     * user's record is made if missing; then the token. A crash between them costs a new code, never a second
+     * user's record is made if missing; then the session. A crash between them costs a new code, never a second
      * user for the address.
      */
     async verifyCode(
-      address: string,
+      login: Address,
       code: string,
+      challengeId: string | undefined,
       profile: { username?: string; avatar_url?: string },
-      defaultUsername: string,
-    ): Promise<Session> {
-      const reply = (await run('verify-code', [keys.loginCode(address)], [code, TIMINGS.loginCodeTries])) as [
-        string,
-        string | number,
-      ];
-      if (reply[0] === 'internal') okOrThrow(reply);
-      if (reply[0] === 'wrong_code') {
-        const left = Number(reply[1]);
+      device: string,
+    ): Promise<LoginAnswer> {
+      await checkCode(login.address, code, challengeId);
+      const fresh = newUserId();
+      const existing = await redis.set(keys.loginUser(login.address), fresh, 'NX', 'GET');
+      const userId = existing ?? fresh;
+      await ensureUser(userId, profile, { login });
+      return sessions.create(userId, device, false);
+    },
+
+    /** 403 unless the account may take this address (it has none of that kind yet, or has this one). */
+    async checkLinkable(userId: string, login: Address): Promise<void> {
+      const current = await redis.hget(keys.user(userId), login.channel);
+      if (current && current !== login.address) {
         throw new AppError(
-          'unauthenticated',
-          left > 0 ? `Wrong code; ${left} tries left.` : 'Wrong code; no tries left, request a new code.',
+          'forbidden',
+          `This account already logs in with ${login.channel === 'phone' ? 'a phone number' : 'an e-mail address'}.`,
         );
       }
-      if (reply[0] !== 'ok')
-        throw new AppError('unauthenticated', 'No valid code for this address; request a new one.');
-      const fresh = newUserId();
-      const existing = await redis.set(keys.loginUser(address), fresh, 'NX', 'GET');
-      const userId = existing ?? fresh;
-      await ensureUser(userId, profile, defaultUsername);
-      const token = newToken();
-      await redis.set(keys.token(token), userId, 'EX', ttl);
-      return { token, user_id: userId, expires_in: ttl };
+    },
+
+    /**
+     * Ties an account to the phone or e-mail a code was sent to: from then on logging in with it is this
+     * account, and a temporary account is kept like any other. The address is claimed first (SET NX), so two
+     * accounts can never share one; the profile and the temporary list follow, each safe to repeat.
+     */
+    async link(userId: string, login: Address, code: string, challengeId: string | undefined): Promise<MyProfile> {
+      await this.checkLinkable(userId, login);
+      await checkCode(login.address, code, challengeId);
+      const owner = (await redis.set(keys.loginUser(login.address), userId, 'NX', 'GET')) ?? userId;
+      if (owner !== userId) {
+        throw new AppError('forbidden', 'Another account logs in with this address; log in with it instead.');
+      }
+      await redis
+        .multi()
+        .hset(keys.user(userId), login.channel, login.address)
+        .hdel(keys.user(userId), 'temporary')
+        .exec();
+      await redis.zrem(keys.temporaryAccounts, userId);
+      const profile = await this.myProfile(userId);
+      if (!profile) throw new AppError('unauthenticated', 'This account no longer exists; log in again.');
+      return profile;
     },
   };
 }

@@ -4,6 +4,7 @@ import { payloadOf, textFrameOf } from '../fanout/ws-frame.js';
 import type { Logger } from '../log.js';
 import { frameOut, metrics } from '../metrics.js';
 import { backlogBytes, writeInTurn } from '../write-batching.js';
+import type { Bucket } from './budget.js';
 
 const TEXT = { binary: false } as const;
 
@@ -12,6 +13,8 @@ export type ConnectionState = 'new' | 'authenticating' | 'authenticated' | 'clos
 /** One WebSocket: who it is, which chats it follows, and a send that drops a consumer that stops reading. */
 export class Connection {
   userId: string | undefined;
+  /** The session of the token it authenticated with: ending the session closes the connection. */
+  sessionId: string | undefined;
   state: ConnectionState = 'new';
   /** The chats whose events this connection receives (the hub's index, mirrored for cleanup). */
   readonly chats = new Set<string>();
@@ -20,6 +23,16 @@ export class Connection {
   /** Resolves when an `auth` in flight ends; frames that arrive meanwhile wait for it. */
   authDone: Promise<void> | undefined;
   waiting = 0;
+  /** Frames being handled (or waiting for auth): past MAX_IN_FLIGHT_PER_CONNECTION the socket is not read. */
+  inFlight = 0;
+  /** Frames read while the connection was at its in-flight cap or backlogged, handled as room comes. */
+  deferred: [raw: Buffer, isBinary: boolean][] | undefined;
+  /** The action budget (a token bucket, see transport/budget.ts): units left, last filled (ms). */
+  budget: Bucket;
+  /** Frames refused in a row for the budget: a client that ignores `retry_after` for long is cut. */
+  refusedInRow = 0;
+  /** Held for its backlog, waiting for its socket's `drain` (see dispatch.ts). */
+  awaitingDrain = false;
   /** Answered the last ping (see the ping loop in ws-server.ts). */
   alive = true;
   /** Closes the connection unless it authenticates in time (set by ws-server.ts). */
@@ -31,7 +44,21 @@ export class Connection {
     readonly ip: string,
     private readonly maxSendBufferBytes: number,
     private readonly log: Logger,
-  ) {}
+    budgetUnits: number,
+  ) {
+    this.budget = { units: budgetUnits, at: Date.now() };
+  }
+
+  /** The TCP socket under the WebSocket (ws does not expose it in its typings). */
+  rawSocket(): Socket | undefined {
+    return (this.ws as unknown as { _socket?: Socket })._socket;
+  }
+
+  /** Bytes written to this socket that its peer has not taken yet (0 when it keeps up). */
+  backlog(): number {
+    const socket = this.rawSocket();
+    return socket ? backlogBytes(socket) : this.ws.bufferedAmount;
+  }
 
   /** Authenticated: the auth deadline's timer goes (it would otherwise be held until it fired). */
   markAuthenticated(): void {

@@ -2,16 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import {
-  HistoryQuery,
-  HTTP_STATUS,
-  LIMITS,
-  LoginBody,
-  LoginCodeBody,
-  LoginVerifyBody,
-  TIMINGS,
-  UserId,
-} from '@papo/protocol';
+import { HistoryQuery, HTTP_STATUS, LIMITS, UserId } from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -23,7 +14,9 @@ import type { ChatStore } from '../store/chats.js';
 import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
+import type { SessionStore } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
+import { bearerToken, registerLoginRoutes } from './http-login.js';
 import { checker, validate } from './validate.js';
 
 type HttpDeps = {
@@ -32,6 +25,7 @@ type HttpDeps = {
   redis: RedisClient;
   keys: Keys;
   users: UserStore;
+  sessions: SessionStore;
   chats: ChatStore;
   messages: MessageStore;
   codeSender: CodeSender;
@@ -40,7 +34,6 @@ type HttpDeps = {
 const ChatIdParam = Type.Object({ chat_id: UserId });
 const UserIdParam = Type.Object({ user_id: UserId });
 
-/** A display name for a new phone/e-mail account that gave none: the e-mail's local part, or "User 5678". */
 /** The built web client (packages/web/dist, or WEB_DIR) at `/`, when it has been built. */
 function serveWebClient(app: FastifyInstance, configured: string | undefined): string | undefined {
   const dir = configured ?? fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -55,11 +48,6 @@ function serveWebClient(app: FastifyInstance, configured: string | undefined): s
   return dir;
 }
 
-function defaultUsername(address: string): string {
-  if (address.includes('@')) return address.split('@')[0]!.slice(0, LIMITS.usernameMaxLength);
-  return `User ${address.slice(-4)}`;
-}
-
 /** Query values arrive as strings: integers are parsed before validation. */
 function integers(query: Record<string, string | undefined>): Record<string, number | string> {
   const out: Record<string, number | string> = {};
@@ -71,7 +59,7 @@ function integers(query: Record<string, string | undefined>): Record<string, num
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
-  const { config, log, redis, keys, users, chats, messages, codeSender } = deps;
+  const { config, log, redis, keys, users, sessions, chats, messages, codeSender } = deps;
   // Fastify's own request logging stays off: errors are logged below, and tokens never reach a log.
   const app = Fastify({
     logger: false,
@@ -105,15 +93,11 @@ export function createHttpServer(deps: HttpDeps) {
 
   /** The user of the request's Bearer token; 401 without a valid one. */
   async function authUser(req: FastifyRequest): Promise<string> {
-    const header = req.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const token = bearerToken(req);
     const userId = token ? await users.tokenUser(token) : undefined;
     if (!userId) throw new AppError('unauthenticated', 'A valid Bearer token is required; log in again.');
     return userId;
   }
-
-  const limitIp = (req: FastifyRequest) =>
-    users.hit(keys.rateLoginIp(req.ip), config.loginRateLimitPerIp, config.loginRateWindowSeconds, 'login requests');
 
   app.get('/healthz', async (_req, reply) => {
     try {
@@ -131,51 +115,7 @@ export function createHttpServer(deps: HttpDeps) {
   app.get('/metrics', async (_req, reply) => reply.type(metricsContentType).send(await clusterMetrics()));
   app.get('/metrics/worker', async (_req, reply) => reply.type(metricsContentType).send(await workerMetrics()));
 
-  app.post('/api/login', async (req) => {
-    await limitIp(req);
-    const body = validate(LoginBody, req.body, 'body');
-    return users.createTemporary(body.username, body.avatar_url ?? '');
-  });
-
-  app.post('/api/login/code', async (req, reply) => {
-    await limitIp(req);
-    const body = validate(LoginCodeBody, req.body, 'body');
-    const channel = 'phone' in body ? 'phone' : 'email';
-    const address = 'phone' in body ? body.phone : body.email.toLowerCase();
-    await users.hit(
-      keys.rateLoginAddress(address),
-      config.loginCodeRateLimitPerAddress,
-      config.loginRateWindowSeconds,
-      'codes for this address',
-    );
-    const code = await users.issueCode(address);
-    try {
-      await codeSender.send({ channel, to: address, code, expires_in: TIMINGS.loginCodeTtlSeconds });
-    } catch (err) {
-      await users.forgetCode(address);
-      throw new AppError('internal', 'The code could not be delivered; try again later.', {}, { cause: err });
-    }
-    return reply.code(202).send(config.production ? { sent: true } : { sent: true, dev_code: code });
-  });
-
-  app.post('/api/login/verify', async (req) => {
-    await limitIp(req);
-    const body = validate(LoginVerifyBody, req.body, 'body');
-    const address = 'phone' in body ? body.phone : body.email.toLowerCase();
-    return users.verifyCode(
-      address,
-      body.code,
-      { username: body.username, avatar_url: body.avatar_url },
-      defaultUsername(address),
-    );
-  });
-
-  app.get('/api/me', async (req) => {
-    const userId = await authUser(req);
-    const profile = await users.profile(userId);
-    if (!profile) throw new AppError('unauthenticated', 'This account no longer exists; log in again.');
-    return profile;
-  });
+  registerLoginRoutes(app, { config, keys, users, sessions, codeSender });
 
   app.get('/api/users/online', async (req) => {
     await authUser(req);

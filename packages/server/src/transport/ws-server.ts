@@ -123,7 +123,8 @@ export function attachWebSocket(
   }
 
   function onConnection(ws: WebSocket, ip: string, token: string | undefined): void {
-    const conn = new Connection(`${opts.tag}.${(++sequence).toString(36)}`, ws, ip, config.maxSendBufferBytes, log);
+    const id = `${opts.tag}.${(++sequence).toString(36)}`;
+    const conn = new Connection(id, ws, ip, config.maxSendBufferBytes, log, config.wsRateBurst);
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     connections.add(conn);
     conn.authTimer = setTimeout(closeUnlessAuthenticated, config.authTimeoutMs, conn);

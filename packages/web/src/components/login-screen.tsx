@@ -1,22 +1,13 @@
 import { LIMITS } from '@papo/protocol';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { t } from '../i18n';
+import { type Address, parseAddress } from '../lib/address';
 import { errorText } from '../lib/errors';
 import { useStore } from '../state/react';
 import { PapoLogo } from './icons';
 
 type Tab = 'quick' | 'code';
-const PHONE = /^\+[1-9][0-9]{7,14}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const URL_PATTERN = '^https?://\\S+$';
-
-/** Phone numbers are typed with spaces, dashes and brackets; the server wants E.164. */
-function parseAddress(text: string): { phone: string } | { email: string } | undefined {
-  const trimmed = text.trim();
-  if (trimmed.includes('@')) return EMAIL.test(trimmed) ? { email: trimmed } : undefined;
-  const phone = trimmed.replace(/[\s().-]/g, '');
-  return PHONE.test(phone) ? { phone } : undefined;
-}
 
 /** The login screen: a quick temporary account, or a phone/e-mail with a one-time code. */
 export function LoginScreen() {
@@ -84,7 +75,8 @@ function useSubmit() {
       await action();
       if (loggedIn) store.start();
     } catch (err) {
-      setError(errorText(err, t));
+      // On this screen a 401 is a wrong or expired code, not an ended session.
+      setError(errorText(err, t, { unauthenticated: 'login.wrongCode' }));
     } finally {
       setBusy(false);
     }
@@ -143,7 +135,7 @@ function QuickForm() {
 function CodeForm() {
   const store = useStore();
   const [addressText, setAddressText] = useState('');
-  const [address, setAddress] = useState<{ phone: string } | { email: string } | null>(null);
+  const [address, setAddress] = useState<Address | null>(null);
   const [devCode, setDevCode] = useState<string | undefined>(undefined);
   const [code, setCode] = useState('');
   const [name, setName] = useState('');

@@ -1,26 +1,33 @@
 import { useEffect, useRef, useState } from 'react';
 import { t } from '../i18n';
 import { useStore } from '../state/react';
+import { AccountPanel } from './account-panel';
 import { Avatar } from './avatar';
 import { ChatList } from './chat-list';
 import { ChatPlusIcon, GroupIcon, SearchIcon } from './icons';
+import { LogoutDialog } from './logout-dialog';
 import { Menu } from './menu';
 import { OnlineUsers } from './online-users';
 import { PublicDirectory } from './public-directory';
 
-type Panel = 'chats' | 'online' | 'public';
+type Panel = 'chats' | 'online' | 'public' | 'account';
 
 /** The left pane: the chat list, or one of the drawers that slide over it (new chat, public chats). */
 export function Sidebar() {
   const store = useStore();
   const [panel, setPanel] = useState<Panel>('chats');
   const [query, setQuery] = useState('');
-  const openers = { online: useRef<HTMLButtonElement>(null), public: useRef<HTMLButtonElement>(null) };
+  const [confirmLogout, setConfirmLogout] = useState(false);
+  const [linkFirst, setLinkFirst] = useState(false);
+  const openers: Partial<Record<Panel, React.RefObject<HTMLButtonElement | null>>> = {
+    online: useRef<HTMLButtonElement>(null),
+    public: useRef<HTMLButtonElement>(null),
+  };
   const returnFocus = useRef<Panel | null>(null);
 
   useEffect(() => {
     if (panel === 'chats' && returnFocus.current && returnFocus.current !== 'chats') {
-      openers[returnFocus.current].current?.focus();
+      openers[returnFocus.current]?.current?.focus();
       returnFocus.current = null;
     }
   });
@@ -35,6 +42,12 @@ export function Sidebar() {
   };
 
   const me = store.profile;
+  // A temporary account is lost at logout: say so first.
+  const logout = () => (me?.temporary ? setConfirmLogout(true) : store.stop());
+  const openAccount = (link: boolean) => {
+    setLinkFirst(link);
+    setPanel('account');
+  };
   const all = store.chats();
   const needle = query.trim().toLocaleLowerCase();
   const chats = needle ? all.filter((c) => store.chatTitle(c).toLocaleLowerCase().includes(needle)) : all;
@@ -43,6 +56,20 @@ export function Sidebar() {
     <div className="sidebar">
       {panel === 'online' ? <OnlineUsers onBack={() => back('online')} onOpened={open} /> : null}
       {panel === 'public' ? <PublicDirectory onBack={() => back('public')} onOpened={open} /> : null}
+      {panel === 'account' ? <AccountPanel onBack={() => back('account')} linkFirst={linkFirst} /> : null}
+      {confirmLogout ? (
+        <LogoutDialog
+          onCancel={() => setConfirmLogout(false)}
+          onAddAddress={() => {
+            setConfirmLogout(false);
+            openAccount(true);
+          }}
+          onLogout={() => {
+            setConfirmLogout(false);
+            store.stop();
+          }}
+        />
+      ) : null}
       <div className="sidebar-chats" hidden={panel !== 'chats'}>
         <header className="pane-header">
           <div className="me">
@@ -70,7 +97,13 @@ export function Sidebar() {
             >
               <ChatPlusIcon />
             </button>
-            <Menu label={t('sidebar.menu')} items={[{ label: t('sidebar.logout'), onSelect: () => store.stop() }]} />
+            <Menu
+              label={t('sidebar.menu')}
+              items={[
+                { label: t('sidebar.account'), onSelect: () => openAccount(false) },
+                { label: t('sidebar.logout'), onSelect: logout },
+              ]}
+            />
           </div>
         </header>
         <div className="search">

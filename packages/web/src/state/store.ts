@@ -1,6 +1,6 @@
 import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
 import { Emitter } from '@papo/client';
-import type { ChatSummary, UserProfile } from '@papo/protocol';
+import type { ChatSummary, MyProfile } from '@papo/protocol';
 import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
 import { People } from './people';
 import { TypingTracker } from './typing';
@@ -45,7 +45,7 @@ export class AppStore extends Emitter<StoreEvents> {
   private marker: { chatId: string; afterId: number; count: number } | null = null;
   private visible = typeof document === 'undefined' ? true : document.visibilityState === 'visible';
   private stateValue: ConnectionState;
-  private me: UserProfile | undefined;
+  private me: MyProfile | undefined;
   private version = 0;
   /** Unsent text per chat, kept while switching chats. */
   readonly drafts = new Map<string, string>();
@@ -120,10 +120,13 @@ export class AppStore extends Emitter<StoreEvents> {
     void this.loadMe();
   }
 
-  /** Unsubscribe and forget the session's state; `expired` shows the "log in again" notice. */
+  /**
+   * Unsubscribe and forget the session's state; `expired` (the session ended elsewhere) shows the "log in
+   * again" notice, otherwise this is a logout and the server ends the session too.
+   */
   stop(expired = false): void {
     for (const off of this.unsubscribers.splice(0)) off();
-    if (!expired) this.client.logout();
+    if (!expired) void this.client.logout();
     this.chatsById.clear();
     this.chatsLoaded = false;
     this.acked.clear();
@@ -152,8 +155,14 @@ export class AppStore extends Emitter<StoreEvents> {
     return this.stateValue;
   }
 
-  get profile(): UserProfile | undefined {
+  get profile(): MyProfile | undefined {
     return this.me;
+  }
+
+  /** The profile changed (a phone or e-mail was added). */
+  setProfile(profile: MyProfile): void {
+    this.me = profile;
+    this.changed();
   }
 
   get loaded(): boolean {

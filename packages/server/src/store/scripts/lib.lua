@@ -10,7 +10,9 @@
 -- member's connections receive it (workers read a message's id and a typing user from its first bytes).
 -- On the server's own channels, a one-letter kind and a header line come before the JSON:
 --   u<fields>\n<json>             on a user's channel; fields: +<chat>@<last_id> attach the user's
---                                 connections to a chat, -<chat> detach them, !<conn_id> skip that connection
+--                                 connections to a chat, -<chat> detach them, !<conn_id> skip that connection,
+--                                 x<session_id> close the connections of that session (it ended; published
+--                                 by the server, with no JSON)
 --   p<user_id> <chat> <chat>…\n<json>  presence (published by the server, not a script), for the connections
 --                                 that share one of those chats
 -- Ids are [A-Za-z0-9_-] only (the protocol's pattern), so they are safe to concatenate into JSON.

@@ -1,0 +1,39 @@
+import type { ActionName } from '@papo/protocol';
+
+/**
+ * What each action costs from a connection's budget (a token bucket: `WS_RATE_BURST` units, refilled at
+ * `WS_RATE_PER_S`). Cheap, frequent actions cost 1; actions that change memberships or fan out to many cost
+ * more; `sync` reads a page. The per-user limits in Redis (messages, new chats, membership changes, reads)
+ * still apply behind this one: the budget bounds what one socket can make the server do at all, the Redis
+ * limits what one account can do over all its sockets.
+ */
+export const ACTION_COSTS: Record<ActionName, number> = {
+  auth: 1,
+  send_message: 1,
+  read_receipt: 1,
+  typing: 1,
+  mute_chat: 1,
+  sync: 2,
+  create_dm: 5,
+  create_public_chat: 5,
+  join_chat: 5,
+  leave_chat: 5,
+};
+
+/** A connection's bucket: units left, and when it was last filled (ms). */
+export type Bucket = { units: number; at: number };
+
+/**
+ * Takes `cost` units from the bucket, refilled for the time since it was last used. Returns 0 when taken,
+ * else the seconds until there would be enough (nothing is taken then).
+ */
+export function spend(bucket: Bucket, cost: number, now: number, perSecond: number, burst: number): number {
+  const units = Math.min(burst, bucket.units + ((now - bucket.at) * perSecond) / 1000);
+  bucket.at = now;
+  if (units >= cost) {
+    bucket.units = units - cost;
+    return 0;
+  }
+  bucket.units = units;
+  return Math.max(1, Math.ceil((cost - units) / perSecond));
+}
