@@ -134,7 +134,7 @@ describe('public chats, history and sessions in the browser', { timeout: 60_000 
       localStorage.setItem('papo:session', JSON.stringify({ token: 'expired-token-0000000000000000', user_id: 'u_x' }));
     });
     await bruno.page.reload();
-    await bruno.page.getByText('Your session expired. Please log in again.').waitFor();
+    await bruno.page.getByText('Your session ended. Please log in again.').waitFor();
     await bruno.page.getByLabel('Your name').waitFor();
     expect(ana.errors).toEqual([]);
     expect(bruno.errors).toEqual([]);

@@ -31,7 +31,6 @@ const en = {
   'account.loginWith': 'You log in with {address}.',
   'account.temporary': 'This is a temporary account. Add a phone or e-mail to keep it and log in on other devices.',
   'account.addAddress': 'Add a phone or e-mail',
-  'account.linked': 'Done: you can now log in with {address}.',
   'account.devices': 'Devices logged in',
   'account.thisDevice': 'This device',
   'account.lastActive': 'Active {when}',
@@ -170,7 +169,6 @@ const ptBR: Dictionary = {
   'account.temporary':
     'Esta é uma conta temporária. Adicione um telefone ou e-mail para mantê-la e entrar em outros aparelhos.',
   'account.addAddress': 'Adicionar telefone ou e-mail',
-  'account.linked': 'Pronto: agora você pode entrar com {address}.',
   'account.devices': 'Aparelhos conectados',
   'account.thisDevice': 'Este aparelho',
   'account.lastActive': 'Ativo {when}',

@@ -54,9 +54,11 @@ export function AccountPanel({ onBack, linkFirst = false }: { onBack: () => void
         {me?.temporary ? (
           <p className="notice">{t('account.temporary')}</p>
         ) : logins ? (
-          <p className="hint">{t('account.loginWith', { address: logins })}</p>
+          <p className="hint" role="status">
+            {t('account.loginWith', { address: logins })}
+          </p>
         ) : null}
-        {me && (!me.phone || !me.email) ? <LinkForm autoFocus={linkFirst} /> : null}
+        {me?.temporary ? <LinkForm autoFocus={linkFirst} /> : null}
 
         <h3 className="drawer-section">{t('account.devices')}</h3>
         {error ? (
@@ -126,7 +128,6 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<string | null>(null);
   const codeRef = useRef<HTMLInputElement>(null);
   const addressRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
@@ -161,11 +162,8 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
     event.preventDefault();
     if (!address) return;
     void run(async () => {
+      // The panel then says how the account logs in, and this form goes.
       store.setProfile(await store.client.verifyLinkCode({ ...address, code }));
-      setDone(t('account.linked', { address: addressText(address) }));
-      setAddress(null);
-      setText('');
-      setCode('');
     });
   };
 
@@ -177,11 +175,6 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
   if (!address) {
     return (
       <form className="form" onSubmit={request}>
-        {done ? (
-          <p className="hint" role="status">
-            {done}
-          </p>
-        ) : null}
         <label className="field">
           <span>{t('account.addAddress')}</span>
           <input
