@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  */
 const CORE_ON_CLUSTER = [
   'test/auth-login.test.ts',
+  'test/login-codes.test.ts',
+  'test/sessions.test.ts',
   'test/chats.test.ts',
   'test/messages.test.ts',
   'test/http-reads.test.ts',

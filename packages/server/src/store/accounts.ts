@@ -50,14 +50,9 @@ export function createAccountSweeper({ redis, run, keys, config }: StoreContext,
   async function remove(userId: string): Promise<void> {
     const chats = await redis.smembers(keys.userChats(userId));
     for (const chatId of chats) await leave(userId, chatId);
-    await redis.del(
-      keys.userChats(userId),
-      keys.user(userId),
-      keys.lastSeen(userId),
-      keys.userSessions(userId),
-      keys.rateMsg(userId),
-      keys.rateChats(userId),
-    );
+    // One key per command: on a Redis Cluster they live in different slots.
+    const userKeys = [keys.userChats, keys.user, keys.lastSeen, keys.userSessions, keys.rateMsg, keys.rateChats];
+    await Promise.all(userKeys.map((key) => redis.del(key(userId))));
     await redis.srem(keys.onlineUsers, userId);
     await redis.zrem(keys.temporaryAccounts, userId);
   }

@@ -13,7 +13,7 @@ export const ACTION_COSTS: Record<ActionName, number> = {
   read_receipt: 1,
   typing: 1,
   mute_chat: 1,
-  sync: 2,
+  sync: 1,
   create_dm: 5,
   create_public_chat: 5,
   join_chat: 5,
