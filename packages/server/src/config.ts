@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { LIMITS, TIMINGS } from '@papo/protocol';
+import proxyAddr from 'proxy-addr';
 
 /** Every setting, read once from the environment. Each one is documented in the README with its default. */
 export type Config = ReturnType<typeof loadConfig>;
@@ -48,6 +49,37 @@ export function parseClusterNodes(spec: string): ClusterNode[] {
     });
 }
 
+/**
+ * Which proxies' `X-Forwarded-For` entries are believed (TRUST_PROXY): none (unset or `0`), the nearest `hops`
+ * (each of those proxies appends the address it saw), or proxies at these addresses, CIDRs or proxy-addr's
+ * names (`loopback`, `linklocal`, `uniquelocal`). A client's address is the first untrusted one counted from
+ * the socket, so whatever a client writes into the header itself is never taken.
+ */
+export type TrustProxy = { hops: number } | { addresses: string[] } | undefined;
+
+export function parseTrustProxy(raw: string | undefined): TrustProxy {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === '0') return undefined;
+  if (/^\d+$/.test(value)) return { hops: Number(value) };
+  if (/^(true|yes|on|all|\*)$/i.test(value)) {
+    throw new Error(
+      `TRUST_PROXY=${value} would take the client address from whatever X-Forwarded-For a client sends; set the number of proxies in front of Papo (1) or their addresses (10.0.0.5, 10.0.0.0/8, loopback)`,
+    );
+  }
+  const addresses = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    proxyAddr.compile(addresses);
+  } catch (err) {
+    throw new Error(
+      `TRUST_PROXY: ${(err as Error).message} (a hop count, or addresses, CIDRs, loopback, linklocal, uniquelocal)`,
+    );
+  }
+  return { addresses };
+}
+
 /** Braces in the prefix would change the hash slot of some keys of one script and not others (CROSSSLOT). */
 function keyPrefix(prefix: string): string {
   if (/[{}]/.test(prefix)) throw new Error(`REDIS_KEY_PREFIX must not contain braces, got "${prefix}"`);
@@ -76,7 +108,12 @@ export function loadConfig() {
     dataDir,
     logLevel: str('LOG_LEVEL', 'info'),
     production: process.env.NODE_ENV === 'production',
-    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    trustProxy: parseTrustProxy(process.env.TRUST_PROXY),
+    /**
+     * A request must have arrived whole within this (headers within the lesser of this and 10 s), and a
+     * connection silent this long is closed: slow bodies cannot hold sockets.
+     */
+    httpRequestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
     maxFrameBytes: int('MAX_FRAME_BYTES', LIMITS.maxFrameBytes, 256),
     /** A socket whose unsent bytes pass this is a slow consumer and is dropped. */
     maxSendBufferBytes: int('MAX_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024),
@@ -93,7 +130,10 @@ export function loadConfig() {
     messagesKeep: int('MESSAGES_KEEP', 1000, 10),
     /** Open connections one user may have at once, over every worker and instance. */
     maxConnectionsPerUser: int('MAX_CONNECTIONS_PER_USER', 20, 1),
-    /** Open connections one IP may have on one worker process (counted before auth, so per process). */
+    /**
+     * Open connections (TCP: HTTP and WebSocket) one address may have on one worker process (counted before
+     * auth, so per process). Behind trusted proxies, WebSocket upgrades are counted by the forwarded address.
+     */
     maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 500, 1),
     /** Chats (public chats and new DMs) one user may create per hour. */
     chatsPerHour: int('CHATS_PER_HOUR', 60, 1),

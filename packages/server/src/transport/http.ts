@@ -24,6 +24,7 @@ import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
 import type { UserStore } from '../store/users.js';
+import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
 import { checker, validate } from './validate.js';
 
 type HttpDeps = {
@@ -35,7 +36,12 @@ type HttpDeps = {
   chats: ChatStore;
   messages: MessageStore;
   codeSender: CodeSender;
+  /** TRUST_PROXY, compiled (client-address.ts). */
+  trust: TrustFn;
 };
+
+/** Headers are a few hundred bytes: a client that has not sent them by then is not a browser on a slow link. */
+const HEADERS_TIMEOUT_MS = 10_000;
 
 const ChatIdParam = Type.Object({ chat_id: UserId });
 const UserIdParam = Type.Object({ user_id: UserId });
@@ -71,13 +77,27 @@ function integers(query: Record<string, string | undefined>): Record<string, num
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
-  const { config, log, redis, keys, users, chats, messages, codeSender } = deps;
+  const { config, log, redis, keys, users, chats, messages, codeSender, trust } = deps;
+  const timeoutMs = config.httpRequestTimeoutMs;
   // Fastify's own request logging stays off: errors are logged below, and tokens never reach a log.
   const app = Fastify({
     logger: false,
-    trustProxy: config.trustProxy,
+    // `request.ip` follows TRUST_PROXY exactly as the WebSocket upgrade does (the same function).
+    trustProxy: trust,
     bodyLimit: 16 * 1024,
+    // A request not received whole in time gets 408 and its socket is closed; a socket silent that long too.
+    requestTimeout: timeoutMs,
+    connectionTimeout: timeoutMs,
+    http: {
+      requestTimeout: timeoutMs,
+      // Node 20 swaps the two when headersTimeout (60 s by default) is the larger, and a slow body would
+      // then have 60 s: it stays at or below requestTimeout.
+      headersTimeout: Math.min(timeoutMs, HEADERS_TIMEOUT_MS),
+      // Node looks for overdue requests this often (30 s by default, which would double the timeout).
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeoutMs / 10))),
+    },
   });
+  capConnectionsPerAddress(app.server, config.maxConnectionsPerIp, trust);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) return sendError(reply, err);
