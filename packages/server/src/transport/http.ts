@@ -25,6 +25,7 @@ import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
+import { securityHeaders } from './security-headers.js';
 import { checker, validate } from './validate.js';
 
 type HttpDeps = {
@@ -98,6 +99,7 @@ export function createHttpServer(deps: HttpDeps) {
     },
   });
   capConnectionsPerAddress(app.server, config.maxConnectionsPerIp, trust);
+  securityHeaders(app, config.production);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) return sendError(reply, err);
