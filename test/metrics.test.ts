@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPublicChat, joinChat, sendText } from './helpers/chat-actions.js';
+import { api } from './helpers/http.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { users } from './helpers/session.js';
 import { usersAcrossWorkers } from './helpers/workers.js';
@@ -10,9 +11,9 @@ beforeAll(async () => {
   server = await startServer({ workers: 2 });
 });
 
-/** `name{labels} value` lines of a Prometheus text exposition, as a map. */
-async function scrape(path: string): Promise<Map<string, number>> {
-  const res = await fetch(`${server.url}${path}`);
+/** `name{labels} value` lines of a Prometheus text exposition, as a map (from the metrics port by default). */
+async function scrape(path: string, base = server.metricsUrl, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, { headers });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
   const values = new Map<string, number>();
@@ -24,7 +25,7 @@ async function scrape(path: string): Promise<Map<string, number>> {
   return values;
 }
 
-describe('GET /metrics (Prometheus)', () => {
+describe('GET /metrics (Prometheus) on METRICS_PORT', () => {
   it('sums every worker: connections, frames in and out by type, errors by code, latencies', async () => {
     const before = await scrape('/metrics');
     const [ana, bia] = await usersAcrossWorkers(server, 2);
@@ -58,5 +59,44 @@ describe('GET /metrics (Prometheus)', () => {
     const own = await scrape('/metrics/worker');
     expect(own.has('papo_connections')).toBe(true);
     expect(own.has('papo_process_resident_memory_bytes')).toBe(true);
+  });
+});
+
+describe('metrics off the public port', () => {
+  it('the main port answers 404 for /metrics and /metrics/worker when METRICS_TOKEN is unset', async () => {
+    for (const path of ['/metrics', '/metrics/worker']) {
+      expect((await api(server.url, path)).status).toBe(404);
+      expect((await api(server.url, path, { headers: { accept: 'text/html' } })).status).toBe(404);
+      expect((await api(server.url, path, { token: 'anything' })).status).toBe(404);
+    }
+  });
+
+  it('with METRICS_TOKEN: served on the main port to the right Bearer token only, and still on loopback', async () => {
+    const token = 'scrape-secret-7f3a9c';
+    const guarded = await startServer({ env: { METRICS_TOKEN: token } });
+    for (const path of ['/metrics', '/metrics/worker']) {
+      expect((await api(guarded.url, path)).status).toBe(404);
+      expect((await api(guarded.url, path, { token: 'wrong' })).status).toBe(404);
+      expect((await api(guarded.url, path, { token: `${token}x` })).status).toBe(404);
+      expect((await api(guarded.url, path, { headers: { authorization: token } })).status).toBe(404);
+      const served = await scrape(path, guarded.url, { authorization: `Bearer ${token}` });
+      expect(served.has('papo_connections')).toBe(true);
+    }
+    expect((await scrape('/metrics', guarded.metricsUrl)).has('papo_connections')).toBe(true);
+    await guarded.stop();
+  });
+
+  it('METRICS_PORT=0 turns the listener off; a taken port is a warning and the server serves on', async () => {
+    const off = await startServer({ env: { METRICS_PORT: '0' } });
+    expect((await api(off.url, '/healthz')).status).toBe(200);
+    expect(off.logs().some((l) => l.msg === 'metrics listening')).toBe(false);
+    await off.stop();
+
+    // The first server's metrics port, taken.
+    const taken = new URL(server.metricsUrl).port;
+    const second = await startServer({ env: { METRICS_PORT: taken } });
+    await second.waitForLog((l) => l.level === 40 && String(l.msg).startsWith('metrics port not available'));
+    expect((await api(second.url, '/healthz')).status).toBe(200);
+    await second.stop();
   });
 });

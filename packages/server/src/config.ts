@@ -114,6 +114,11 @@ export function loadConfig() {
      * connection silent this long is closed: slow bodies cannot hold sockets.
      */
     httpRequestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
+    /** Prometheus metrics on their own listener (0: none), on loopback unless METRICS_HOST says otherwise. */
+    metricsPort: int('METRICS_PORT', 9464),
+    metricsHost: str('METRICS_HOST', '127.0.0.1'),
+    /** Set: `/metrics` is also served on the main port to `Authorization: Bearer <METRICS_TOKEN>`. */
+    metricsToken: process.env.METRICS_TOKEN || undefined,
     maxFrameBytes: int('MAX_FRAME_BYTES', LIMITS.maxFrameBytes, 256),
     /** A socket whose unsent bytes pass this is a slow consumer and is dropped. */
     maxSendBufferBytes: int('MAX_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024),

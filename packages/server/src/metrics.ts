@@ -3,7 +3,8 @@ import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, type Metric,
 
 /**
  * Prometheus metrics (prom-client). Each worker keeps its own; `GET /metrics` answers with every worker's
- * summed by the primary (node:cluster IPC), `GET /metrics/worker` with the answering worker's alone.
+ * summed by the primary (node:cluster IPC), `GET /metrics/worker` with the answering worker's alone. They are
+ * served on METRICS_PORT (transport/metrics-http.ts), not to the public.
  */
 /**
  * Once, in a worker: the process's own figures (CPU, memory, GC, event-loop lag). The primary's would never be shown

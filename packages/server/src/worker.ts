@@ -16,6 +16,7 @@ import { createUserStore } from './store/users.js';
 import { compileTrust } from './transport/client-address.js';
 import { createDispatcher } from './transport/dispatch.js';
 import { createHttpServer } from './transport/http.js';
+import { listenForMetrics } from './transport/metrics-http.js';
 import { attachWebSocket } from './transport/ws-server.js';
 
 export type RunningWorker = { port: number; stop(): Promise<void> };
@@ -69,6 +70,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   }, config.presenceHeartbeatMs);
 
   await app.listen({ port: config.port, host: config.host });
+  const metricsServer = await listenForMetrics(config, log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, workerId: presence.workerId }, 'worker listening');
@@ -84,6 +86,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
         await ws.closeAll();
         clearInterval(heartbeatTimer);
         await app.close();
+        metricsServer?.close();
         await presence.releaseSelf().catch(() => {});
         await redis.quit();
         log.info('worker stopped');

@@ -18,13 +18,13 @@ import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CodeSender } from '../login/code-sender.js';
-import { clusterMetrics, metricsContentType, workerMetrics } from '../metrics.js';
 import type { ChatStore } from '../store/chats.js';
 import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
+import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
 import { checker, validate } from './validate.js';
 
@@ -149,9 +149,7 @@ export function createHttpServer(deps: HttpDeps) {
     }
   });
 
-  // Prometheus: every worker's metrics summed by the primary, or the answering worker's alone.
-  app.get('/metrics', async (_req, reply) => reply.type(metricsContentType).send(await clusterMetrics()));
-  app.get('/metrics/worker', async (_req, reply) => reply.type(metricsContentType).send(await workerMetrics()));
+  metricsRoutes(app, config.metricsToken);
 
   app.post('/api/login', async (req) => {
     await limitIp(req);
