@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPublicChat, joinChat, sendText } from './helpers/chat-actions.js';
 import { api } from './helpers/http.js';
+import { redisClient } from './helpers/redis.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { users } from './helpers/session.js';
 import { usersAcrossWorkers } from './helpers/workers.js';
@@ -52,6 +53,11 @@ describe('GET /metrics (Prometheus) on METRICS_PORT', () => {
       3,
     );
     expect(after.has('papo_nodejs_eventloop_lag_seconds')).toBe(true);
+    // Redis's memory, read by each worker and shown once (the highest reading), not summed over workers.
+    const info = await redisInfoMemory();
+    expect(after.get('papo_redis_maxmemory_bytes')).toBe(info.maxmemory);
+    expect(after.get('papo_redis_used_memory_bytes')).toBeGreaterThan(0);
+    expect(after.get('papo_redis_used_memory_bytes')).toBeLessThan(info.used * 1.5);
   });
 
   it('/metrics/worker answers with the answering worker’s own figures', async () => {
@@ -100,3 +106,11 @@ describe('metrics off the public port', () => {
     await second.stop();
   });
 });
+
+/** used_memory and maxmemory of the run's Redis (or, in the cluster project, skip the comparison's precision). */
+async function redisInfoMemory(): Promise<{ used: number; maxmemory: number }> {
+  const redis = redisClient();
+  const info = String(await redis.info('memory'));
+  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return { used: field('used_memory'), maxmemory: field('maxmemory') };
+}

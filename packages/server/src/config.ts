@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { LIMITS, TIMINGS } from '@papo/protocol';
 import proxyAddr from 'proxy-addr';
@@ -80,6 +80,17 @@ export function parseTrustProxy(raw: string | undefined): TrustProxy {
   return { addresses };
 }
 
+/** A size as redis.conf writes it (`0` for no limit, `1073741824`, `512mb`, `2gb`): REDIS_MAXMEMORY. */
+function redisMemorySize(name: string, fallback: string): string {
+  const value = str(name, fallback).trim().toLowerCase();
+  if (!/^\d+(k|kb|m|mb|g|gb)?$/.test(value))
+    throw new Error(`${name} must be a size like 0, 536870912, 512mb or 2gb, got "${value}"`);
+  return value;
+}
+
+/** Half the machine's memory: Redis forks to rewrite its AOF, and the copy-on-write pages need the rest. */
+const DEFAULT_REDIS_MAXMEMORY_MB = Math.floor(totalmem() / 2 / 1024 / 1024);
+
 /** Braces in the prefix would change the hash slot of some keys of one script and not others (CROSSSLOT). */
 function keyPrefix(prefix: string): string {
   if (/[{}]/.test(prefix)) throw new Error(`REDIS_KEY_PREFIX must not contain braces, got "${prefix}"`);
@@ -101,6 +112,8 @@ export function loadConfig() {
     localRedisPort: int('LOCAL_REDIS_PORT', 6380, 1),
     /** The owned Redis's AOF fsync policy: `everysec` (at most ~1 s of acks lost on power failure) or `always`. */
     redisAppendFsync: oneOf('REDIS_APPENDFSYNC', ['everysec', 'always'] as const, 'everysec'),
+    /** The owned Redis's `maxmemory` (noeviction: past it writes fail with `internal`, nothing is dropped). */
+    redisMaxmemory: redisMemorySize('REDIS_MAXMEMORY', `${DEFAULT_REDIS_MAXMEMORY_MB}mb`),
     keyPrefix: keyPrefix(str('REDIS_KEY_PREFIX', '')),
     /** Bounded command time, so a stalled Redis turns into `internal` instead of a hang. */
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 5000, 100),

@@ -11,6 +11,7 @@ import { createKeys } from './store/keys.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
 import { connectRedis, type RedisTarget } from './store/redis.js';
+import { redisMemoryReader } from './store/redis-memory.js';
 import type { StoreContext } from './store/store.js';
 import { createUserStore } from './store/users.js';
 import { compileTrust } from './transport/client-address.js';
@@ -42,13 +43,26 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const dispatcher = createDispatcher(ctx);
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
   const trust = compileTrust(config.trustProxy);
-  const app = createHttpServer({ config, log, redis: redis.command, keys, users, chats, messages, codeSender, trust });
+  const redisMemory = redisMemoryReader(redis.command);
+  const app = createHttpServer({
+    config,
+    log,
+    redis: redis.command,
+    keys,
+    users,
+    chats,
+    messages,
+    codeSender,
+    trust,
+    redisMemory,
+  });
   const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag, trust });
   collectProcessMetrics();
   joinClusterMetrics();
   gaugeSources.connections = () => ws.connections.size;
   gaugeSources.authenticatedUsers = () => hub.userCount;
   gaugeSources.subscribedChats = () => hub.chatCount;
+  gaugeSources.redisMemory = redisMemory;
 
   // The lease on this worker's connection records; if it lapsed (Redis was away longer than the lease) the
   // records were reaped and the users announced offline, so they are recorded again.

@@ -22,6 +22,7 @@ import type { ChatStore } from '../store/chats.js';
 import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
+import { MEMORY_WARNING_RATIO, type RedisMemory } from '../store/redis-memory.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
 import { metricsRoutes } from './metrics-http.js';
@@ -39,6 +40,7 @@ type HttpDeps = {
   codeSender: CodeSender;
   /** TRUST_PROXY, compiled (client-address.ts). */
   trust: TrustFn;
+  redisMemory: () => Promise<RedisMemory | undefined>;
 };
 
 /** Headers are a few hundred bytes: a client that has not sent them by then is not a browser on a slow link. */
@@ -78,7 +80,7 @@ function integers(query: Record<string, string | undefined>): Record<string, num
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
-  const { config, log, redis, keys, users, chats, messages, codeSender, trust } = deps;
+  const { config, log, redis, keys, users, chats, messages, codeSender, trust, redisMemory } = deps;
   const timeoutMs = config.httpRequestTimeoutMs;
   // Fastify's own request logging stays off: errors are logged below, and tokens never reach a log.
   const app = Fastify({
@@ -143,10 +145,25 @@ export function createHttpServer(deps: HttpDeps) {
         redis.ping(),
         new Promise((_, fail) => setTimeout(() => fail(new Error('timeout')), 2000).unref()),
       ]);
-      return { status: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'unavailable', error: 'internal', message: 'Redis does not answer.' });
     }
+    // Memory pressure is reported, not a failure: reads still work, and a balancer should not drop the instance.
+    const memory = await redisMemory();
+    if (!memory) return { status: 'ok' };
+    const full = memory.maxmemoryBytes > 0 ? memory.usedBytes / memory.maxmemoryBytes : 0;
+    const warning =
+      full >= MEMORY_WARNING_RATIO
+        ? `Redis uses ${Math.round(full * 100)}% of its maxmemory; past 100% writes fail (internal).`
+        : undefined;
+    return {
+      status: 'ok',
+      redis_memory: {
+        used_bytes: memory.usedBytes,
+        maxmemory_bytes: memory.maxmemoryBytes,
+        ...(warning ? { warning } : {}),
+      },
+    };
   });
 
   metricsRoutes(app, config.metricsToken);
