@@ -149,7 +149,11 @@ export function createHttpServer(deps: HttpDeps) {
       return reply.code(503).send({ status: 'unavailable', error: 'internal', message: 'Redis does not answer.' });
     }
     // Memory pressure is reported, not a failure: reads still work, and a balancer should not drop the instance.
-    const memory = await redisMemory();
+    // A reading that is slow to come is left out rather than holding the balancer's check.
+    const memory = await Promise.race([
+      redisMemory(),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+    ]);
     if (!memory) return { status: 'ok' };
     const full = memory.maxmemoryBytes > 0 ? memory.usedBytes / memory.maxmemoryBytes : 0;
     const warning =
