@@ -88,8 +88,15 @@ function redisMemorySize(name: string, fallback: string): string {
   return value;
 }
 
-/** Half the machine's memory: Redis forks to rewrite its AOF, and the copy-on-write pages need the rest. */
-const DEFAULT_REDIS_MAXMEMORY_MB = Math.floor(totalmem() / 2 / 1024 / 1024);
+/**
+ * Half the machine's memory (or the container's, when a cgroup limit is lower): Redis forks to rewrite its
+ * AOF, and the copy-on-write pages need the rest.
+ */
+function defaultRedisMaxmemory(): string {
+  const constrained = process.constrainedMemory();
+  const ram = constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+  return `${Math.floor(ram / 2 / 1024 / 1024)}mb`;
+}
 
 /** Braces in the prefix would change the hash slot of some keys of one script and not others (CROSSSLOT). */
 function keyPrefix(prefix: string): string {
@@ -113,7 +120,7 @@ export function loadConfig() {
     /** The owned Redis's AOF fsync policy: `everysec` (at most ~1 s of acks lost on power failure) or `always`. */
     redisAppendFsync: oneOf('REDIS_APPENDFSYNC', ['everysec', 'always'] as const, 'everysec'),
     /** The owned Redis's `maxmemory` (noeviction: past it writes fail with `internal`, nothing is dropped). */
-    redisMaxmemory: redisMemorySize('REDIS_MAXMEMORY', `${DEFAULT_REDIS_MAXMEMORY_MB}mb`),
+    redisMaxmemory: redisMemorySize('REDIS_MAXMEMORY', defaultRedisMaxmemory()),
     keyPrefix: keyPrefix(str('REDIS_KEY_PREFIX', '')),
     /** Bounded command time, so a stalled Redis turns into `internal` instead of a hang. */
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 5000, 100),
