@@ -14,7 +14,6 @@ beforeAll(async () => {
   server = await startServer({
     env: {
       MAX_CONNECTIONS_PER_USER: '2',
-      MAX_CONNECTIONS_PER_IP: '12',
       CHATS_PER_HOUR: '3',
       MAX_PUBLIC_CHAT_MEMBERS: '2',
       ALLOWED_ORIGINS: 'https://chat.example.com, http://localhost:5173/',
@@ -42,20 +41,24 @@ describe('connections per user (MAX_CONNECTIONS_PER_USER=2)', () => {
 
 describe('connections per IP (MAX_CONNECTIONS_PER_IP=12, per worker)', () => {
   it('past the limit the upgrade is refused with 429, authenticated or not', async () => {
+    // A server of its own: every connection from this address counts (HTTP ones too), the other tests' as well.
+    const capped = await startServer({ env: { MAX_CONNECTIONS_PER_IP: '12' } });
     const open: TestClient[] = [];
     let refused: Error | undefined;
     for (let i = 0; i < 20 && !refused; i++) {
       try {
-        open.push(await TestClient.connect(server.wsUrl));
+        open.push(await TestClient.connect(capped.wsUrl));
       } catch (err) {
         refused = err as Error;
       }
     }
     expect(refused?.message).toMatch(/429/);
     for (const client of open) await client.close();
+    expect(open).toHaveLength(12);
     // Room again once they are closed.
-    const next = await TestClient.connect(server.wsUrl);
+    const next = await TestClient.connect(capped.wsUrl);
     await next.close();
+    await capped.stop();
   });
 });
 

@@ -48,11 +48,20 @@ export async function launchBrowser(): Promise<Browser> {
   return browser;
 }
 
-export type User = { name: string; page: Page; context: BrowserContext; errors: string[]; userId: string };
+export type User = {
+  name: string;
+  page: Page;
+  context: BrowserContext;
+  errors: string[];
+  /** What the page's Content-Security-Policy blocked (the server's headers), and console errors saying so. */
+  cspViolations: string[];
+  userId: string;
+};
 
 /**
  * A person with their own browser profile (a context: own localStorage), on the app. The page counts the
- * notification sounds it plays in `window.__papoSounds` (two oscillators per sound).
+ * notification sounds it plays in `window.__papoSounds` (two oscillators per sound), and reports every
+ * `securitypolicyviolation` event to `cspViolations`.
  */
 export async function openApp(
   browser: Browser,
@@ -63,6 +72,16 @@ export async function openApp(
 ): Promise<User> {
   const context = await browser.newContext({ viewport, locale, baseURL: baseUrl, reducedMotion: 'reduce' });
   context.setDefaultTimeout(15_000);
+  const cspViolations: string[] = [];
+  await context.exposeBinding('__papoCspViolation', (_source, text: string) => {
+    cspViolations.push(text);
+  });
+  await context.addInitScript(() => {
+    const report = (window as unknown as { __papoCspViolation: (text: string) => void }).__papoCspViolation;
+    document.addEventListener('securitypolicyviolation', (e) =>
+      report(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`),
+    );
+  });
   await context.addInitScript(() => {
     const w = window as unknown as { __papoSounds: number };
     w.__papoSounds = 0;
@@ -75,8 +94,12 @@ export async function openApp(
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+      cspViolations.push(message.text());
+  });
   await page.goto('/');
-  return { name, page, context, errors, userId: '' };
+  return { name, page, context, errors, cspViolations, userId: '' };
 }
 
 /** Log in with the quick temporary account form and wait for the chat list. */

@@ -165,6 +165,15 @@ describe('a direct conversation in the browser', { timeout: 60_000 }, () => {
     await carla.context.close();
   });
 
+  it('the server’s Content-Security-Policy blocked nothing while both logged in, chatted and were notified', async () => {
+    // The page, its socket (connect-src 'self' covers ws: to the same host) and every chat above worked under it.
+    expect(ana.cspViolations).toEqual([]);
+    expect(bruno.cspViolations).toEqual([]);
+    // And the policy is in force, and seen when broken: a request to another origin is blocked by connect-src.
+    await ana.page.evaluate(() => fetch('https://elsewhere.example/').catch(() => undefined));
+    await expect.poll(() => ana.cspViolations.some((v) => v.includes('elsewhere.example'))).toBe(true);
+  });
+
   it('shows "last seen" when the other person leaves', async () => {
     await chatRow(ana.page, bruno.name).click();
     await header(ana.page).filter({ hasText: 'online' }).waitFor();

@@ -41,6 +41,8 @@ export interface ServerProcess {
   readonly url: string;
   /** `ws://127.0.0.1:PORT/ws` */
   readonly wsUrl: string;
+  /** `http://127.0.0.1:METRICS_PORT`: the server's own metrics listener (a free port of its own). */
+  readonly metricsUrl: string;
   /** The primary's pid. */
   readonly pid: number;
   /** Worker pids from the `papo ready` line. */
@@ -84,6 +86,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     throw new Error(`${SERVER_MAIN} does not exist: run \`npm run build\` first`);
   }
   const port = options.port ?? (await freePort());
+  // Servers of many test files run at once: each gets a metrics port of its own (the default would collide).
+  const metricsPort = options.env?.METRICS_PORT ?? String(await freePort());
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PORT: String(port),
@@ -98,6 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     LOGIN_RATE_LIMIT_PER_IP: '1000000',
     // Tests read the codes from the answers (a development server's switch; off by default).
     LOGIN_CODES_IN_RESPONSE: '1',
+    METRICS_PORT: metricsPort,
     ...options.env,
   };
   const child = spawn(process.execPath, [SERVER_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -200,6 +205,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     port,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     pid: child.pid ?? 0,
     workerPids,
     liveWorkerPids: () => knownWorkers().filter((pid) => pid !== child.pid && isAlive(pid)),

@@ -14,6 +14,8 @@ export interface ConnectOptions {
   token?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** The source address (`127.0.0.x`): another client, as far as per-IP limits go. */
+  localAddress?: string;
 }
 
 /**
@@ -55,7 +57,10 @@ export class TestClient {
   /** Opens a socket; rejects with the HTTP status if the upgrade is refused. */
   static connect(url: string, options: ConnectOptions = {}): Promise<TestClient> {
     const target = options.token ? `${url}?token=${encodeURIComponent(options.token)}` : url;
-    const ws = new WebSocket(target, { headers: options.headers ?? {} });
+    const ws = new WebSocket(target, {
+      headers: options.headers ?? {},
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     const client = new TestClient(ws);
     onTeardown(() => client.close());
     return new Promise((resolve, reject) => {

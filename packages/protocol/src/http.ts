@@ -76,11 +76,23 @@ export const HTTP_ROUTES = {
     path: '/healthz',
     auth: false,
     status: 200,
-    description: '200 when Redis answers, else 503.',
+    description: '200 when Redis answers (with its memory use), else 503.',
     answer: Type.Object({
       status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
       error: Type.Optional(Type.Literal('internal', { description: 'With 503.' })),
       message: Type.Optional(Type.String({ description: 'With 503.' })),
+      redis_memory: Type.Optional(
+        Type.Object(
+          {
+            used_bytes: Type.Integer({ description: 'Redis `used_memory` (on a cluster, its fullest master).' }),
+            maxmemory_bytes: Type.Integer({ description: 'Redis `maxmemory`; 0 is no limit.' }),
+            warning: Type.Optional(
+              Type.String({ description: 'Past 90% of maxmemory: at 100% writes fail with `internal`.' }),
+            ),
+          },
+          { description: 'With 200, read at most every 5 s.' },
+        ),
+      ),
     }),
   },
   login: {

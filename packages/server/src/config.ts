@@ -1,6 +1,7 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { LIMITS, TIMINGS } from '@papo/protocol';
+import proxyAddr from 'proxy-addr';
 
 /** Every setting, read once from the environment. Each one is documented in the README with its default. */
 export type Config = ReturnType<typeof loadConfig>;
@@ -46,6 +47,55 @@ export function parseClusterNodes(spec: string): ClusterNode[] {
         ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
       };
     });
+}
+
+/**
+ * Which proxies' `X-Forwarded-For` entries are believed (TRUST_PROXY): none (unset or `0`), the nearest `hops`
+ * (each of those proxies appends the address it saw), or proxies at these addresses, CIDRs or proxy-addr's
+ * names (`loopback`, `linklocal`, `uniquelocal`). A client's address is the first untrusted one counted from
+ * the socket, so whatever a client writes into the header itself is never taken.
+ */
+export type TrustProxy = { hops: number } | { addresses: string[] } | undefined;
+
+export function parseTrustProxy(raw: string | undefined): TrustProxy {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === '0') return undefined;
+  if (/^\d+$/.test(value)) return { hops: Number(value) };
+  if (/^(true|yes|on|all|\*)$/i.test(value)) {
+    throw new Error(
+      `TRUST_PROXY=${value} would take the client address from whatever X-Forwarded-For a client sends; set the number of proxies in front of Papo (1) or their addresses (10.0.0.5, 10.0.0.0/8, loopback)`,
+    );
+  }
+  const addresses = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  try {
+    proxyAddr.compile(addresses);
+  } catch (err) {
+    throw new Error(
+      `TRUST_PROXY: ${(err as Error).message} (a hop count, or addresses, CIDRs, loopback, linklocal, uniquelocal)`,
+    );
+  }
+  return { addresses };
+}
+
+/** A size as redis.conf writes it (`0` for no limit, `1073741824`, `512mb`, `2gb`): REDIS_MAXMEMORY. */
+function redisMemorySize(name: string, fallback: string): string {
+  const value = str(name, fallback).trim().toLowerCase();
+  if (!/^\d+(k|kb|m|mb|g|gb)?$/.test(value))
+    throw new Error(`${name} must be a size like 0, 536870912, 512mb or 2gb, got "${value}"`);
+  return value;
+}
+
+/**
+ * Half the machine's memory (or the container's, when a cgroup limit is lower): Redis forks to rewrite its
+ * AOF, and the copy-on-write pages need the rest.
+ */
+function defaultRedisMaxmemory(): string {
+  const constrained = process.constrainedMemory();
+  const ram = constrained > 0 && constrained < totalmem() ? constrained : totalmem();
+  return `${Math.floor(ram / 2 / 1024 / 1024)}mb`;
 }
 
 /** Braces in the prefix would change the hash slot of some keys of one script and not others (CROSSSLOT). */
@@ -97,6 +147,8 @@ export function loadConfig() {
     localRedisPort: int('LOCAL_REDIS_PORT', 6380, 1),
     /** The owned Redis's AOF fsync policy: `everysec` (at most ~1 s of acks lost on power failure) or `always`. */
     redisAppendFsync: oneOf('REDIS_APPENDFSYNC', ['everysec', 'always'] as const, 'everysec'),
+    /** The owned Redis's `maxmemory` (noeviction: past it writes fail with `internal`, nothing is dropped). */
+    redisMaxmemory: redisMemorySize('REDIS_MAXMEMORY', defaultRedisMaxmemory()),
     keyPrefix: keyPrefix(str('REDIS_KEY_PREFIX', '')),
     /** Bounded command time, so a stalled Redis turns into `internal` instead of a hang. */
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 5000, 100),
@@ -104,7 +156,17 @@ export function loadConfig() {
     dataDir,
     logLevel: str('LOG_LEVEL', 'info'),
     production,
-    trustProxy: process.env.TRUST_PROXY === '1' || process.env.TRUST_PROXY === 'true',
+    trustProxy: parseTrustProxy(process.env.TRUST_PROXY),
+    /**
+     * A request must have arrived whole within this (headers within the lesser of this and 10 s), and a
+     * connection silent this long is closed: slow bodies cannot hold sockets.
+     */
+    httpRequestTimeoutMs: int('HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
+    /** Prometheus metrics on their own listener (0: none), on loopback unless METRICS_HOST says otherwise. */
+    metricsPort: int('METRICS_PORT', 9464),
+    metricsHost: str('METRICS_HOST', '127.0.0.1'),
+    /** Set: `/metrics` is also served on the main port to `Authorization: Bearer <METRICS_TOKEN>`. */
+    metricsToken: process.env.METRICS_TOKEN || undefined,
     maxFrameBytes: int('MAX_FRAME_BYTES', LIMITS.maxFrameBytes, 256),
     /** Each connection's budget of actions: a bucket of this many units, refilled this many per second. */
     wsRatePerSecond: int('WS_RATE_PER_S', 30, 1),
@@ -140,7 +202,10 @@ export function loadConfig() {
     messagesKeep: int('MESSAGES_KEEP', 1000, 10),
     /** Open connections one user may have at once, over every worker and instance. */
     maxConnectionsPerUser: int('MAX_CONNECTIONS_PER_USER', 20, 1),
-    /** Open connections one IP may have on one worker process (counted before auth, so per process). */
+    /**
+     * Open connections (TCP: HTTP and WebSocket) one address may have on one worker process (counted before
+     * auth, so per process). Behind trusted proxies, WebSocket upgrades are counted by the forwarded address.
+     */
     maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 500, 1),
     /** Chats (public chats and new DMs) one user may create per hour. */
     chatsPerHour: int('CHATS_PER_HOUR', 60, 1),

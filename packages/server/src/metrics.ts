@@ -1,9 +1,11 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, type Metric, register } from 'prom-client';
+import type { RedisMemory } from './store/redis-memory.js';
 
 /**
  * Prometheus metrics (prom-client). Each worker keeps its own; `GET /metrics` answers with every worker's
- * summed by the primary (node:cluster IPC), `GET /metrics/worker` with the answering worker's alone.
+ * summed by the primary (node:cluster IPC), `GET /metrics/worker` with the answering worker's alone. They are
+ * served on METRICS_PORT (transport/metrics-http.ts), not to the public.
  */
 /**
  * Once, in a worker: the process's own figures (CPU, memory, GC, event-loop lag). The primary's would never be shown
@@ -20,6 +22,8 @@ export const gaugeSources = {
   connections: () => 0,
   authenticatedUsers: () => 0,
   subscribedChats: () => 0,
+  /** Cached by its reader (store/redis-memory.ts): a scrape does not send INFO every time. */
+  redisMemory: async (): Promise<RedisMemory | undefined> => undefined,
 };
 
 // The hot path (a few counts and two latencies per message) keeps its figures in plain numbers, and prom-client
@@ -177,6 +181,25 @@ export const metrics = {
     help: 'Chat channels a worker is subscribed to.',
     collect() {
       this.set(gaugeSources.subscribedChats());
+    },
+  }),
+  // Every worker reads the same Redis: the primary shows the highest reading, not their sum.
+  redisUsedMemory: new Gauge({
+    name: 'papo_redis_used_memory_bytes',
+    help: 'Redis used_memory (INFO memory; on a cluster, the fullest master), read at most every 5 s.',
+    aggregator: 'max',
+    async collect() {
+      const memory = await gaugeSources.redisMemory();
+      if (memory) this.set(memory.usedBytes);
+    },
+  }),
+  redisMaxmemory: new Gauge({
+    name: 'papo_redis_maxmemory_bytes',
+    help: 'Redis maxmemory (0: no limit); past it writes fail and clients get internal.',
+    aggregator: 'max',
+    async collect() {
+      const memory = await gaugeSources.redisMemory();
+      if (memory) this.set(memory.maxmemoryBytes);
     },
   }),
   sendAck: new LightHistogram(

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from './log.js';
@@ -17,18 +18,28 @@ function portAnswers(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPing(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** PING as the owner (AUTH first); true once Redis answers PONG (not LOADING, not an error). */
+function pingsAsOwner(port: number, password: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    let reply = '';
+    const auth = `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`;
+    const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write(`${auth}*1\r\n$4\r\nPING\r\n`));
+    socket.on('data', (d) => {
+      reply += d.toString();
+      if (reply.split('\r\n').length < 3) return; // two replies, each ending in CRLF
+      socket.destroy();
+      resolve(reply.startsWith('+OK\r\n+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+async function waitForPing(port: number, password: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => socket.write('PING\r\n'));
-      socket.once('data', (d) => {
-        socket.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
-    });
+    const ok = await pingsAsOwner(port, password);
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -39,18 +50,61 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs: number)
 const MAX_SOCKET_PATH_BYTES = 100;
 
 /**
- * When REDIS_URL is unset the server runs its own redis-server: AOF on (fsync per REDIS_APPENDFSYNC), data in
- * DATA_DIR/redis, loopback only. It stops with the server. The workers talk to it over a Unix socket in that
- * dir (only its owner may open it): Redis's replies and events then skip the TCP stack, which costs less CPU
- * for the server and for Redis (bench/README.md). The TCP port stays open on loopback for redis-cli and
- * tools, and serves the workers when DATA_DIR's path is too long for a socket.
+ * Per connection, the replies Redis may hold for a reader that is behind: a hard cap, and a softer one that
+ * may last 60 s. A history page or a sync is at most a few MiB; past these Redis drops the connection (its
+ * commands fail with `internal`, ioredis connects again) rather than grow without bound. Subscribers follow
+ * Pub/Sub, and catch up by id after a reconnect.
  */
-export async function startOwnedRedis(
-  dataDir: string,
-  preferredPort: number,
-  appendFsync: 'everysec' | 'always',
-  log: Logger,
-): Promise<OwnedRedis> {
+const OUTPUT_BUFFER_LIMITS = ['normal 128mb 32mb 60', 'pubsub 64mb 16mb 60'];
+
+export type OwnedRedisOptions = {
+  dataDir: string;
+  preferredPort: number;
+  appendFsync: 'everysec' | 'always';
+  /** redis.conf's size syntax; `0` is no limit. */
+  maxmemory: string;
+};
+
+/** A value as redis.conf reads it: in double quotes, with backslashes and quotes escaped. */
+function confValue(value: string): string {
+  if (/[\r\n]/.test(value)) throw new Error(`a line break in a redis.conf value: ${JSON.stringify(value)}`);
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Made once (256 random bits) and kept in the data dir, readable by the owner alone. */
+function ownedPassword(dir: string): string {
+  const file = join(dir, 'password');
+  if (existsSync(file)) {
+    chmodSync(file, 0o600);
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept) return kept;
+    rmSync(file); // an empty password would be no password
+  }
+  const password = randomBytes(32).toString('hex');
+  writeFileSync(file, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  return password;
+}
+
+/** Written anew each start, mode 0600 from its creation: it holds the password (never on argv, which `ps` shows). */
+function writeConfig(file: string, lines: string[]): void {
+  rmSync(file, { force: true });
+  writeFileSync(file, `# Written by Papo at each start; edits are lost.\n${lines.join('\n')}\n`, {
+    mode: 0o600,
+    flag: 'wx',
+  });
+}
+
+/**
+ * When REDIS_URL is unset the server runs its own redis-server: AOF on (fsync per REDIS_APPENDFSYNC), data in
+ * DATA_DIR/redis (mode 0700: the AOF holds every token), loopback only, a password of its own (kept in
+ * DATA_DIR/redis/password), `maxmemory` with `noeviction` (a full Redis refuses writes, which clients see as
+ * `internal`; nothing is dropped silently) and bounded output buffers. It stops with the server. The workers
+ * talk to it over a Unix socket in that dir (only its owner may open it): Redis's replies and events then skip
+ * the TCP stack, which costs less CPU for the server and for Redis (bench/README.md). The TCP port stays open
+ * on loopback for redis-cli and tools, and serves the workers when DATA_DIR's path is too long for a socket.
+ */
+export async function startOwnedRedis(options: OwnedRedisOptions, log: Logger): Promise<OwnedRedis> {
+  const { dataDir, preferredPort, appendFsync, maxmemory } = options;
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error) {
     throw new Error(
@@ -60,41 +114,36 @@ export async function startOwnedRedis(
   let port = preferredPort;
   while (await portAnswers(port)) port++;
   const dir = join(dataDir, 'redis');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700); // made by an older Papo with the umask's mode
+  const password = ownedPassword(dir);
   const socketPath = join(dir, 'redis.sock');
-  const socketArgs =
-    Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH_BYTES
-      ? ['--unixsocket', socketPath, '--unixsocketperm', '700']
-      : [];
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      appendFsync,
-      '--save',
-      '',
-      '--daemonize',
-      'no',
-      '--logfile',
-      join(dir, 'redis.log'),
-      ...socketArgs,
-    ],
-    { stdio: 'ignore' },
-  );
-  await waitForPing(port, child, 15_000);
-  // ioredis takes a socket's path where a URL goes.
-  const url = socketArgs.length > 0 ? socketPath : `redis://127.0.0.1:${port}`;
+  const overSocket = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH_BYTES;
+  const configFile = join(dir, 'redis.conf');
+  writeConfig(configFile, [
+    `port ${port}`,
+    'bind 127.0.0.1',
+    `dir ${confValue(dir)}`,
+    `requirepass ${confValue(password)}`,
+    'appendonly yes',
+    `appendfsync ${appendFsync}`,
+    'save ""',
+    'daemonize no',
+    `logfile ${confValue(join(dir, 'redis.log'))}`,
+    `maxmemory ${maxmemory}`,
+    'maxmemory-policy noeviction',
+    ...OUTPUT_BUFFER_LIMITS.map((limit) => `client-output-buffer-limit ${limit}`),
+    ...(overSocket ? [`unixsocket ${confValue(socketPath)}`, 'unixsocketperm 700'] : []),
+  ]);
+  const child = spawn('redis-server', [configFile], { stdio: 'ignore' });
+  await waitForPing(port, password, child, 15_000);
+  // ioredis takes a socket's path where a URL goes, and its options as a query.
+  const secret = encodeURIComponent(password);
+  const url = overSocket ? `${socketPath}?password=${secret}` : `redis://:${secret}@127.0.0.1:${port}`;
+  const passwordFile = join(dir, 'password');
   log.info(
-    { url, port, dir, appendfsync: appendFsync },
-    `started redis-server (AOF on); read it with redis-cli -p ${port}`,
+    { port, dir, socket: overSocket ? socketPath : undefined, appendfsync: appendFsync, maxmemory },
+    `started redis-server (AOF on, password in ${passwordFile}); read it with REDISCLI_AUTH=$(cat ${passwordFile}) redis-cli -p ${port}`,
   );
   return {
     url,

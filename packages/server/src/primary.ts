@@ -14,7 +14,15 @@ type WorkerMessage = { type: 'listening'; port: number };
 export async function runPrimary(config: Config, log: Logger): Promise<void> {
   let owned: OwnedRedis | undefined;
   if (!config.redisUrl && !config.redisClusterNodes)
-    owned = await startOwnedRedis(config.dataDir, config.localRedisPort, config.redisAppendFsync, log);
+    owned = await startOwnedRedis(
+      {
+        dataDir: config.dataDir,
+        preferredPort: config.localRedisPort,
+        appendFsync: config.redisAppendFsync,
+        maxmemory: config.redisMaxmemory,
+      },
+      log,
+    );
   const target: RedisTarget = config.redisClusterNodes
     ? { clusterNodes: config.redisClusterNodes }
     : { url: config.redisUrl ?? owned!.url };

@@ -12,11 +12,14 @@ import { createKeys } from './store/keys.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
 import { connectRedis, type RedisTarget } from './store/redis.js';
+import { redisMemoryReader } from './store/redis-memory.js';
 import { createSessionStore } from './store/sessions.js';
 import type { StoreContext } from './store/store.js';
 import { createUserStore } from './store/users.js';
+import { compileTrust } from './transport/client-address.js';
 import { createDispatcher } from './transport/dispatch.js';
 import { createHttpServer } from './transport/http.js';
+import { listenForMetrics } from './transport/metrics-http.js';
 import { attachWebSocket } from './transport/ws-server.js';
 
 export type RunningWorker = { port: number; stop(): Promise<void> };
@@ -43,6 +46,8 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const ctx: HandlerContext = { config, log, hub, users, chats, messages, presence };
   const dispatcher = createDispatcher(ctx);
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
+  const trust = compileTrust(config.trustProxy);
+  const redisMemory = redisMemoryReader(redis.command);
   const app = createHttpServer({
     config,
     log,
@@ -53,13 +58,16 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     chats,
     messages,
     codeSender,
+    trust,
+    redisMemory,
   });
-  const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag });
+  const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag, trust });
   collectProcessMetrics();
   joinClusterMetrics();
   gaugeSources.connections = () => ws.connections.size;
   gaugeSources.authenticatedUsers = () => hub.userCount;
   gaugeSources.subscribedChats = () => hub.chatCount;
+  gaugeSources.redisMemory = redisMemory;
 
   // The lease on this worker's connection records; if it lapsed (Redis was away longer than the lease) the
   // records were reaped and the users announced offline, so they are recorded again.
@@ -87,6 +95,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   sweepTimer.unref();
 
   await app.listen({ port: config.port, host: config.host });
+  const metricsServer = await listenForMetrics(config, log);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, workerId: presence.workerId }, 'worker listening');
@@ -103,6 +112,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
         clearInterval(heartbeatTimer);
         clearInterval(sweepTimer);
         await app.close();
+        metricsServer?.close();
         await presence.releaseSelf().catch(() => {});
         await redis.quit();
         log.info('worker stopped');

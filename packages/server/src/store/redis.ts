@@ -102,9 +102,15 @@ export type RedisClients = {
   quit(): Promise<void>;
 };
 
-/** For logs: the target without credentials. */
+/**
+ * For logs: the target without credentials, however the URL carries them (`redis://user:pass@host`, or a query
+ * `?password=…` after a URL or a socket's path, which ioredis reads too). Up to the last `@`: a password may
+ * hold one, and hiding too much is harmless.
+ */
 export function describeTarget(target: RedisTarget): string {
-  if ('url' in target) return target.url.replace(/\/\/[^@]*@/, '//***@');
+  if ('url' in target) {
+    return target.url.replace(/\/\/.*@/, '//***@').replace(/([?&](?:password|pass|username)=)[^&#]*/gi, '$1***');
+  }
   return `cluster ${target.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
 }
 

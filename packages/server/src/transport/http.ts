@@ -9,14 +9,17 @@ import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CodeSender } from '../login/code-sender.js';
-import { clusterMetrics, metricsContentType, workerMetrics } from '../metrics.js';
 import type { ChatStore } from '../store/chats.js';
 import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
+import { MEMORY_WARNING_RATIO, type RedisMemory } from '../store/redis-memory.js';
 import type { SessionStore } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
+import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
 import { bearerToken, registerLoginRoutes } from './http-login.js';
+import { metricsRoutes } from './metrics-http.js';
+import { securityHeaders } from './security-headers.js';
 import { checker, validate } from './validate.js';
 
 type HttpDeps = {
@@ -29,7 +32,13 @@ type HttpDeps = {
   chats: ChatStore;
   messages: MessageStore;
   codeSender: CodeSender;
+  /** TRUST_PROXY, compiled (client-address.ts). */
+  trust: TrustFn;
+  redisMemory: () => Promise<RedisMemory | undefined>;
 };
+
+/** Headers are a few hundred bytes: a client that has not sent them by then is not a browser on a slow link. */
+const HEADERS_TIMEOUT_MS = 10_000;
 
 const ChatIdParam = Type.Object({ chat_id: UserId });
 const UserIdParam = Type.Object({ user_id: UserId });
@@ -59,13 +68,28 @@ function integers(query: Record<string, string | undefined>): Record<string, num
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
-  const { config, log, redis, keys, users, sessions, chats, messages, codeSender } = deps;
+  const { config, log, redis, keys, users, sessions, chats, messages, codeSender, trust, redisMemory } = deps;
+  const timeoutMs = config.httpRequestTimeoutMs;
   // Fastify's own request logging stays off: errors are logged below, and tokens never reach a log.
   const app = Fastify({
     logger: false,
-    trustProxy: config.trustProxy,
+    // `request.ip` follows TRUST_PROXY exactly as the WebSocket upgrade does (the same function).
+    trustProxy: trust,
     bodyLimit: 16 * 1024,
+    // A request not received whole in time gets 408 and its socket is closed; a socket silent that long too.
+    requestTimeout: timeoutMs,
+    connectionTimeout: timeoutMs,
+    http: {
+      requestTimeout: timeoutMs,
+      // Node 20 swaps the two when headersTimeout (60 s by default) is the larger, and a slow body would
+      // then have 60 s: it stays at or below requestTimeout.
+      headersTimeout: Math.min(timeoutMs, HEADERS_TIMEOUT_MS),
+      // Node looks for overdue requests this often (30 s by default, which would double the timeout).
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeoutMs / 10))),
+    },
   });
+  capConnectionsPerAddress(app.server, config.maxConnectionsPerIp, trust);
+  securityHeaders(app, config.production);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) return sendError(reply, err);
@@ -105,15 +129,32 @@ export function createHttpServer(deps: HttpDeps) {
         redis.ping(),
         new Promise((_, fail) => setTimeout(() => fail(new Error('timeout')), 2000).unref()),
       ]);
-      return { status: 'ok' };
     } catch {
       return reply.code(503).send({ status: 'unavailable', error: 'internal', message: 'Redis does not answer.' });
     }
+    // Memory pressure is reported, not a failure: reads still work, and a balancer should not drop the instance.
+    // A reading that is slow to come is left out rather than holding the balancer's check.
+    const memory = await Promise.race([
+      redisMemory(),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+    ]);
+    if (!memory) return { status: 'ok' };
+    const full = memory.maxmemoryBytes > 0 ? memory.usedBytes / memory.maxmemoryBytes : 0;
+    const warning =
+      full >= MEMORY_WARNING_RATIO
+        ? `Redis uses ${Math.round(full * 100)}% of its maxmemory; past 100% writes fail (internal).`
+        : undefined;
+    return {
+      status: 'ok',
+      redis_memory: {
+        used_bytes: memory.usedBytes,
+        maxmemory_bytes: memory.maxmemoryBytes,
+        ...(warning ? { warning } : {}),
+      },
+    };
   });
 
-  // Prometheus: every worker's metrics summed by the primary, or the answering worker's alone.
-  app.get('/metrics', async (_req, reply) => reply.type(metricsContentType).send(await clusterMetrics()));
-  app.get('/metrics/worker', async (_req, reply) => reply.type(metricsContentType).send(await workerMetrics()));
+  metricsRoutes(app, config.metricsToken);
 
   registerLoginRoutes(app, { config, keys, users, sessions, codeSender });
 

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Hub } from '../fanout/hub.js';
 import type { Logger } from '../log.js';
 import type { PresenceStore } from '../store/presence.js';
+import { clientAddress, type TrustFn } from './client-address.js';
 import { Connection } from './connection.js';
 import type { Dispatcher } from './dispatch.js';
 
@@ -32,7 +33,15 @@ function reject(socket: Duplex, status: string): void {
 /** WebSocket endpoint `/ws` on the HTTP server: one Connection per socket, frames to the dispatcher. */
 export function attachWebSocket(
   server: Server,
-  opts: { config: Config; log: Logger; hub: Hub; presence: PresenceStore; dispatcher: Dispatcher; tag: string },
+  opts: {
+    config: Config;
+    log: Logger;
+    hub: Hub;
+    presence: PresenceStore;
+    dispatcher: Dispatcher;
+    tag: string;
+    trust: TrustFn;
+  },
 ) {
   const { config, log, hub, presence, dispatcher } = opts;
   const wss = new WebSocketServer({
@@ -71,19 +80,12 @@ export function attachWebSocket(
       log.info({ origin }, 'websocket from an origin not in ALLOWED_ORIGINS refused');
       return reject(socket, '403 Forbidden');
     }
-    const ip = clientIp(req);
+    // Counted by the client's address as TRUST_PROXY resolves it (the same rule as the HTTP routes'): behind a
+    // proxy every socket comes from the proxy, and a header the client wrote itself is never believed.
+    const ip = clientAddress(req, opts.trust);
     if ((perIp.get(ip) ?? 0) >= config.maxConnectionsPerIp) return reject(socket, '429 Too Many Requests');
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, ip, tokenOf(req, url)));
   });
-
-  function clientIp(req: IncomingMessage): string {
-    const forwarded = config.trustProxy
-      ? String(req.headers['x-forwarded-for'] ?? '')
-          .split(',')[0]
-          ?.trim()
-      : '';
-    return forwarded || req.socket.remoteAddress || '';
-  }
 
   // The socket's listeners are shared by every connection (`this` is the socket) rather than closures made
   // per connection: an idle connection is mostly its sockets' own objects, and four closures and their
