@@ -100,8 +100,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     NODE_ENV: 'test',
     // Every test logs in from 127.0.0.1: the per-IP login limit would trip across the suite.
     LOGIN_RATE_LIMIT_PER_IP: '1000000',
-    // Tests read the codes from the answers (a development server's switch; off by default).
-    LOGIN_CODES_IN_RESPONSE: '1',
+    // Tests read the codes from the answers: a development server's switch, off by default and refused in
+    // production or with a webhook (a test that wants those gets it off).
+    LOGIN_CODES_IN_RESPONSE:
+      options.env?.NODE_ENV === 'production' || options.env?.LOGIN_CODE_WEBHOOK_URL ? '' : '1',
     METRICS_PORT: metricsPort,
     ...options.env,
   };
