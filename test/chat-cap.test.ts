@@ -13,7 +13,7 @@ import type { Frame } from './helpers/ws-client.js';
 
 const CAP = 5;
 // Keys of this file's server only, so that counts of shared keys (chats:public) are this file's.
-const P = uniq('capt') + ':';
+const P = `${uniq('capt')}:`;
 const k = {
   userChats: (u: string) => `${P}${keys.userChats(u)}`,
   pending: (u: string) => `${P}user_chats_pending:{${P}user_chats:${u}}`,
