@@ -16,7 +16,7 @@ type WellFormed = string & { isWellFormed(): boolean };
 
 /** Messages: the send path and history reads. */
 export function createMessageStore({ redis, run, keys, config }: StoreContext) {
-  return {
+  const store = {
     /**
      * Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. Only
      * stored messages count against the sender's rate limit. On a single Redis the count and the send are one
@@ -102,13 +102,22 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
     },
 
     /**
-     * One page read by a user (`sync`, HTTP history) against their read budget; throws rate_limited past it.
-     * The server's own catch-up reads (fanout/hub.ts) do not count.
+     * A page read by a user (`sync`, HTTP history): `page`, counted against the user's read budget first
+     * (rate_limited past it). A page refused (not a member) is given back, as a refused send is: it read
+     * nothing. The server's own catch-up reads (fanout/hub.ts) call `page` and do not count.
      */
-    countRead(me: string): Promise<void> {
-      return countHit(run, keys.rateReads(me), config.readPagesPerWindow, config.readWindowSeconds, 'history pages');
+    async userPage(me: string, chatId: string, mode: 'after' | 'before', n: number, limit: number) {
+      const budgetKey = keys.rateReads(me);
+      await countHit(run, budgetKey, config.readPagesPerWindow, config.readWindowSeconds, 'history pages');
+      try {
+        return await store.page(me, chatId, mode, n, limit);
+      } catch (err) {
+        if (err instanceof AppError && err.code !== 'internal') run('uncount', [budgetKey], []).catch(() => {});
+        throw err;
+      }
     },
   };
+  return store;
 }
 
 export type MessageStore = ReturnType<typeof createMessageStore>;

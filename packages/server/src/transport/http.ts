@@ -219,8 +219,7 @@ export function createHttpServer(deps: HttpDeps) {
     if (!checker(ChatIdParam).Check(req.params)) throw new AppError('not_found', 'No such chat.');
     const { chat_id: chatId } = req.params as { chat_id: string };
     const query = validate(HistoryQuery, integers(req.query as Record<string, string>), 'query');
-    await messages.countRead(userId);
-    const page = await messages.page(
+    const page = await messages.userPage(
       userId,
       chatId,
       'before',
