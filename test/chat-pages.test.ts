@@ -89,6 +89,8 @@ describe('GET /api/chats in pages', () => {
   it('within a page the most recently active chat comes first; the DM carries its peer', async () => {
     const [bia, caio] = await users(server, 2);
     const quiet = await createPublicChat(bia!.client);
+    // Made a while ago (times are whole seconds: a tie would be either order).
+    await redis.hset(`${P}${keys.chat(quiet)}`, 'created_at', Math.floor(Date.now() / 1000) - 100);
     const dm = (await createDm(bia!.client, caio!.userId)).chat_id;
     await sendText(caio!.client, dm, 'oi');
     const page: Page = await api(server.url, '/api/chats', { token: bia!.token });
