@@ -86,6 +86,14 @@ describe('GET /api/chats in pages', () => {
     for (const chatId of during.seen) expect([...chats, ...added]).toContain(chatId);
   });
 
+  it('a list from before its index (or written by other code) is indexed again on the first page', async () => {
+    await redis.del(`${P}user_chats_by_id:{${P}${keys.userChats(ana.userId)}}`);
+    const listed = new Set(await redis.smembers(`${P}${keys.userChats(ana.userId)}`));
+    const whole = await walk('/api/chats', ana.token, 50);
+    expect(whole.seen.length).toBe(listed.size);
+    expect(new Set(whole.seen)).toEqual(listed);
+  });
+
   it('within a page the most recently active chat comes first; the DM carries its peer', async () => {
     const [bia, caio] = await users(server, 2);
     const quiet = await createPublicChat(bia!.client);
@@ -115,6 +123,13 @@ describe('GET /api/chats/public in pages', () => {
     });
     expect(new Set(whole.seen).size).toBe(whole.seen.length);
     expect(new Set(whole.seen.filter((c) => !fresh.includes(c)))).toEqual(new Set([...before, ...made]));
+
+    // Chats listed before the index existed are indexed on the next page asked for, as the oldest.
+    const legacy = 'c_legacy1';
+    await redis.sadd(`${P}${keys.publicChats}`, legacy);
+    const again = await walk('/api/chats/public', owner!.token, 50);
+    expect(again.seen.at(-1)).toBe(legacy);
+    expect(new Set(again.seen)).toEqual(new Set(await redis.smembers(`${P}${keys.publicChats}`)));
   });
 });
 
