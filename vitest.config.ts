@@ -20,6 +20,8 @@ const CORE_ON_CLUSTER = [
   'test/multi-instance.test.ts',
   'test/sdk/delivery.test.ts',
   'test/cross-slot-steps.test.ts',
+  'test/chat-cap.test.ts',
+  'test/chat-pages.test.ts',
 ];
 
 export default defineConfig({

@@ -72,6 +72,7 @@ const SAMPLES = {
   member_count: 3,
   unread_count: 2,
   online: true,
+  next_cursor: null,
 };
 /** Optional fields shown in examples; other optional fields are left out of them. */
 const OPTIONAL_IN_EXAMPLES = new Set(
@@ -252,6 +253,12 @@ const CLOSE_NOTES = {
 const LIMIT_NOTES = {
   maxFrameBytes: 'Largest frame the server accepts by default (bytes); a larger one closes the connection with 1009.',
   bodyMaxLength: '`send_message` body, in UTF-16 code units (JavaScript string length).',
+  bodyMaxBytes:
+    '`send_message` body as stored: bytes of its JSON string in UTF-8 (escapes count: 6 per control character); over it, `invalid_payload`.',
+  pageMaxBytes:
+    'A history page (`sync`, `GET /api/chats/:chat_id/messages`) stops once its messages pass this many bytes (at least one message); `more: true` says more follow.',
+  chatsPageDefault: '`limit` of `GET /api/chats` and `GET /api/chats/public` when omitted.',
+  chatsPageMax: 'Largest `limit` of `GET /api/chats` and `GET /api/chats/public`.',
   chatTitleMaxLength: 'Public chat title.',
   usernameMaxLength: 'Username (a display name).',
   avatarUrlMaxLength: 'Avatar URL.',
@@ -268,6 +275,8 @@ const TIMING_NOTES = {
   tokenTtlSeconds: 'Lifetime of a login token; `auth_ok` carries it valid for this long again.',
   authTimeoutMs: 'A connection that has not authenticated by then is closed with 4001 (milliseconds).',
   typingTtlSeconds: '`typing` expires after this; clients hide "typing…" after it too.',
+  typingRepeatMs:
+    'A `typing: true` within this of the last one the members were told of is not told again (milliseconds); `false` is told only after a `true` was.',
   loginCodeTtlSeconds: 'Lifetime of a login code.',
   loginCodeTries: 'Wrong tries a login code survives.',
   idempotencyWindowSeconds: 'How long a `client_msg_id` is remembered.',

@@ -102,8 +102,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     LOGIN_RATE_LIMIT_PER_IP: '1000000',
     // Tests read the codes from the answers: a development server's switch, off by default and refused in
     // production or with a webhook (a test that wants those gets it off).
-    LOGIN_CODES_IN_RESPONSE:
-      options.env?.NODE_ENV === 'production' || options.env?.LOGIN_CODE_WEBHOOK_URL ? '' : '1',
+    LOGIN_CODES_IN_RESPONSE: options.env?.NODE_ENV === 'production' || options.env?.LOGIN_CODE_WEBHOOK_URL ? '' : '1',
     METRICS_PORT: metricsPort,
     ...options.env,
   };

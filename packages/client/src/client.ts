@@ -2,6 +2,7 @@ import type {
   ActionDataOf,
   ActionName,
   ChatSummary,
+  ChatsPage,
   LinkVerifyBody,
   LoginAnswer,
   LoginCodeAnswer,
@@ -10,6 +11,7 @@ import type {
   Message,
   MyProfile,
   PublicChatSummary,
+  PublicChatsPage,
   ServerEvent,
   ServerEventOf,
   SessionInfo,
@@ -20,7 +22,7 @@ import { fullJitter } from './backoff.js';
 import { ChatLog } from './chat-log.js';
 import { Emitter } from './emitter.js';
 import { PapoError } from './errors.js';
-import { HttpApi } from './http.js';
+import { HttpApi, type PageOptions } from './http.js';
 import { memoryStorage, Outbox } from './outbox.js';
 import { SessionKeeper } from './session.js';
 import type {
@@ -414,9 +416,20 @@ export class PapoClient extends Emitter<ClientEvents> {
         let gap = false;
         for (const message of page.messages) gap = this.release(log, message);
         const progressed = (log.position ?? 0) > after;
-        if (!progressed || (page.messages.length < SYNC_PAGE && !gap)) break;
+        // A page may stop short of SYNC_PAGE at the server's byte cap: `more` says so.
+        if (!progressed || (page.messages.length < SYNC_PAGE && !gap && !page.more)) break;
       }
-    } catch {
+    } catch (err) {
+      // Over the read budget: not refused, only not now. Try again once the server says so.
+      if (err instanceof PapoError && err.code === 'rate_limited') {
+        setTimeout(
+          () => {
+            if (this.authenticated) void this.fill(log);
+          },
+          (err.retryAfter ?? 1) * 1000,
+        );
+        return;
+      }
       // Offline again: the next auth_ok resumes from the position. Still online (the server answered
       // `internal`, say during a Redis failover) with messages held beyond the gap: try again shortly, as no
       // other event may come to prompt it.
@@ -632,14 +645,28 @@ export class PapoClient extends Emitter<ClientEvents> {
     return this.http.user(userId);
   }
 
+  /** Every chat of the caller (all pages), the most recently active first. */
   async chats(): Promise<ChatSummary[]> {
     const summaries = await this.http.chats();
     this.place(summaries);
     return summaries;
   }
 
+  /** Every public chat, the newest first (all pages; see publicChatsPage for one at a time). */
   publicChats(): Promise<PublicChatSummary[]> {
     return this.http.publicChats();
+  }
+
+  /** One page of the caller's chats; pass `next_cursor` back as `cursor` for the next (null: the last). */
+  async chatsPage(options: PageOptions = {}): Promise<ChatsPage> {
+    const page = await this.http.chatsPage(options);
+    this.place(page.chats);
+    return page;
+  }
+
+  /** One page of the public chats, the newest first; `next_cursor` as for chatsPage. */
+  publicChatsPage(options: PageOptions = {}): Promise<PublicChatsPage> {
+    return this.http.publicChatsPage(options);
   }
 
   // ── Local state ──────────────────────────────────────────────────────────────────────────────────────
@@ -658,9 +685,13 @@ export class PapoClient extends Emitter<ClientEvents> {
       log.atStart = true;
       return [];
     }
-    const page = await this.http.history(chatId, { ...(before === undefined ? {} : { before }), limit });
+    const { messages: page, more } = await this.http.historyPage(chatId, {
+      ...(before === undefined ? {} : { before }),
+      limit,
+    });
     const added = log.prepend(page);
-    if (page.length < limit || log.oldestId === 1) log.atStart = true;
+    // A short page is the start only when the server does not say more remain (its byte cap stops pages early).
+    if ((page.length < limit && !more) || log.oldestId === 1) log.atStart = true;
     return added.map((m) => this.decorate(log, m));
   }
 

@@ -1,20 +1,52 @@
-import type {
-  ChatSummary,
-  ErrorCode,
-  LinkVerifyBody,
-  LoginAnswer,
-  LoginCodeAnswer,
-  LoginCodeBody,
-  LoginVerifyBody,
-  Message,
-  MyProfile,
-  PublicChatSummary,
-  RefreshAnswer,
-  SessionInfo,
-  UserDetails,
-  UserProfile,
+import {
+  type ChatSummary,
+  type ChatsPage,
+  type ErrorCode,
+  LIMITS,
+  type LinkVerifyBody,
+  type LoginAnswer,
+  type LoginCodeAnswer,
+  type LoginCodeBody,
+  type LoginVerifyBody,
+  type Message,
+  type MyProfile,
+  type PublicChatSummary,
+  type PublicChatsPage,
+  type RefreshAnswer,
+  type SessionInfo,
+  type UserDetails,
+  type UserProfile,
 } from '@papo/protocol';
 import { PapoError } from './errors.js';
+
+export type PageOptions = { cursor?: string | undefined; limit?: number };
+export type HistoryPage = { messages: Message[]; more?: true };
+
+/** A bound on the pages one `chats()`/`publicChats()` walks (200 chats each), against a server that loops. */
+const MAX_PAGES = 100;
+
+function pageQuery({ cursor, limit }: PageOptions): string {
+  const query = new URLSearchParams();
+  if (cursor) query.set('cursor', cursor);
+  if (limit !== undefined) query.set('limit', String(limit));
+  return query.size ? `?${query}` : '';
+}
+
+/** Walks a paged list from its first page to its last; stops at MAX_PAGES or a cursor that does not move. */
+async function allPages<T>(
+  page: (cursor: string | undefined) => Promise<{ chats: T[]; next_cursor?: string | null }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < MAX_PAGES; n++) {
+    const answer = await page(cursor);
+    items.push(...answer.chats);
+    // A server without pages answers once, with no next_cursor.
+    if (!answer.next_cursor || answer.next_cursor === cursor) break;
+    cursor = answer.next_cursor;
+  }
+  return items;
+}
 
 type Method = 'GET' | 'POST' | 'DELETE';
 
@@ -128,19 +160,37 @@ export class HttpApi {
     return this.call('GET', `/api/users/${encodeURIComponent(userId)}`);
   }
 
-  async chats(): Promise<ChatSummary[]> {
-    return (await this.call<{ chats: ChatSummary[] }>('GET', '/api/chats')).chats;
+  /** One page of the caller's chats (GET /api/chats); `next_cursor` is null on the last. */
+  chatsPage(options: PageOptions = {}): Promise<ChatsPage> {
+    return this.call('GET', `/api/chats${pageQuery(options)}`);
   }
 
-  async publicChats(): Promise<PublicChatSummary[]> {
-    return (await this.call<{ chats: PublicChatSummary[] }>('GET', '/api/chats/public')).chats;
+  /** One page of the public chats, the newest first (GET /api/chats/public). */
+  publicChatsPage(options: PageOptions = {}): Promise<PublicChatsPage> {
+    return this.call('GET', `/api/chats/public${pageQuery(options)}`);
+  }
+
+  /** Every chat of the caller (all pages, at most MAX_PAGES), the most recently active first. */
+  async chats(): Promise<ChatSummary[]> {
+    const chats = await allPages((cursor) => this.chatsPage({ cursor, limit: LIMITS.chatsPageMax }));
+    return chats.sort((a, b) => (b.last_message?.created_at ?? 0) - (a.last_message?.created_at ?? 0));
+  }
+
+  /** Every public chat (all pages, at most MAX_PAGES), the newest first. */
+  publicChats(): Promise<PublicChatSummary[]> {
+    return allPages((cursor) => this.publicChatsPage({ cursor, limit: LIMITS.chatsPageMax }));
   }
 
   async history(chatId: string, options: { before?: number; limit?: number } = {}): Promise<Message[]> {
+    return (await this.historyPage(chatId, options)).messages;
+  }
+
+  /** A page of history; `more` when older messages remain (it may stop short of `limit` at its byte cap). */
+  historyPage(chatId: string, options: { before?: number; limit?: number } = {}): Promise<HistoryPage> {
     const query = new URLSearchParams();
     if (options.before !== undefined) query.set('before', String(options.before));
     if (options.limit !== undefined) query.set('limit', String(options.limit));
     const path = `/api/chats/${encodeURIComponent(chatId)}/messages${query.size ? `?${query}` : ''}`;
-    return (await this.call<{ messages: Message[] }>('GET', path)).messages;
+    return this.call('GET', path);
   }
 }

@@ -1,5 +1,14 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import { AvatarUrl, ChatId, ClientMsgId, MessageId, UnixSeconds, UserId, Username } from './common.js';
+import {
+  AvatarUrl,
+  ChatId,
+  ClientMsgId,
+  MessageId,
+  UnixSeconds,
+  UserId,
+  Username,
+  VISIBLE_TEXT_PATTERN,
+} from './common.js';
 import { LIMITS } from './limits.js';
 
 /**
@@ -20,7 +29,14 @@ export const ActionData = {
     { description: 'Open (or find) the one DM between the caller and the peer.' },
   ),
   create_public_chat: Type.Object(
-    { title: Type.String({ minLength: 1, maxLength: LIMITS.chatTitleMaxLength, pattern: '\\S' }) },
+    {
+      title: Type.String({
+        minLength: 1,
+        maxLength: LIMITS.chatTitleMaxLength,
+        pattern: VISIBLE_TEXT_PATTERN,
+        description: 'Not only spaces, no lone surrogate.',
+      }),
+    },
     { description: 'Create a public chat; the creator is its first member.' },
   ),
   join_chat: Type.Object({ chat_id: ChatId }, { description: 'Join a public chat.' }),
@@ -28,7 +44,12 @@ export const ActionData = {
   send_message: Type.Object(
     {
       chat_id: ChatId,
-      body: Type.String({ minLength: 1, maxLength: LIMITS.bodyMaxLength }),
+      body: Type.String({
+        minLength: 1,
+        maxLength: LIMITS.bodyMaxLength,
+        description:
+          'Well-formed text (no lone UTF-16 surrogate), at most LIMITS.bodyMaxBytes (16 KiB) as a JSON string in UTF-8; else `invalid_payload`.',
+      }),
       type: Type.Optional(Type.Literal('text')),
       client_msg_id: Type.Optional(ClientMsgId),
     },

@@ -21,7 +21,19 @@ export const MessageId = Type.Integer({
   minimum: 1,
   description: "The message's position in its chat: 1, 2, 3… with no gap.",
 });
-export const Username = Type.String({ minLength: 1, maxLength: LIMITS.usernameMaxLength, pattern: '\\S' });
+/**
+ * Names and titles: at least one character that is not a space, and well-formed text (no lone UTF-16
+ * surrogate, which is no character and which JSON stores as a 6-byte escape). Written to work with and
+ * without a regular expression's `u` flag.
+ */
+export const VISIBLE_TEXT_PATTERN = '^(?=[\\s\\S]*\\S)(?:[^\\uD800-\\uDFFF]|[\\uD800-\\uDBFF][\\uDC00-\\uDFFF])*$';
+
+export const Username = Type.String({
+  minLength: 1,
+  maxLength: LIMITS.usernameMaxLength,
+  pattern: VISIBLE_TEXT_PATTERN,
+  description: 'A display name: not only spaces, no lone surrogate.',
+});
 export const AvatarUrl = Type.String({
   maxLength: LIMITS.avatarUrlMaxLength,
   pattern: '^https?://[^\\s]+$',

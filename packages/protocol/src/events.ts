@@ -107,6 +107,13 @@ export const ServerEvents = {
             'Present when messages after `after_id` are older than the chat keeps: the oldest id still kept. (extension)',
         }),
       ),
+      more: Type.Optional(
+        Type.Literal(true, {
+          description:
+            'Present when more messages follow these: the page stopped at `limit` or once its JSON passed ' +
+            'LIMITS.pageMaxBytes (256 KiB). Sync again after the last id. (extension)',
+        }),
+      ),
       ...withRequestId,
     },
     { description: 'The answer to `sync`: messages with id > after_id, oldest first. (extension)' },

@@ -45,6 +45,33 @@ export const PublicChatSummary = Type.Object({
   member_count: Type.Integer({ minimum: 0 }),
 });
 
+const pageLimit = Type.Optional(
+  Type.Integer({ minimum: 1, maximum: LIMITS.chatsPageMax, default: LIMITS.chatsPageDefault }),
+);
+export const ChatsQuery = Type.Object({
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: LIMITS.idMaxLength,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: 'The `next_cursor` of the previous page; omitted for the first. Opaque.',
+    }),
+  ),
+  limit: pageLimit,
+});
+export const PublicChatsQuery = Type.Object({
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: LIMITS.idMaxLength + 20,
+      pattern: '^[0-9]{1,16}\\.[A-Za-z0-9_-]+$',
+      description: 'The `next_cursor` of the previous page; omitted for the first. Opaque.',
+    }),
+  ),
+  limit: pageLimit,
+});
+const NextCursor = Type.Union([Type.String(), Type.Null()], {
+  description: 'Pass as `cursor` for the next page; null on the last page. (extension)',
+});
+
 export const HistoryQuery = Type.Object({
   before: Type.Optional(Type.Integer({ minimum: 1 })),
   limit: Type.Optional(
@@ -216,28 +243,47 @@ export const HTTP_ROUTES = {
     path: '/api/chats',
     auth: true,
     status: 200,
-    description: 'The caller’s chats, the most recently active first.',
-    answer: Type.Object({ chats: Type.Array(ChatSummary) }),
+    description:
+      'The caller’s chats, a page at a time (`limit`, default 100, max 200; then `cursor`): pages follow the chats’ ids, ' +
+      'and each page lists its chats the most recently active first, so a client sorts the chats it holds. A walk ' +
+      'from the first page to `next_cursor: null` lists every chat the user was in throughout it once.',
+    query: ChatsQuery,
+    answer: Type.Object({ chats: Type.Array(ChatSummary), next_cursor: NextCursor }),
   },
   publicChats: {
     method: 'GET',
     path: '/api/chats/public',
     auth: true,
     status: 200,
-    description: 'Every public chat.',
-    answer: Type.Object({ chats: Type.Array(PublicChatSummary) }),
+    description:
+      'The public chats, the most recently created first, a page at a time (`limit`, default 100, max 200; then ' +
+      '`cursor`). Chats created during a walk come before its cursor: a walk lists every older chat once.',
+    query: PublicChatsQuery,
+    answer: Type.Object({ chats: Type.Array(PublicChatSummary), next_cursor: NextCursor }),
   },
   chatMessages: {
     method: 'GET',
     path: '/api/chats/:chat_id/messages',
     auth: true,
     status: 200,
-    description: 'History: at most `limit` (default 20, max 100) messages with id < `before`, oldest first.',
+    description:
+      'History: at most `limit` (default 20, max 100) messages with id < `before`, oldest first; fewer when their ' +
+      'JSON passes 256 KiB (`more` then says older ones remain).',
     query: HistoryQuery,
-    answer: Type.Object({ messages: Type.Array(Message) }),
+    answer: Type.Object({
+      messages: Type.Array(Message),
+      more: Type.Optional(
+        Type.Literal(true, {
+          description:
+            'Present when older messages than these are still kept: the page stopped at `limit` or at its byte cap (LIMITS.pageMaxBytes). (extension)',
+        }),
+      ),
+    }),
   },
 } satisfies Record<string, Route>;
 
 export type UserDetails = Static<typeof UserDetails>;
 export type ChatSummary = Static<typeof ChatSummary>;
 export type PublicChatSummary = Static<typeof PublicChatSummary>;
+export type ChatsPage = { chats: ChatSummary[]; next_cursor: string | null };
+export type PublicChatsPage = { chats: PublicChatSummary[]; next_cursor: string | null };

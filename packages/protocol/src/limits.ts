@@ -7,6 +7,17 @@ export const LIMITS = {
   maxFrameBytes: 64 * 1024,
   /** Message bodies, in UTF-16 code units (JavaScript string length). */
   bodyMaxLength: 4096,
+  /**
+   * Message bodies as stored: the bytes of the body's JSON string (UTF-8, quotes and escapes included). Any
+   * well-formed text of bodyMaxLength characters fits (at most 3 bytes each); escapes (6 bytes for a control
+   * character) can pass it.
+   */
+  bodyMaxBytes: 16 * 1024,
+  /** A page of history (`sync`, GET …/messages) stops once its messages' JSON passes this (at least one). */
+  pageMaxBytes: 256 * 1024,
+  /** Chats per page of GET /api/chats and GET /api/chats/public. */
+  chatsPageDefault: 100,
+  chatsPageMax: 200,
   chatTitleMaxLength: 64,
   usernameMaxLength: 32,
   avatarUrlMaxLength: 512,
@@ -29,6 +40,11 @@ export const TIMINGS = {
   authTimeoutMs: 10_000,
   /** `typing:{chat_id}:{user_id}` expires after this; clients hide "typing…" after it too. */
   typingTtlSeconds: 5,
+  /**
+   * A `typing: true` repeated within this of the last one the members were told of is not told again (the
+   * server's throttle; the SDK sends one at most this often while the user types).
+   */
+  typingRepeatMs: 2000,
   /** Login codes: valid this long after they were last sent; wrong tries allowed per challenge. */
   loginCodeTtlSeconds: 300,
   loginCodeTries: 5,

@@ -19,7 +19,12 @@ export const REDIS_KEYS = [
     holds: 'session id → its expiry (ms); expired entries are pruned when the list is read or grows',
   },
   { key: 'last_seen:{user_id}', type: 'String', holds: 'Unix seconds' },
-  { key: 'chat:{chat_id}', type: 'Hash', holds: 'kind (dm|public), title, created_by, created_at, last_id' },
+  {
+    key: 'chat:{chat_id}',
+    type: 'Hash',
+    holds:
+      'kind (dm|public), title, created_by, created_at, last_id; (extension) reads_top_user, reads_top, reads_second: the highest read mark, whose it is, and the highest of anyone else’s',
+  },
   { key: 'chat:{chat_id}:members', type: 'Set', holds: 'user ids' },
   {
     key: 'chat:{chat_id}:messages',
@@ -62,6 +67,32 @@ export const EXTRA_KEYS = [
     holds: '"user_id conn_id" of each connection the worker holds: reaped when its lease expires',
   },
   { key: 'presence:conns:{{user_id}}', type: 'Hash', holds: 'conn_id → worker id, one field per open connection' },
+  {
+    key: 'typing_sent:{chat_id}:{user_id}',
+    type: 'String, TTL 2 s',
+    holds:
+      'exists while a `typing: true` of the user was told to the chat’s members less than 2 s ago: repeats within it are not told again',
+  },
+  {
+    key: 'user_chats_by_id:{{user_chats:{user_id}}}',
+    type: 'Sorted set (every score 0)',
+    holds:
+      'the user’s chat ids again, ordered by id: GET /api/chats pages through it; its hash tag is the user’s chat-list key (one slot with it)',
+  },
+  {
+    key: 'user_chats_pending:{{user_chats:{user_id}}}',
+    type: 'Sorted set, TTL',
+    holds:
+      'chat id → expiry (ms): places held in the user’s chat list by a creation or join in progress, so MAX_CHATS_PER_USER holds under concurrency',
+  },
+  {
+    key: 'chats_public_by_time:{{chats:public}}',
+    type: 'Sorted set',
+    holds: 'public chat id → when it was listed (ms): GET /api/chats/public pages through it, newest first',
+  },
+  { key: 'rate:chats:{user_id}', type: 'Counter with TTL', holds: 'public chats and new DMs created this hour' },
+  { key: 'rate:membership:{user_id}', type: 'Counter with TTL', holds: 'joins and leaves this hour' },
+  { key: 'rate:reads:{user_id}', type: 'Counter with TTL', holds: 'history pages read in the current window' },
   {
     key: 'login_code:{{phone|email}}',
     type: 'Hash, TTL 5 min from the last send',

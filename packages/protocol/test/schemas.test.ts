@@ -30,6 +30,7 @@ const ACTION_CASES: Record<ActionName, Cases> = {
       { token: x(LIMITS.tokenMaxLength + 1) },
       { token: 'tok', username: '' },
       { token: 'tok', username: x(33) },
+      { token: 'tok', username: 'ana\uDBFF' },
       { token: 'tok', avatar_url: 'javascript:x' },
       { token: 'tok', avatar_url: 'https://example.com/a b.png' },
     ],
@@ -39,8 +40,8 @@ const ACTION_CASES: Record<ActionName, Cases> = {
     invalid: [{}, { peer_user_id: '' }, { peer_user_id: x(LIMITS.idMaxLength + 1) }, { peer_user_id: 7 }],
   },
   create_public_chat: {
-    valid: [{ title: 'Família' }, { title: ' a ' }, { title: x(64) }],
-    invalid: [{}, { title: '' }, { title: '   ' }, { title: x(65) }],
+    valid: [{ title: 'Família' }, { title: ' a ' }, { title: x(64) }, { title: 'Festa 🎉' }],
+    invalid: [{}, { title: '' }, { title: '   ' }, { title: x(65) }, { title: 'a\uD800' }, { title: '\uDC00b' }],
   },
   join_chat: {
     valid: [{ chat_id: chat }],

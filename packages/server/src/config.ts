@@ -210,6 +210,13 @@ export function loadConfig() {
     /** Chats (public chats and new DMs) one user may create per hour. */
     chatsPerHour: int('CHATS_PER_HOUR', 60, 1),
     maxPublicChatMembers: int('MAX_PUBLIC_CHAT_MEMBERS', 10_000, 2),
+    /** Chats one user may be in (public chats and DMs); creating or joining one more is `forbidden`. */
+    maxChatsPerUser: int('MAX_CHATS_PER_USER', 1000, 1),
+    /** Joins and leaves one user may make per hour: each tells every member of the chat. */
+    membershipChangesPerHour: int('MEMBERSHIP_CHANGES_PER_HOUR', 100, 1),
+    /** History pages (`sync`, `GET …/messages`) one user may read per window; past it `rate_limited`. */
+    readPagesPerWindow: int('READ_PAGES_PER_WINDOW', 2000, 1),
+    readWindowSeconds: int('READ_WINDOW_S', 60, 1),
     /** Origins allowed to open the WebSocket (comma-separated); unset: any. Clients without Origin are let in. */
     allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '')
       .split(',')

@@ -234,18 +234,22 @@ export class Hub {
     const reader = [...route.conns].find((c) => c.userId)?.userId;
     const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
     const tail = Buffer.from('}');
-    const fetch = reader
-      ? this.messages.page(reader, chatId, 'after', fromId, CATCH_UP_PAGE)
-      : Promise.resolve({ messages: [] as string[], firstKeptId: 0 });
-    fetch
-      .then(({ messages }) => {
+    // Pages stop at a byte cap as well (read-messages.lua): go on while one says more follow and moved on.
+    const fetchAll = async () => {
+      if (!reader) return;
+      for (let after = fromId; ; ) {
+        const { messages, more } = await this.messages.page(reader, chatId, 'after', after, CATCH_UP_PAGE);
         for (const message of messages) {
           const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
           if (!(id > route.lastId)) continue;
           route.lastId = id;
           this.deliver(route.conns, Buffer.concat([head, Buffer.from(message), tail]), 'message_created');
         }
-      })
+        if (!more || route.lastId <= after) return;
+        after = route.lastId;
+      }
+    };
+    fetchAll()
       .catch((err: Error) => this.log.warn({ chatId, err: err.message }, 'catch-up failed; clients resync by id'))
       .finally(() => {
         const held = route.held ?? [];

@@ -23,11 +23,12 @@ export const typing: Handler<'typing'> = async (ctx, conn, data) => {
 
 /** `sync`: the messages after `after_id`, forwarded as stored (no parse, no re-serialisation). */
 export const sync: Handler<'sync'> = async (ctx, conn, { chat_id: chatId, after_id: afterId, limit }) => {
-  const page = await ctx.messages.page(userOf(conn), chatId, 'after', afterId, limit ?? LIMITS.syncLimitDefault);
+  const page = await ctx.messages.userPage(userOf(conn), chatId, 'after', afterId, limit ?? LIMITS.syncLimitDefault);
   // Messages after after_id that the chat no longer keeps: say where the kept ones start.
   const gap = afterId + 1 < page.firstKeptId ? `,"first_available_id":${page.firstKeptId}` : '';
+  const more = page.more ? ',"more":true' : '';
   return new RawReply(
     'history',
-    `{"type":"history","chat_id":"${chatId}","messages":[${page.messages.join(',')}]${gap}`,
+    `{"type":"history","chat_id":"${chatId}","messages":[${page.messages.join(',')}]${gap}${more}`,
   );
 };

@@ -43,7 +43,10 @@ export function createAccountSweeper({ redis, run, keys, config }: StoreContext,
       keys.mute(chatId),
     ];
     if ((await run('drop-chat', chatKeys, [])) !== 1) return;
-    if (kind === 'public') await redis.srem(keys.publicChats, chatId);
+    if (kind === 'public') {
+      await redis.srem(keys.publicChats, chatId);
+      await redis.zrem(keys.publicChatsIndex, chatId);
+    }
     if (pair) await redis.del(pair);
   }
 
@@ -51,7 +54,18 @@ export function createAccountSweeper({ redis, run, keys, config }: StoreContext,
     const chats = await redis.smembers(keys.userChats(userId));
     for (const chatId of chats) await leave(userId, chatId);
     // One key per command: on a Redis Cluster they live in different slots.
-    const userKeys = [keys.userChats, keys.user, keys.lastSeen, keys.userSessions, keys.rateMsg, keys.rateChats];
+    const userKeys = [
+      keys.userChats,
+      keys.userChatsIndex,
+      keys.userChatsPending,
+      keys.user,
+      keys.lastSeen,
+      keys.userSessions,
+      keys.rateMsg,
+      keys.rateChats,
+      keys.rateMembership,
+      keys.rateReads,
+    ];
     await Promise.all(userKeys.map((key) => redis.del(key(userId))));
     await redis.srem(keys.onlineUsers, userId);
     await redis.zrem(keys.temporaryAccounts, userId);

@@ -24,12 +24,23 @@ export function createKeys(prefix: string) {
     clientMsgId: (chatId: string, userId: string, clientMsgId: string) =>
       `${prefix}chat:{${chatId}}:cmid:${userId}:${clientMsgId}`,
     userChats: (userId: string) => `${prefix}user_chats:${userId}`,
+    // The list's own companions carry the list's key as their hash tag: one slot with it (user-chat.lua).
+    /** Places held in the list by chats being created or joined (reserve-chat.lua). */
+    userChatsPending: (userId: string) => `${prefix}user_chats_pending:{${prefix}user_chats:${userId}}`,
+    /** The list by chat id, for paging (chat-list-page.lua). */
+    userChatsIndex: (userId: string) => `${prefix}user_chats_by_id:{${prefix}user_chats:${userId}}`,
     dm: (userA: string, userB: string) =>
       userA < userB ? `${prefix}dm:${userA}:${userB}` : `${prefix}dm:${userB}:${userA}`,
     publicChats: `${prefix}chats:public`,
+    /** chats:public by the time each was listed, for paging (public-chats-page.lua); one slot with it. */
+    publicChatsIndex: `${prefix}chats_public_by_time:{${prefix}chats:public}`,
     typing: (chatId: string, userId: string) => `${prefix}typing:{${chatId}}:${userId}`,
+    /** Exists for the typing throttle's window after a `typing: true` was published (typing.lua). */
+    typingSent: (chatId: string, userId: string) => `${prefix}typing_sent:{${chatId}}:${userId}`,
     rateMsg: (userId: string) => `${prefix}rate:msg:${userId}`,
     rateChats: (userId: string) => `${prefix}rate:chats:${userId}`,
+    rateMembership: (userId: string) => `${prefix}rate:membership:${userId}`,
+    rateReads: (userId: string) => `${prefix}rate:reads:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
     // An address's code, its send counter and its failure counter share a hash tag: one script checks and
     // changes them together. (Whatever braces the address holds, the first `{` and the `}` after it are the

@@ -1,4 +1,5 @@
-import { TIMINGS } from '@papo/protocol';
+import { LIMITS, TIMINGS } from '@papo/protocol';
+import { AppError } from '../errors.js';
 import { isCluster } from './redis.js';
 import { countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
 
@@ -7,11 +8,15 @@ export type MessagePage = {
   messages: string[];
   /** The oldest id the chat's list still keeps. */
   firstKeptId: number;
+  /** More messages follow the page in its direction (it stopped at its limit or its byte cap). */
+  more: boolean;
 };
+
+type WellFormed = string & { isWellFormed(): boolean };
 
 /** Messages: the send path and history reads. */
 export function createMessageStore({ redis, run, keys, config }: StoreContext) {
-  return {
+  const store = {
     /**
      * Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. Only
      * stored messages count against the sender's rate limit. On a single Redis the count and the send are one
@@ -20,10 +25,24 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
      * the sender one unit of their window, never a message).
      */
     async send(me: string, chatId: string, body: string, clientMsgId: string | undefined): Promise<number> {
+      // A lone surrogate is not text, and JSON stores it as a 6-byte escape (issue 16: 4,096 of them made a
+      // 24 KiB message). isWellFormed is one native pass over the body.
+      if (!(body as WellFormed).isWellFormed()) {
+        throw new AppError('invalid_payload', 'data.body: not well-formed text (a lone UTF-16 surrogate).');
+      }
+      const bodyJson = JSON.stringify(body);
+      // Escapes make a body's stored bytes several times its characters: cap the bytes. A JSON string's bytes
+      // are at most 3 per UTF-16 unit, so only a long one is measured (most are never counted at all).
+      if (bodyJson.length * 3 > LIMITS.bodyMaxBytes && Buffer.byteLength(bodyJson) > LIMITS.bodyMaxBytes) {
+        throw new AppError(
+          'invalid_payload',
+          `data.body: over ${LIMITS.bodyMaxBytes} bytes as stored (JSON, UTF-8); control characters count 6 each.`,
+        );
+      }
       const rateKey = keys.rateMsg(me);
       // The message JSON is made here, around the id and time the script assigns, so Redis stores and
       // publishes exactly what clients receive, serialised once.
-      const middle = `,"sender_id":${JSON.stringify(me)},"body":${JSON.stringify(body)},"msg_type":"text"`;
+      const middle = `,"sender_id":${JSON.stringify(me)},"body":${bodyJson},"msg_type":"text"`;
       const tail = clientMsgId === undefined ? '' : `,"client_msg_id":${JSON.stringify(clientMsgId)}`;
       const sendKeys = [
         keys.chat(chatId),
@@ -67,18 +86,38 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
       return Number(okOrThrow(reply)[0]);
     },
 
-    /** Messages with id > afterId (oldest first), or the newest with id < beforeId (0: the newest). */
+    /**
+     * Messages with id > afterId (oldest first), or the newest with id < beforeId (0: the newest): at most
+     * `limit`, and no more than LIMITS.pageMaxBytes of them (always one at least).
+     */
     async page(me: string, chatId: string, mode: 'after' | 'before', n: number, limit: number): Promise<MessagePage> {
-      const [firstKeptId, messages] = okOrThrow(
+      const [firstKeptId, messages, more] = okOrThrow(
         await run(
           'read-messages',
           [keys.chat(chatId), keys.members(chatId), keys.messages(chatId)],
-          [me, mode, n, limit],
+          [me, mode, n, limit, LIMITS.pageMaxBytes],
         ),
       );
-      return { messages: messages as string[], firstKeptId: Number(firstKeptId) };
+      return { messages: messages as string[], firstKeptId: Number(firstKeptId), more: more === 1 };
+    },
+
+    /**
+     * A page read by a user (`sync`, HTTP history): `page`, counted against the user's read budget first
+     * (rate_limited past it). A page refused (not a member) is given back, as a refused send is: it read
+     * nothing. The server's own catch-up reads (fanout/hub.ts) call `page` and do not count.
+     */
+    async userPage(me: string, chatId: string, mode: 'after' | 'before', n: number, limit: number) {
+      const budgetKey = keys.rateReads(me);
+      await countHit(run, budgetKey, config.readPagesPerWindow, config.readWindowSeconds, 'history pages');
+      try {
+        return await store.page(me, chatId, mode, n, limit);
+      } catch (err) {
+        if (err instanceof AppError && err.code !== 'internal') run('uncount', [budgetKey], []).catch(() => {});
+        throw err;
+      }
     },
   };
+  return store;
 }
 
 export type MessageStore = ReturnType<typeof createMessageStore>;

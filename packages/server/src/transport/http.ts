@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import { HistoryQuery, HTTP_STATUS, LIMITS, UserId } from '@papo/protocol';
+import { ChatsQuery, HistoryQuery, HTTP_STATUS, LIMITS, PublicChatsQuery, UserId } from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -64,6 +64,12 @@ function integers(query: Record<string, string | undefined>): Record<string, num
     if (value !== undefined) out[key] = /^-?\d+$/.test(value) ? Number(value) : value;
   }
   return out;
+}
+
+/** A list route's query: `limit` parsed as an integer, `cursor` kept as the string it is. */
+function listQuery(query: Record<string, string | undefined>): Record<string, number | string> {
+  const { cursor, ...rest } = query;
+  return cursor === undefined ? integers(rest) : { ...integers(rest), cursor };
 }
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
@@ -171,11 +177,20 @@ export function createHttpServer(deps: HttpDeps) {
     return details;
   });
 
-  app.get('/api/chats', async (req) => ({ chats: await chats.summaries(await authUser(req)) }));
+  // The chat lists come in pages: a user may be in MAX_CHATS_PER_USER chats and the directory has no bound,
+  // and one answer for all of them cost thousands of Redis commands (issue 16).
+  app.get('/api/chats', async (req) => {
+    const userId = await authUser(req);
+    const query = validate(ChatsQuery, listQuery(req.query as Record<string, string>), 'query');
+    const page = await chats.summaries(userId, query.cursor, query.limit ?? LIMITS.chatsPageDefault);
+    return { chats: page.items, next_cursor: page.nextCursor ?? null };
+  });
 
   app.get('/api/chats/public', async (req) => {
     await authUser(req);
-    return { chats: await chats.publicChats() };
+    const query = validate(PublicChatsQuery, listQuery(req.query as Record<string, string>), 'query');
+    const page = await chats.publicChats(query.cursor, query.limit ?? LIMITS.chatsPageDefault);
+    return { chats: page.items, next_cursor: page.nextCursor ?? null };
   });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {
@@ -183,7 +198,7 @@ export function createHttpServer(deps: HttpDeps) {
     if (!checker(ChatIdParam).Check(req.params)) throw new AppError('not_found', 'No such chat.');
     const { chat_id: chatId } = req.params as { chat_id: string };
     const query = validate(HistoryQuery, integers(req.query as Record<string, string>), 'query');
-    const page = await messages.page(
+    const page = await messages.userPage(
       userId,
       chatId,
       'before',
@@ -191,7 +206,8 @@ export function createHttpServer(deps: HttpDeps) {
       query.limit ?? LIMITS.historyLimitDefault,
     );
     // Stored JSON goes out as is: no parse and re-serialisation of every message.
-    return reply.type('application/json; charset=utf-8').send(`{"messages":[${page.messages.join(',')}]}`);
+    const more = page.more ? ',"more":true' : '';
+    return reply.type('application/json; charset=utf-8').send(`{"messages":[${page.messages.join(',')}]${more}}`);
   });
 
   return app;

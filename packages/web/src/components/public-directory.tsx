@@ -8,23 +8,57 @@ import { Avatar } from './avatar';
 import { DrawerHeader } from './drawer-header';
 
 const REFRESH_MS = 10_000;
+const PAGE = LIMITS.chatsPageDefault;
 
-/** The public chats: create one, or join (or open) one from the list with its member count. */
+/** The chats shown and where the next page starts (null: none left). */
+type Listing = { chats: PublicChatSummary[]; cursor: string | null };
+
+/** `older` after `newer`, without the chats `newer` already has. */
+function appendNew(newer: PublicChatSummary[], older: PublicChatSummary[]): PublicChatSummary[] {
+  const seen = new Set(newer.map((c) => c.chat_id));
+  return [...newer, ...older.filter((c) => !seen.has(c.chat_id))];
+}
+
+/**
+ * The public chats: create one, or join (or open) one from the list with its member count. The server lists
+ * them a page at a time, the newest first: more come with "Show more".
+ */
 export function PublicDirectory({ onBack, onOpened }: { onBack: () => void; onOpened: (chatId: string) => void }) {
   const store = useStore();
-  const [chats, setChats] = useState<PublicChatSummary[] | null>(null);
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const [title, setTitle] = useState('');
   const [query, setQuery] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const chats = listing?.chats ?? null;
 
+  // The first page again (new chats, fresh counts); pages shown beyond it stay, and so does their cursor.
   const load = useCallback(async () => {
     try {
-      setChats(await store.client.publicChats());
+      const page = await store.client.publicChatsPage({ limit: PAGE });
+      setListing((held) =>
+        held && held.chats.length > page.chats.length
+          ? { chats: appendNew(page.chats, held.chats), cursor: held.cursor }
+          : { chats: page.chats, cursor: page.next_cursor },
+      );
     } catch (err) {
       setError(errorText(err, t));
     }
   }, [store]);
+
+  const loadMore = async () => {
+    if (!listing?.cursor) return;
+    setLoadingMore(true);
+    try {
+      const page = await store.client.publicChatsPage({ cursor: listing.cursor, limit: PAGE });
+      setListing((held) => ({ chats: appendNew(held?.chats ?? [], page.chats), cursor: page.next_cursor }));
+    } catch (err) {
+      setError(errorText(err, t));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   useEffect(() => {
     void load();
@@ -129,6 +163,13 @@ export function PublicDirectory({ onBack, onOpened }: { onBack: () => void; onOp
           );
         })}
       </ul>
+      {listing?.cursor ? (
+        <div className="directory-more">
+          <button type="button" className="secondary small" disabled={loadingMore} onClick={() => void loadMore()}>
+            {loadingMore ? t('public.loading') : t('public.more')}
+          </button>
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -124,6 +124,11 @@ export function Sidebar() {
           ) : (
             <ChatList chats={chats} onOpen={open} />
           )}
+          {store.loaded && !store.chatsComplete ? (
+            <p className="list-empty" role="status">
+              {t('sidebar.loadingMore')}
+            </p>
+          ) : null}
         </nav>
       </div>
     </div>

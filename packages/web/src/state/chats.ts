@@ -23,9 +23,14 @@ export type ChatItem = {
 
 /**
  * The chat list after a refresh from `GET /api/chats`: the server's summaries, keeping what only this client
- * knows (newer live messages, unread ids past the server's count, reads, local activity).
+ * knows (newer live messages, unread ids past the server's count, reads, local activity). The list comes in
+ * pages: until the last has come (`complete` false), chats not in the summaries so far are kept as they were.
  */
-export function mergeChats(old: Map<string, ChatItem>, summaries: ChatSummary[]): Map<string, ChatItem> {
+export function mergeChats(
+  old: Map<string, ChatItem>,
+  summaries: ChatSummary[],
+  complete = true,
+): Map<string, ChatItem> {
   const next = new Map<string, ChatItem>();
   summaries.forEach((summary, index) => {
     const before = old.get(summary.chat_id);
@@ -47,6 +52,7 @@ export function mergeChats(old: Map<string, ChatItem>, summaries: ChatSummary[])
       serverOrder: index,
     });
   });
+  if (!complete) for (const [chatId, chat] of old) if (!next.has(chatId)) next.set(chatId, chat);
   return next;
 }
 

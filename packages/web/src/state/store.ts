@@ -1,6 +1,6 @@
 import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
 import { Emitter } from '@papo/client';
-import type { ChatSummary, MyProfile } from '@papo/protocol';
+import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
 import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
 import { People } from './people';
 import { TypingTracker } from './typing';
@@ -24,6 +24,8 @@ export type StoreEvents = {
 };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** Pages of the chat list one refresh walks at most (the server caps a user's chats well below this). */
+const MAX_CHAT_PAGES = 50;
 
 /**
  * The app's state around the SDK: the chat list with unread counts, people and their presence, who is typing,
@@ -35,6 +37,8 @@ export class AppStore extends Emitter<StoreEvents> {
   readonly typing: TypingTracker;
   private chatsById = new Map<string, ChatItem>();
   private chatsLoaded = false;
+  /** Every page of the chat list has come (false while later pages are loading). */
+  chatsComplete = true;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
   private unsubscribers: Array<() => void> = [];
@@ -344,7 +348,10 @@ export class AppStore extends Emitter<StoreEvents> {
     this.changed();
   }
 
-  /** Reload the chat list; calls during a refresh make one more afterwards. */
+  /**
+   * Reload the chat list, a page at a time: each page is shown as it comes, and chats of pages still to come
+   * stay as they were until the last one. Calls during a refresh make one more afterwards.
+   */
   refreshChats(): Promise<void> {
     if (this.refreshing) {
       this.refreshAgain = true;
@@ -354,19 +361,31 @@ export class AppStore extends Emitter<StoreEvents> {
       try {
         do {
           this.refreshAgain = false;
-          this.merge(await this.client.chats());
+          const summaries: ChatSummary[] = [];
+          let cursor: string | undefined;
+          for (let pages = 0; pages < MAX_CHAT_PAGES; pages++) {
+            const page = await this.client.chatsPage({ cursor, limit: LIMITS.chatsPageMax });
+            summaries.push(...page.chats);
+            const last = !page.next_cursor || page.next_cursor === cursor || pages === MAX_CHAT_PAGES - 1;
+            this.merge(summaries, last);
+            if (last) break;
+            cursor = page.next_cursor ?? undefined;
+          }
         } while (this.refreshAgain);
       } catch {
         // Offline: the next auth refreshes again.
       } finally {
         this.refreshing = undefined;
+        this.chatsComplete = true;
+        this.changed();
       }
     })();
     return this.refreshing;
   }
 
-  private merge(summaries: ChatSummary[]): void {
-    this.chatsById = mergeChats(this.chatsById, summaries);
+  private merge(summaries: ChatSummary[], complete: boolean): void {
+    this.chatsById = mergeChats(this.chatsById, summaries, complete);
+    this.chatsComplete = complete;
     for (const summary of summaries) {
       if (summary.peer_user_id) this.people.seed(summary.peer_user_id, { username: summary.title });
     }

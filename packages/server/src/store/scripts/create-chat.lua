@@ -8,8 +8,9 @@ if past_deadline() then return {'internal', 'Redis ran this after its deadline; 
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {'ok', 0, tonumber(redis.call('HGET', KEYS[1], 'last_id') or '0')}
 end
+-- No read marks yet (read_tops in lib.lua).
 redis.call('HSET', KEYS[1], 'kind', ARGV[1], 'title', ARGV[2], 'created_by', ARGV[3], 'created_at', now_seconds(),
-  'last_id', 0)
+  'last_id', 0, 'reads_top_user', '', 'reads_top', 0, 'reads_second', 0)
 redis.call('SADD', KEYS[2], ARGV[4])
 if ARGV[5] ~= '' then redis.call('SADD', KEYS[2], ARGV[5]) end
 return {'ok', 1, 0}

@@ -76,3 +76,38 @@ local function check_member(chat_key, members_key, user_id)
   if not kind or kind == 'dm' then return 'not_found' end
   return 'forbidden'
 end
+
+-- The two highest read marks of a chat, kept in its hash so that "the highest mark of another member" (the
+-- chat list's others_read_id, which gives the SDK its ticks) costs one HMGET instead of reading every
+-- member's mark: reads_top_user and reads_top (the highest mark and whose it is), reads_second (the highest
+-- mark of anyone else). Every script that raises a mark raises these too (raise_read_top; send-message.lua
+-- inline). Marks only rise, so two values are enough: the answer for a user is reads_top unless the user holds
+-- it, then reads_second. A chat older than these fields gets them from its reads hash, once.
+local function read_tops(chat_key, reads_key)
+  local fields = redis.call('HMGET', chat_key, 'reads_top_user', 'reads_top', 'reads_second')
+  if fields[1] then return fields[1], tonumber(fields[2]) or 0, tonumber(fields[3]) or 0 end
+  local top_user, top, second = '', 0, 0
+  local marks = redis.call('HGETALL', reads_key)
+  for i = 1, #marks, 2 do
+    local mark = tonumber(marks[i + 1]) or 0
+    if mark > top then
+      top_user, top, second = marks[i], mark, top
+    elseif mark > second then
+      second = mark
+    end
+  end
+  redis.call('HSET', chat_key, 'reads_top_user', top_user, 'reads_top', top, 'reads_second', second)
+  return top_user, top, second
+end
+
+-- A user's read mark rose to `mark`: raise the chat's two highest marks to match.
+local function raise_read_top(chat_key, reads_key, user, mark)
+  local top_user, top, second = read_tops(chat_key, reads_key)
+  if top_user == user then
+    if mark > top then redis.call('HSET', chat_key, 'reads_top', mark) end
+  elseif mark > top then
+    redis.call('HSET', chat_key, 'reads_top_user', user, 'reads_top', mark, 'reads_second', top)
+  elseif mark > second then
+    redis.call('HSET', chat_key, 'reads_second', mark)
+  end
+end

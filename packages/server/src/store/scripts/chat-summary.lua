@@ -1,0 +1,23 @@
+-- What the chat list shows of one chat, for one member, at a cost that does not grow with the chat's size:
+-- the member count by SCARD (members only for a DM, two of them), the member's own read mark and mute by HGET,
+-- and the highest read mark of another member from the two kept in the chat's hash (read_tops in lib.lua),
+-- never the whole reads hash. Writes only once for a chat older than those fields.
+-- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] chat:{id}:messages, [4] chat:{id}:reads, [5] chat:{id}:mute
+-- ARGV[1] the member's id
+-- Returns {} when the chat does not exist, else {kind, title, last_id, created_at, member count, DM peer ('' for
+-- a public chat), last message JSON ('' for none), own read mark, muted until, others' highest read mark}
+local me = ARGV[1]
+local chat = redis.call('HMGET', KEYS[1], 'kind', 'title', 'last_id', 'created_at')
+if not chat[1] then return {} end
+local count, peer = redis.call('SCARD', KEYS[2]), ''
+if chat[1] == 'dm' then
+  for _, member in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    if member ~= me then peer = member end
+  end
+end
+local top_user, top, second = read_tops(KEYS[1], KEYS[4])
+local others_read = top
+if top_user == me then others_read = second end
+return {chat[1], chat[2] or '', tonumber(chat[3]) or 0, tonumber(chat[4]) or 0, count, peer,
+  redis.call('LINDEX', KEYS[3], -1) or '', tonumber(redis.call('HGET', KEYS[4], me)) or 0,
+  tonumber(redis.call('HGET', KEYS[5], me)) or 0, others_read}
