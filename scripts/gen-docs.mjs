@@ -67,6 +67,15 @@ const SAMPLES = {
   email: 'ana@example.com',
   code: '123456',
   dev_code: '123456',
+  challenge_id: 'kQ3x9VbZr2mT1nLp',
+  refresh_token: 's_Pq7Rt2Xw9LmN4vBc.oY3kT8sQ1wZ5xR7uV2nM6bJ9cL4dF0hG',
+  refresh_expires_in: TIMINGS.sessionTtlSeconds,
+  session_id: 's_Pq7Rt2Xw9LmN4vBc',
+  device: 'Chrome on Android',
+  last_used: 1767225660,
+  current: true,
+  temporary: false,
+  ended: 2,
   expires_in: TIMINGS.tokenTtlSeconds,
   kind: 'public',
   member_count: 3,
@@ -272,13 +281,14 @@ const LIMIT_NOTES = {
   historyLimitMax: 'Largest `limit` of `GET /api/chats/:chat_id/messages`.',
 };
 const TIMING_NOTES = {
-  tokenTtlSeconds: 'Lifetime of a login token; `auth_ok` carries it valid for this long again.',
+  tokenTtlSeconds: 'Lifetime of a token (`auth` does not extend it; the client refreshes its session for a new one).',
+  sessionTtlSeconds: 'A session (its refresh token) lasts this long after its last refresh.',
   authTimeoutMs: 'A connection that has not authenticated by then is closed with 4001 (milliseconds).',
   typingTtlSeconds: '`typing` expires after this; clients hide "typing…" after it too.',
   typingRepeatMs:
     'A `typing: true` within this of the last one the members were told of is not told again (milliseconds); `false` is told only after a `true` was.',
-  loginCodeTtlSeconds: 'Lifetime of a login code.',
-  loginCodeTries: 'Wrong tries a login code survives.',
+  loginCodeTtlSeconds: 'Lifetime of a login code after it was last sent.',
+  loginCodeTries: 'Wrong tries each challenge of a login code has.',
   idempotencyWindowSeconds: 'How long a `client_msg_id` is remembered.',
   presenceStaleSeconds: 'A user whose server process died is offline within this.',
 };
@@ -455,7 +465,9 @@ function protocolMd() {
 
     '## Authentication',
     '1. Get a token over HTTP: `POST /api/login` (a temporary account), or `POST /api/login/code` then ' +
-      `\`POST /api/login/verify\` (phone or e-mail). A token is valid for ${TIMINGS.tokenTtlSeconds} s.\n` +
+      `\`POST /api/login/verify\` (phone or e-mail). A token is valid for ${TIMINGS.tokenTtlSeconds} s; the ` +
+      '`refresh_token` that comes with it gets a new one at `POST /api/token/refresh` (it rotates: presenting one ' +
+      `already used ends the session), for ${TIMINGS.sessionTtlSeconds / 86_400} days after its last use.\n` +
       '2. Open `/ws` and authenticate in one of three ways:\n' +
       `   - send the ${actionLink('auth')} frame: \`${JSON.stringify(actionExample('auth'))}\` ` +
       '(username and avatar_url, when given, update the profile);\n' +
@@ -463,8 +475,9 @@ function protocolMd() {
       '   - send it in the upgrade request’s header `Authorization: Bearer <token>` (extension; browsers cannot ' +
       'set it, other clients can).\n\n' +
       '   With a token in the upgrade request the server authenticates at once, without an `auth` frame.\n' +
-      `3. The server answers ${eventLink('auth_ok')} \`{ token, user_id, chats }\`: the token is valid for another ` +
-      `${TIMINGS.tokenTtlSeconds} s and \`chats\` lists every chat the user is a member of. The user is now online ` +
+      `3. The server answers ${eventLink('auth_ok')} \`{ token, user_id, chats }\`: \`chats\` lists every chat ` +
+      'the user is a member of (an open connection outlives its token; ending the session closes it with ' +
+      `${CLOSE_CODES.authFailed}). The user is now online ` +
       'and the connection receives the events of all those chats.\n' +
       `4. Before \`auth_ok\`, any other action gets \`unauthenticated\`. A connection that has not authenticated ` +
       `within ${authTimeout} s is closed with ${CLOSE_CODES.authFailed}; \`auth\` with an unknown or expired token ` +
