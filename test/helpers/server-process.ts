@@ -104,6 +104,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     // production or with a webhook (a test that wants those gets it off).
     LOGIN_CODES_IN_RESPONSE: options.env?.NODE_ENV === 'production' || options.env?.LOGIN_CODE_WEBHOOK_URL ? '' : '1',
     METRICS_PORT: metricsPort,
+    // Suites drive many actions through one connection: the per-connection budget is tested on its own
+    // (connection-budget.test.ts) and stays out of the others' way.
+    WS_RATE_BURST: '1000000',
+    WS_RATE_PER_S: '1000000',
     ...options.env,
   };
   const child = spawn(process.execPath, [SERVER_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
