@@ -105,6 +105,8 @@ export function loadConfig() {
       .filter(Boolean),
     presenceHeartbeatMs: int('PRESENCE_HEARTBEAT_MS', 10_000, 100),
     presenceLeaseMs: int('PRESENCE_LEASE_MS', 30_000, 200),
+    /** Each worker drops its records of connections it no longer holds this often (a safety net). */
+    presenceSweepMs: int('PRESENCE_SWEEP_MS', 60_000, 100),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0),
     webDir: process.env.WEB_DIR || undefined,
   };

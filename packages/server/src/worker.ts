@@ -32,7 +32,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const users = createUserStore(storeContext);
   const chats = createChatStore(storeContext);
   const messages = createMessageStore(storeContext);
-  const presence = createPresenceStore(storeContext, workerId);
+  const presence = createPresenceStore(storeContext, workerId, log);
   const hub = new Hub(redis.subscriber, keys, messages, log);
   await hub.start();
 
@@ -52,10 +52,8 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   async function heartbeat(): Promise<void> {
     const held = await presence.heartbeat();
     if (!held) {
-      // Each connection apart: one that fails is logged and left to its next connect, not the rest.
       const open = [...ws.connections].filter((conn) => conn.state === 'authenticated' && conn.userId);
-      const results = await Promise.allSettled(open.map((conn) => presence.connect(conn.userId!, conn.id, {}, false)));
-      const failed = results.filter((r) => r.status === 'rejected').length;
+      const failed = await presence.recordAgain(open.map((conn) => ({ userId: conn.userId!, connId: conn.id })));
       if (failed > 0) log.warn({ failed, connections: open.length }, 'some connections not recorded again');
     }
     const gone = await presence.reapExpired();
@@ -65,6 +63,25 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const heartbeatTimer = setInterval(() => {
     heartbeat().catch((err: Error) => log.warn({ err: err.message }, 'presence heartbeat failed'));
   }, config.presenceHeartbeatMs);
+
+  // The safety net under the close/auth handover: records of connections this worker no longer holds.
+  let sweeping = false;
+  const sweepTimer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    presence
+      .sweep(() => new Set([...ws.connections].map((conn) => conn.id)))
+      .then(
+        (dropped) => {
+          if (dropped > 0) log.warn({ dropped }, 'swept connection records of connections no longer open');
+        },
+        (err: Error) => log.warn({ err: err.message }, 'presence sweep failed'),
+      )
+      .finally(() => {
+        sweeping = false;
+      });
+  }, config.presenceSweepMs);
+  sweepTimer.unref();
 
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -81,6 +98,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
         await Promise.race([dispatcher.drained(), new Promise((r) => setTimeout(r, config.shutdownGraceMs))]);
         await ws.closeAll();
         clearInterval(heartbeatTimer);
+        clearInterval(sweepTimer);
         await app.close();
         await presence.releaseSelf().catch(() => {});
         await redis.quit();
