@@ -35,6 +35,8 @@ type HttpDeps = {
   chats: ChatStore;
   messages: MessageStore;
   codeSender: CodeSender;
+  /** Why the worker is unhealthy beyond Redis not answering a PING (the Redis link watchdog), if it is. */
+  health?: { problem(): string | undefined };
 };
 
 const ChatIdParam = Type.Object({ chat_id: UserId });
@@ -116,6 +118,9 @@ export function createHttpServer(deps: HttpDeps) {
     users.hit(keys.rateLoginIp(req.ip), config.loginRateLimitPerIp, config.loginRateWindowSeconds, 'login requests');
 
   app.get('/healthz', async (_req, reply) => {
+    // The link watchdog's verdict first: a worker whose heartbeat cannot write may still answer a PING.
+    const problem = deps.health?.problem();
+    if (problem) return reply.code(503).send({ status: 'unavailable', error: 'internal', message: problem });
     try {
       await Promise.race([
         redis.ping(),
