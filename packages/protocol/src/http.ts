@@ -103,11 +103,15 @@ export const HTTP_ROUTES = {
     path: '/healthz',
     auth: false,
     status: 200,
-    description: '200 when Redis answers (with its memory use), else 503.',
+    description:
+      "200 when Redis answers and the answering worker's link to it works (its command connection is ready and " +
+      'its presence heartbeat succeeds), with Redis’s memory use; else 503.',
     answer: Type.Object({
       status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
       error: Type.Optional(Type.Literal('internal', { description: 'With 503.' })),
-      message: Type.Optional(Type.String({ description: 'With 503.' })),
+      message: Type.Optional(
+        Type.String({ description: 'With 503: why (Redis does not answer, or what is down and for how long).' }),
+      ),
       redis_memory: Type.Optional(
         Type.Object(
           {

@@ -152,6 +152,10 @@ export function loadConfig() {
     keyPrefix: keyPrefix(str('REDIS_KEY_PREFIX', '')),
     /** Bounded command time, so a stalled Redis turns into `internal` instead of a hang. */
     redisCommandTimeoutMs: int('REDIS_COMMAND_TIMEOUT_MS', 5000, 100),
+    /** A worker whose Redis command link is down this long says so at `error` and connects again. */
+    redisLinkRecoverMs: int('REDIS_LINK_RECOVER_MS', 15_000, 100),
+    /** Down this long while Redis answers a new connection: the worker exits and is replaced. */
+    redisLinkExitMs: int('REDIS_LINK_EXIT_MS', 60_000, 100),
     workers: int('WORKERS', availableParallelism(), 1),
     dataDir,
     logLevel: str('LOG_LEVEL', 'info'),
@@ -224,7 +228,11 @@ export function loadConfig() {
       .filter(Boolean),
     presenceHeartbeatMs: int('PRESENCE_HEARTBEAT_MS', 10_000, 100),
     presenceLeaseMs: int('PRESENCE_LEASE_MS', 30_000, 200),
+    /** Each worker drops its records of connections it no longer holds this often (a safety net). */
+    presenceSweepMs: int('PRESENCE_SWEEP_MS', 60_000, 100),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0),
+    /** The primary kills and replaces a serving worker that has not said it is alive for this long. */
+    workerStallMs: int('WORKER_STALL_MS', 30_000, 2000),
     webDir: process.env.WEB_DIR || undefined,
   };
 }

@@ -2,9 +2,9 @@
 import cluster from 'node:cluster';
 import { loadConfig } from './config.js';
 import { createLogger } from './log.js';
-import { runPrimary } from './primary.js';
+import { ALIVE_EVERY_MS, runPrimary } from './primary.js';
 import type { RedisTarget } from './store/redis.js';
-import { startWorker } from './worker.js';
+import { STOP_TAIL_MS, startWorker } from './worker.js';
 
 const config = loadConfig();
 
@@ -25,7 +25,17 @@ if (cluster.isPrimary) {
   if (!target) throw new Error('worker started without a Redis URL');
   const worker = await startWorker(config, target, log);
   process.send?.({ type: 'listening', port: worker.port });
+  // The primary replaces a worker that stops saying this (WORKER_STALL_MS): its event loop no longer turns.
+  setInterval(() => process.send?.({ type: 'alive' }), ALIVE_EVERY_MS).unref();
   const stop = () => {
+    // Every step of stop() is bounded; this is the backstop should one not be, so SIGTERM always ends it.
+    setTimeout(
+      () => {
+        log.error('worker stop did not finish; exiting');
+        process.exit(1);
+      },
+      config.shutdownGraceMs + STOP_TAIL_MS + 500,
+    ).unref();
     worker.stop().then(
       () => process.exit(0),
       (err: Error) => {

@@ -5,7 +5,10 @@ import { serveClusterMetrics } from './metrics.js';
 import { type OwnedRedis, startOwnedRedis } from './owned-redis.js';
 import { describeTarget, type RedisTarget } from './store/redis.js';
 
-type WorkerMessage = { type: 'listening'; port: number };
+type WorkerMessage = { type: 'listening'; port: number } | { type: 'alive' };
+
+/** How often a worker says it is alive (main.ts), and the primary checks. */
+export const ALIVE_EVERY_MS = 1000;
 
 /**
  * The primary process: owns the local redis-server when REDIS_URL is unset, forks WORKERS workers that share
@@ -32,10 +35,18 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   const listening = new Map<number, number>(); // worker id → port
   let announced = false;
 
+  /** When each serving worker last said it is alive (its event loop turns). */
+  const lastAlive = new Map<Worker, number>();
+
   function fork(): Worker {
     const worker = cluster.fork('url' in target ? { PAPO_REDIS_URL: target.url } : {});
     worker.on('message', (msg: WorkerMessage) => {
+      if (msg?.type === 'alive') {
+        if (lastAlive.has(worker)) lastAlive.set(worker, Date.now());
+        return;
+      }
       if (msg?.type !== 'listening') return;
+      lastAlive.set(worker, Date.now());
       listening.set(worker.id, msg.port);
       if (!announced && listening.size === config.workers) {
         announced = true;
@@ -46,8 +57,22 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     return worker;
   }
 
+  // A worker whose event loop stopped turning (a busy loop, a promise loop that never yields, a frozen
+  // process) answers nothing and runs none of its own watchdogs: it is killed and replaced.
+  const stallCheck = setInterval(() => {
+    const now = Date.now();
+    for (const [worker, at] of lastAlive) {
+      if (now - at <= config.workerStallMs || worker.isDead()) continue;
+      lastAlive.delete(worker);
+      log.error({ pid: worker.process.pid, silent_ms: now - at }, 'worker unresponsive; killing it');
+      worker.process.kill('SIGKILL');
+    }
+  }, ALIVE_EVERY_MS);
+  stallCheck.unref();
+
   cluster.on('exit', (worker, code, signal) => {
     listening.delete(worker.id);
+    lastAlive.delete(worker);
     if (stopping) return;
     const replacement = fork();
     log.warn({ pid: worker.process.pid, code, signal, replacement: replacement.process.pid }, 'worker replaced');
@@ -61,6 +86,7 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(stallCheck);
     log.info({ signal }, 'stopping');
     const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
     await Promise.all(

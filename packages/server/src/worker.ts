@@ -13,6 +13,7 @@ import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
 import { connectRedis, type RedisTarget } from './store/redis.js';
 import { redisMemoryReader } from './store/redis-memory.js';
+import { watchRedisLink } from './store/redis-watchdog.js';
 import { createSessionStore } from './store/sessions.js';
 import type { StoreContext } from './store/store.js';
 import { createUserStore } from './store/users.js';
@@ -21,8 +22,12 @@ import { createDispatcher } from './transport/dispatch.js';
 import { createHttpServer } from './transport/http.js';
 import { listenForMetrics } from './transport/metrics-http.js';
 import { attachWebSocket } from './transport/ws-server.js';
+import { startPresenceUpkeep } from './upkeep.js';
 
 export type RunningWorker = { port: number; stop(): Promise<void> };
+
+/** What a stopping worker allows itself after in-flight actions: closing sockets, HTTP, presence, Redis. */
+export const STOP_TAIL_MS = 4000;
 
 /**
  * One server process: HTTP and WebSocket on the shared port, its own Redis connections, its hub. Any number
@@ -39,7 +44,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const accounts = createAccountSweeper(storeContext, sessions, log);
   const chats = createChatStore(storeContext);
   const messages = createMessageStore(storeContext);
-  const presence = createPresenceStore(storeContext, workerId);
+  const presence = createPresenceStore(storeContext, workerId, log);
   const hub = new Hub(redis.subscriber, keys, messages, log);
   await hub.start();
 
@@ -48,6 +53,8 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
   const trust = compileTrust(config.trustProxy);
   const redisMemory = redisMemoryReader(redis.command);
+  /** Why /healthz answers 503 beyond Redis not answering its PING (the link watchdog fills it in). */
+  const health: { problem: () => string | undefined } = { problem: () => undefined };
   const app = createHttpServer({
     config,
     log,
@@ -60,6 +67,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     codeSender,
     trust,
     redisMemory,
+    health,
   });
   const ws = attachWebSocket(app.server, { config, log, hub, presence, dispatcher, tag, trust });
   collectProcessMetrics();
@@ -69,24 +77,22 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   gaugeSources.subscribedChats = () => hub.chatCount;
   gaugeSources.redisMemory = redisMemory;
 
-  // The lease on this worker's connection records; if it lapsed (Redis was away longer than the lease) the
-  // records were reaped and the users announced offline, so they are recorded again.
-  async function heartbeat(): Promise<void> {
-    const held = await presence.heartbeat();
-    if (!held) {
-      // Each connection apart: one that fails is logged and left to its next connect, not the rest.
-      const open = [...ws.connections].filter((conn) => conn.state === 'authenticated' && conn.userId);
-      const results = await Promise.allSettled(open.map((conn) => presence.connect(conn.userId!, conn.id, {}, false)));
-      const failed = results.filter((r) => r.status === 'rejected').length;
-      if (failed > 0) log.warn({ failed, connections: open.length }, 'some connections not recorded again');
-    }
-    const gone = await presence.reapExpired();
-    if (gone > 0) log.info({ users: gone }, 'users of a dead worker marked offline');
-  }
-  await heartbeat();
-  const heartbeatTimer = setInterval(() => {
-    heartbeat().catch((err: Error) => log.warn({ err: err.message }, 'presence heartbeat failed'));
-  }, config.presenceHeartbeatMs);
+  const link = watchRedisLink({
+    command: redis.command,
+    target,
+    log,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    recoverAfterMs: config.redisLinkRecoverMs,
+    exitAfterMs: config.redisLinkExitMs,
+    // The primary forks a replacement for a worker that exits; its sockets close (1012) and their clients
+    // reconnect, to another worker or to the replacement.
+    exit: () => void stop().finally(() => process.exit(1)),
+  });
+  health.problem = link.problem;
+  const upkeep = startPresenceUpkeep({ config, log, presence, connections: ws.connections, link });
+  await upkeep.first();
+  // A command connection that came back: renew the lease (and the watchdog's view) now, not a beat later.
+  redis.command.on('ready', () => void upkeep.beat());
 
   // Temporary accounts with no session left for TEMP_ACCOUNT_TTL_DAYS go (one worker at a time sweeps).
   const sweepTimer = setInterval(() => {
@@ -100,24 +106,49 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, workerId: presence.workerId }, 'worker listening');
 
+  /** Waits for a step of the shutdown, at most `ms`; one that takes longer is logged and left behind. */
+  async function within(step: Promise<unknown>, ms: number, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, ms), 'late');
+    });
+    const outcome = await Promise.race([
+      step.then(
+        () => 'done',
+        () => 'failed',
+      ),
+      late,
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'late') log.warn({ step: what, waited_ms: ms }, 'shutdown step not done in time; going on');
+  }
+
   let stopping: Promise<void> | undefined;
-  return {
-    port,
-    stop() {
-      stopping ??= (async () => {
-        // Refuse new sockets; close the open ones with 1012 (service restart) once in-flight actions finish.
-        ws.stopAccepting();
-        await Promise.race([dispatcher.drained(), new Promise((r) => setTimeout(r, config.shutdownGraceMs))]);
-        await ws.closeAll();
-        clearInterval(heartbeatTimer);
-        clearInterval(sweepTimer);
-        await app.close();
-        metricsServer?.close();
-        await presence.releaseSelf().catch(() => {});
-        await redis.quit();
-        log.info('worker stopped');
-      })();
-      return stopping;
-    },
-  };
+  /**
+   * Bounded at every step, so a worker stops even when Redis never answers: in-flight actions get
+   * SHUTDOWN_GRACE_MS, everything after them STOP_TAIL_MS in all (the primary kills a worker that is not
+   * gone 5 s after the grace).
+   */
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      // Refuse new sockets; close the open ones with 1012 (service restart) once in-flight actions finish.
+      ws.stopAccepting();
+      link.stop();
+      await within(dispatcher.drained(), config.shutdownGraceMs, 'in-flight actions');
+      const end = Date.now() + STOP_TAIL_MS;
+      const left = () => end - Date.now();
+      await within(ws.closeAll(), left(), 'close sockets');
+      upkeep.stop();
+      clearInterval(sweepTimer);
+      dispatcher.stop();
+      await within(app.close(), left(), 'close the HTTP server');
+      metricsServer?.close();
+      await within(presence.releaseSelf(), left(), 'drop this worker’s presence records');
+      await within(redis.quit(), left(), 'quit Redis');
+      redis.disconnect();
+      log.info('worker stopped');
+    })();
+    return stopping;
+  }
+  return { port, stop };
 }

@@ -20,6 +20,10 @@ type ChatRoute = {
 
 const CATCH_UP_PAGE = 200;
 const RESYNC_SETTLE_MS = 250;
+/** A catch-up that failed is tried again after these (ms), holding live frames meanwhile, then given up. */
+const CATCH_UP_RETRY_MS = [250, 1000, 3000];
+/** Live frames held past this while a catch-up is retried: it is given up at once. */
+const MAX_HELD_FRAMES = 2000;
 
 /**
  * Routes bus frames from Redis Pub/Sub to this worker's sockets. The worker subscribes to a chat's channel
@@ -179,7 +183,8 @@ export class Hub {
     if (userId !== undefined && frame.kind === 'user') this.onUserFrame(userId, frame);
   }
 
-  private onChatFrame(chatId: string, frame: BusFrame, raw: Buffer): void {
+  /** `fillGaps: false` forwards a frame past a gap as it is (clients fetch what they miss by id). */
+  private onChatFrame(chatId: string, frame: BusFrame, raw: Buffer, fillGaps = true): void {
     const route = this.chats.get(chatId);
     if (!route) return;
     if (route.held) {
@@ -188,7 +193,7 @@ export class Hub {
     }
     if (frame.kind === 'message') {
       if (frame.id <= route.lastId) return; // already forwarded by a catch-up
-      if (route.lastId >= 0 && frame.id > route.lastId + 1) {
+      if (fillGaps && route.lastId >= 0 && frame.id > route.lastId + 1) {
         route.held = [raw];
         this.catchUp(chatId, route, route.lastId);
         return;
@@ -228,12 +233,20 @@ export class Hub {
     this.deliver(targets, frame.json, 'presence');
   }
 
-  /** Fetch the messages after `fromId` from the chat's list, forward them in order, then the held frames. */
-  private catchUp(chatId: string, route: ChatRoute, fromId: number): void {
+  /**
+   * Fetch the messages after `fromId` from the chat's list, forward them in order, then the held frames. A
+   * fetch that fails (Redis away: refused at once) is tried again after a while, never at once: the held
+   * frames would ask for it again in the same breath, a promise loop that never yields to the event loop
+   * (a worker that froze for good after Redis restarts, test/faults/command-link-flap.test.ts). Given up,
+   * or when it brings nothing new, the held frames go out as they are and their gaps are the clients' to
+   * fill by id (they do, after every gap they see).
+   */
+  private catchUp(chatId: string, route: ChatRoute, fromId: number, attempt = 0): void {
     route.held ??= [];
     const reader = [...route.conns].find((c) => c.userId)?.userId;
     const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
     const tail = Buffer.from('}');
+    let failed: Error | undefined;
     // Pages stop at a byte cap as well (read-messages.lua): go on while one says more follow and moved on.
     const fetchAll = async () => {
       if (!reader) return;
@@ -250,13 +263,25 @@ export class Hub {
       }
     };
     fetchAll()
-      .catch((err: Error) => this.log.warn({ chatId, err: err.message }, 'catch-up failed; clients resync by id'))
+      .catch((err: Error) => {
+        failed = err;
+      })
       .finally(() => {
+        const current = this.chats.get(chatId) === route;
+        const retryIn = CATCH_UP_RETRY_MS[attempt];
+        if (failed && current && retryIn !== undefined && (route.held?.length ?? 0) < MAX_HELD_FRAMES) {
+          setTimeout(() => this.catchUp(chatId, route, route.lastId, attempt + 1), retryIn).unref();
+          return;
+        }
+        if (failed) this.log.warn({ chatId, err: failed.message }, 'catch-up failed; clients resync by id');
         const held = route.held ?? [];
         route.held = null;
+        // Gaps among the held frames start another catch-up only if this one made progress (so each is
+        // shorter than the last, and it ends).
+        const fillGaps = !failed && route.lastId > fromId;
         for (const raw of held) {
           const frame = parseBusFrame(raw);
-          if (frame) this.onChatFrame(chatId, frame, raw);
+          if (frame) this.onChatFrame(chatId, frame, raw, fillGaps);
         }
       });
   }

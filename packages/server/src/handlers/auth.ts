@@ -19,17 +19,24 @@ export const auth: Handler<'auth'> = async (ctx, conn, data) => {
     return { type: 'auth_ok', token: data.token, user_id: userId, chats: [...conn.chats] };
   }
 
+  // Closed while the token was read: nothing is recorded, and nobody is there to answer. From here on the
+  // presence store settles a close with the recording (whichever comes second releases it).
+  if (!conn.open) return undefined;
   conn.userId = userId;
   conn.sessionId = sessionIdOf(data.token);
-  const connected = ctx.presence.connect(userId, conn.id, profile);
-  conn.registered = connected.then(
-    () => true,
-    () => false,
-  );
-  const { chats, lastIds } = await connected;
-  await ctx.hub.attachUser(conn, userId);
-  // The chats' positions at auth: a message lost on the bus from now on shows as a gap and is fetched.
-  await Promise.all(chats.map((chatId, i) => ctx.hub.attachChat(conn, chatId, lastIds[i], false)));
+  const recorded = await ctx.presence.connect(userId, conn.id, profile);
+  if (!recorded) return undefined; // closed meanwhile: released by the recording
+  const { chats, lastIds } = recorded;
+  try {
+    await ctx.hub.attachUser(conn, userId);
+    // The chats' positions at auth: a message lost on the bus from now on shows as a gap and is fetched.
+    await Promise.all(chats.map((chatId, i) => ctx.hub.attachChat(conn, chatId, lastIds[i], false)));
+  } catch (err) {
+    // Not authenticated after all: the record goes now, not when the socket closes.
+    ctx.hub.detachAll(conn);
+    ctx.presence.release(userId, conn.id);
+    throw err;
+  }
   if (conn.state === 'authenticating') conn.markAuthenticated();
   return { type: 'auth_ok', token: data.token, user_id: userId, chats };
 };

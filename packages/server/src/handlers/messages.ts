@@ -18,6 +18,8 @@ export const readReceipt: Handler<'read_receipt'> = async (ctx, conn, data) => {
 
 export const typing: Handler<'typing'> = async (ctx, conn, data) => {
   await ctx.chats.typing(userOf(conn), data.chat_id, data.is_typing, TIMINGS.typingTtlSeconds);
+  // Remembered so that closing this connection says "stopped typing" there, and nowhere else.
+  conn.noteTyping(data.chat_id, data.is_typing ? Date.now() + TIMINGS.typingTtlSeconds * 1000 : 0);
   return undefined;
 };
 

@@ -5,7 +5,7 @@ import { Cluster, Command, Redis, type RedisOptions } from 'ioredis';
 import type { ClusterNode } from '../config.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics.js';
-import { corkForTurn } from '../write-batching.js';
+import { readWhenReceived, settleInTime, writeOncePerTurn } from './redis-io.js';
 
 /** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
 const WITH_DEADLINE = new Set<ScriptName>([
@@ -106,6 +106,8 @@ export type RedisClients = {
   subscriber: RedisClient;
   run: ScriptRunner;
   quit(): Promise<void>;
+  /** Closes both connections at once, without waiting for Redis (a shutdown whose quit got no answer). */
+  disconnect(): void;
 };
 
 /**
@@ -149,21 +151,24 @@ export function redisOptions(commandTimeoutMs: number, log: Logger, role: string
  * What ioredis reads from REDIS_URL: `redis://…` and `rediss://…`, or a Unix socket's path (`/run/redis.sock`,
  * options as a query: `?db=1&password=…`). `unix:///run/redis.sock`, as other clients write it, is that path.
  */
-function ioredisUrl(url: string): string {
+export function ioredisUrl(url: string): string {
   const unix = /^unix:(?:\/\/)?(\/.*)$/i.exec(url);
   return unix ? (unix[1] as string) : url;
 }
 
-function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger, role: string): RedisClient {
+/** A client, and what stops its timers when it quits. */
+type Made = { client: RedisClient; stop(): void };
+
+function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger, role: string): Made {
   const options = redisOptions(commandTimeoutMs, log, role);
   if ('url' in target) {
-    // A single Redis's commands are timed out by one sweep per client rather than a timer per command.
+    // A single Redis's commands are timed out by one sweep per client rather than a timer per command; the
+    // subscriber's too (a subscription waiting offline for a Redis that does not come back is a hang).
     const client = new Redis(ioredisUrl(target.url), { ...options, commandTimeout: undefined });
-    if (options.commandTimeout !== undefined) timeOutCommands(client, options.commandTimeout);
-    return client;
+    return { client, stop: settleInTime(client, commandTimeoutMs) };
   }
   const [first] = target.clusterNodes;
-  return new Cluster(
+  const cluster = new Cluster(
     target.clusterNodes.map(({ host, port }) => ({ host, port })),
     {
       redisOptions: {
@@ -200,11 +205,15 @@ function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger
       },
     },
   );
+  return { client: cluster, stop: () => {} };
 }
 
 export async function connectRedis(target: RedisTarget, commandTimeoutMs: number, log: Logger): Promise<RedisClients> {
-  const command = createClient(target, commandTimeoutMs, log, 'command');
-  const subscriber = createClient(target, commandTimeoutMs, log, 'subscriber');
+  const made = [
+    createClient(target, commandTimeoutMs, log, 'command'),
+    createClient(target, commandTimeoutMs, log, 'subscriber'),
+  ];
+  const [command, subscriber] = made.map((m) => m.client) as [RedisClient, RedisClient];
   const where = describeTarget(target);
   for (const [role, client] of [
     ['command', command],
@@ -276,81 +285,16 @@ export async function connectRedis(target: RedisTarget, commandTimeoutMs: number
     run,
     async quit() {
       await Promise.allSettled([command.quit(), subscriber.quit()]);
+      for (const m of made) m.stop();
+    },
+    disconnect() {
+      for (const m of made) {
+        m.client.disconnect();
+        m.stop();
+      }
     },
   };
 }
-
-/**
- * Every command a single Redis client is given in one event-loop turn leaves in one write (write-batching.ts):
- * each write to a Redis that sleeps wakes it, and a write costs the server several times a frame to a client
- * (bench/README.md). Under a connect storm each connection's handful of commands would otherwise be a write
- * each. What ioredis sends while it connects (before `ready`) and pipelines (which write once themselves) are
- * left alone; a cluster client writes to many nodes, and redirects, and is not batched.
- */
-function writeOncePerTurn(client: Redis): void {
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (command, stream) => {
-    if (!stream && client.status === 'ready') corkForTurn(client.stream);
-    return send(command, stream);
-  };
-}
-
-/** The sweep's tick when a command was sent (a property of ioredis' Command: no map, nothing kept longer). */
-const SENT_AT_TICK = Symbol('papo.sentAtTick');
-type TimedCommand = Command & { [SENT_AT_TICK]?: number };
-/** ioredis' queue of the commands written and not answered yet, oldest first (not in its typings). */
-type CommandQueue = { length: number; peekAt(index: number): { command: TimedCommand } | undefined };
-/** How many ticks a command timeout spans: its lateness is at most one tick (5%). */
-const TICKS_PER_TIMEOUT = 20;
-const TIMED_OUT = -1;
-
-/**
- * ioredis' `commandTimeout` arms a timer for every command and clears it on the reply: at 1,000 messages/s
- * that was some 2% of a worker's CPU (bench/README.md). One interval per client does the same job here: each
- * command is stamped with the interval's tick when sent, and each tick rejects the commands at the head of
- * the client's queue of unanswered commands that are older than the timeout. A command is rejected between
- * the timeout and 5% after it, never before, as ioredis would: its reply, if it ever comes, is matched to it
- * and ignored. Answered commands leave ioredis' queue at once; nothing here holds them.
- */
-function timeOutCommands(client: Redis, timeoutMs: number): void {
-  const tickMs = Math.max(1, timeoutMs / TICKS_PER_TIMEOUT);
-  let tick = 0;
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (command, stream) => {
-    (command as TimedCommand)[SENT_AT_TICK] = tick;
-    return send(command, stream);
-  };
-  const sweep = setInterval(() => {
-    tick++;
-    // Read each tick: ioredis makes a new queue when it connects again.
-    const queue = (client as unknown as { commandQueue: CommandQueue }).commandQueue;
-    for (let i = 0; i < queue.length; i++) {
-      const command = queue.peekAt(i)?.command;
-      const sentAt = command?.[SENT_AT_TICK];
-      // Timed out already (it stays queued until its reply comes), or not stamped: the next.
-      if (!command || sentAt === undefined || sentAt === TIMED_OUT) continue;
-      // Sent at tick t: more than TICKS_PER_TIMEOUT whole ticks have passed once tick > t + TICKS_PER_TIMEOUT.
-      if (tick <= sentAt + TICKS_PER_TIMEOUT) break;
-      command[SENT_AT_TICK] = TIMED_OUT;
-      if (!command.isResolved) command.reject(new Error('Command timed out'));
-    }
-  }, tickMs);
-  sweep.unref();
-  client.once('end', () => clearInterval(sweep));
-}
-
-/**
- * ioredis reads its socket through `prependListener('data')`, which in Node 20 leaves the stream's
- * data-listening flag unset: every chunk Redis sends is then buffered by the stream and handed over on the
- * next tick (`emitReadable` → `flow` → `read`), where a socket with an `on('data')` listener has it handed
- * over at once. At 1,000 messages/s that was every reply and every published event. A listener added with
- * `on` (it does nothing) sets the flag on each new connection's socket.
- */
-function readWhenReceived(client: Redis): void {
-  client.on('connect', () => client.stream?.on('data', ignoreChunk));
-}
-
-function ignoreChunk(): void {}
 
 const UTF8_REPLY = { replyEncoding: 'utf8' as const };
 

@@ -7,6 +7,8 @@ import { backlogBytes, writeInTurn } from '../write-batching.js';
 import type { Bucket } from './budget.js';
 
 const TEXT = { binary: false } as const;
+/** Typing entries past which expired ones are pruned before another is added. */
+const TYPING_PRUNE_AT = 16;
 
 export type ConnectionState = 'new' | 'authenticating' | 'authenticated' | 'closed';
 
@@ -18,8 +20,11 @@ export class Connection {
   state: ConnectionState = 'new';
   /** The chats whose events this connection receives (the hub's index, mirrored for cleanup). */
   readonly chats = new Set<string>();
-  /** Set once the connection record is in Redis: what close must undo. */
-  registered: Promise<boolean> | undefined;
+  /**
+   * The chats this connection said it is typing in, each until its typing TTL runs out (ms): on close,
+   * those alone are told it stopped. Made on the first `typing`, so an idle connection carries none.
+   */
+  typingUntil: Map<string, number> | undefined;
   /** Resolves when an `auth` in flight ends; frames that arrive meanwhile wait for it. */
   authDone: Promise<void> | undefined;
   waiting = 0;
@@ -65,6 +70,28 @@ export class Connection {
     this.state = 'authenticated';
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
+  }
+
+  /** Typing in a chat until `until` (ms), or stopped (`until` 0). */
+  noteTyping(chatId: string, until: number): void {
+    if (until === 0) {
+      this.typingUntil?.delete(chatId);
+      return;
+    }
+    this.typingUntil ??= new Map();
+    // Bounded by the chats typed in within one TTL: expired ones go before a new one is added.
+    if (this.typingUntil.size >= TYPING_PRUNE_AT) {
+      const now = Date.now();
+      for (const [chat, end] of this.typingUntil) if (end <= now) this.typingUntil.delete(chat);
+    }
+    this.typingUntil.set(chatId, until);
+  }
+
+  /** The chats this connection is still typing in (within the TTL). */
+  typingChats(): string[] {
+    if (!this.typingUntil) return [];
+    const now = Date.now();
+    return [...this.typingUntil].filter(([, until]) => until > now).map(([chatId]) => chatId);
   }
 
   get open(): boolean {

@@ -35,6 +35,8 @@ type HttpDeps = {
   /** TRUST_PROXY, compiled (client-address.ts). */
   trust: TrustFn;
   redisMemory: () => Promise<RedisMemory | undefined>;
+  /** Why the worker is unhealthy beyond Redis not answering a PING (the Redis link watchdog), if it is. */
+  health?: { problem(): string | undefined };
 };
 
 /** Headers are a few hundred bytes: a client that has not sent them by then is not a browser on a slow link. */
@@ -130,6 +132,9 @@ export function createHttpServer(deps: HttpDeps) {
   }
 
   app.get('/healthz', async (_req, reply) => {
+    // The link watchdog's verdict first: a worker whose heartbeat cannot write may still answer a PING.
+    const problem = deps.health?.problem();
+    if (problem) return reply.code(503).send({ status: 'unavailable', error: 'internal', message: problem });
     try {
       await Promise.race([
         redis.ping(),

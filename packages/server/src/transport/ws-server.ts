@@ -113,15 +113,9 @@ export function attachWebSocket(
     if (open > 0) perIp.set(conn.ip, open);
     else perIp.delete(conn.ip);
     hub.detachAll(conn);
-    const userId = conn.userId;
-    void conn.registered?.then((registered) => {
-      if (registered && userId) {
-        presence.disconnect(userId, conn.id).catch((err: Error) => {
-          // Tried again a few times already (presence.disconnect); the record stays until this worker stops.
-          log.warn({ conn: conn.id, err: err.message }, 'disconnect not recorded');
-        });
-      }
-    });
+    // Whatever point its auth had reached: the presence store releases a recorded connection now, and one
+    // still being recorded once that ends.
+    presence.release(conn.userId, conn.id, conn.typingChats());
   }
 
   function onConnection(ws: WebSocket, ip: string, token: string | undefined): void {
