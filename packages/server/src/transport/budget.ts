@@ -20,20 +20,20 @@ export const ACTION_COSTS: Record<ActionName, number> = {
   leave_chat: 5,
 };
 
-/** A connection's bucket: units left, and when it was last filled (ms). */
-export type Bucket = { units: number; at: number };
+/** A connection's bucket (fields of the connection itself: no object of its own per connection). */
+export type Bucket = { budgetUnits: number; budgetAt: number };
 
 /**
  * Takes `cost` units from the bucket, refilled for the time since it was last used. Returns 0 when taken,
  * else the seconds until there would be enough (nothing is taken then).
  */
 export function spend(bucket: Bucket, cost: number, now: number, perSecond: number, burst: number): number {
-  const units = Math.min(burst, bucket.units + ((now - bucket.at) * perSecond) / 1000);
-  bucket.at = now;
+  const units = Math.min(burst, bucket.budgetUnits + ((now - bucket.budgetAt) * perSecond) / 1000);
+  bucket.budgetAt = now;
   if (units >= cost) {
-    bucket.units = units - cost;
+    bucket.budgetUnits = units - cost;
     return 0;
   }
-  bucket.units = units;
+  bucket.budgetUnits = units;
   return Math.max(1, Math.ceil((cost - units) / perSecond));
 }

@@ -4,7 +4,6 @@ import { payloadOf, textFrameOf } from '../fanout/ws-frame.js';
 import type { Logger } from '../log.js';
 import { frameOut, metrics } from '../metrics.js';
 import { backlogBytes, writeInTurn } from '../write-batching.js';
-import type { Bucket } from './budget.js';
 
 const TEXT = { binary: false } as const;
 /** Typing entries past which expired ones are pruned before another is added. */
@@ -32,8 +31,9 @@ export class Connection {
   inFlight = 0;
   /** Frames read while the connection was at its in-flight cap or backlogged, handled as room comes. */
   deferred: [raw: Buffer, isBinary: boolean][] | undefined;
-  /** The action budget (a token bucket, see transport/budget.ts): units left, last filled (ms). */
-  budget: Bucket;
+  /** The action budget (a token bucket, see transport/budget.ts): units left, and when last filled (ms). */
+  budgetUnits: number;
+  budgetAt: number;
   /** Frames refused in a row for the budget: a client that ignores `retry_after` for long is cut. */
   refusedInRow = 0;
   /** Held for its backlog, waiting for its socket's `drain` (see dispatch.ts). */
@@ -51,7 +51,8 @@ export class Connection {
     private readonly log: Logger,
     budgetUnits: number,
   ) {
-    this.budget = { units: budgetUnits, at: Date.now() };
+    this.budgetUnits = budgetUnits;
+    this.budgetAt = Date.now();
   }
 
   /** The TCP socket under the WebSocket (ws does not expose it in its typings). */

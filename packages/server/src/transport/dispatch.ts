@@ -165,12 +165,15 @@ export function createDispatcher(ctx: HandlerContext) {
   /** Runs an action, counting it so a shutdown can wait for what is in flight, under the deadline. */
   async function track(conn: Connection, frame: Envelope): Promise<void> {
     inFlight++;
+    conn.inFlight++;
     const entry: Pending = { conn, frame, tick, answered: false };
     pending.add(entry);
     try {
       await run(conn, frame, entry);
     } finally {
       pending.delete(entry);
+      conn.inFlight--;
+      release(conn);
       if (--inFlight === 0) idle?.();
     }
   }
@@ -196,19 +199,27 @@ export function createDispatcher(ctx: HandlerContext) {
     }
   }
 
-  /** One parsed frame, charged to the budget, then run (after the connection's `auth` when one is under way). */
-  async function dispatch(conn: Connection, frame: Envelope): Promise<void> {
-    if (frame.action === 'auth' && conn.state !== 'authenticated') {
-      if (conn.authDone) await conn.authDone;
-      if ((conn.state as Connection['state']) !== 'authenticated') return authenticate(conn, frame);
-    }
-    if (conn.state === 'authenticating' && conn.authDone) {
-      if (conn.waiting >= MAX_WAITING_FRAMES) {
-        return sendError(conn, 'rate_limited', 'Too many frames before auth_ok.', { action: frame.action });
+  /**
+   * A frame of a connection not authenticated yet (or an `auth`): it runs after the connection's `auth` when
+   * one is under way, counted in flight while it waits.
+   */
+  async function beforeAuth(conn: Connection, frame: Envelope): Promise<void> {
+    conn.inFlight++;
+    try {
+      if (frame.action === 'auth' && conn.state !== 'authenticated') {
+        if (conn.authDone) await conn.authDone;
+        if ((conn.state as Connection['state']) !== 'authenticated') return authenticate(conn, frame);
       }
-      conn.waiting++;
-      await conn.authDone;
-      conn.waiting--;
+      if (conn.state === 'authenticating' && conn.authDone) {
+        if (conn.waiting >= MAX_WAITING_FRAMES) {
+          return sendError(conn, 'rate_limited', 'Too many frames before auth_ok.', { action: frame.action });
+        }
+        conn.waiting++;
+        await conn.authDone;
+        conn.waiting--;
+      }
+    } finally {
+      conn.inFlight--;
     }
     if (conn.state !== 'authenticated' && frame.action !== 'auth') {
       return sendError(conn, 'unauthenticated', 'Send auth first.', { action: frame.action, ...echoOf(frame) });
@@ -218,10 +229,10 @@ export function createDispatcher(ctx: HandlerContext) {
   }
 
   /** Handles one frame now; the connection's in-flight count covers it until it is answered. */
-  async function handle(conn: Connection, raw: Buffer, isBinary: boolean): Promise<void> {
+  function handle(conn: Connection, raw: Buffer, isBinary: boolean): Promise<void> | undefined {
     const frame = parse(conn, raw, isBinary);
     if (!frame) return;
-    const wait = spend(conn.budget, ACTION_COSTS[frame.action], Date.now(), config.wsRatePerSecond, config.wsRateBurst);
+    const wait = spend(conn, ACTION_COSTS[frame.action], Date.now(), config.wsRatePerSecond, config.wsRateBurst);
     if (wait > 0) {
       sendError(conn, 'rate_limited', `Too many actions on this connection; try again in ${wait} s.`, {
         action: frame.action,
@@ -234,13 +245,9 @@ export function createDispatcher(ctx: HandlerContext) {
       return;
     }
     conn.refusedInRow = 0;
-    conn.inFlight++;
-    try {
-      await dispatch(conn, frame);
-    } finally {
-      conn.inFlight--;
-      release(conn);
-    }
+    // The common case straight to its action (no wrapper per frame: the send path runs this per message).
+    if (conn.state === 'authenticated' && frame.action !== 'auth') return conn.open ? track(conn, frame) : undefined;
+    return beforeAuth(conn, frame).finally(() => release(conn));
   }
 
   /**
@@ -284,27 +291,19 @@ export function createDispatcher(ctx: HandlerContext) {
       }
       const [raw, isBinary] = conn.deferred.shift()!;
       if (conn.deferred.length === 0) conn.deferred = undefined;
-      handle(conn, raw, isBinary).catch((err: Error) => ctx.log.error({ err }, 'frame handling failed'));
+      handle(conn, raw, isBinary)?.catch((err: Error) => ctx.log.error({ err }, 'frame handling failed'));
     }
     if (!conn.deferred && conn.ws.isPaused && !held(conn)) conn.ws.resume();
   }
 
   return {
-    onFrame(conn: Connection, raw: Buffer, isBinary: boolean): Promise<void> {
-      if (conn.deferred || held(conn)) {
-        hold(conn, raw, isBinary);
-        return Promise.resolve();
-      }
-      return handle(conn, raw, isBinary);
+    onFrame(conn: Connection, raw: Buffer, isBinary: boolean): Promise<void> | undefined {
+      if (!conn.deferred && !held(conn)) return handle(conn, raw, isBinary);
+      hold(conn, raw, isBinary);
+      return undefined;
     },
 
-    authenticate(conn: Connection, token: string): Promise<void> {
-      conn.inFlight++;
-      return authenticate(conn, { action: 'auth', data: { token } }).finally(() => {
-        conn.inFlight--;
-        release(conn);
-      });
-    },
+    authenticate: (conn: Connection, token: string) => authenticate(conn, { action: 'auth', data: { token } }),
 
     /** Resolves when no action is running (graceful shutdown). */
     drained(): Promise<void> {

@@ -93,7 +93,7 @@ export function attachWebSocket(
   function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
     const conn = connectionOf(this);
     const raw = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    dispatcher.onFrame(conn, raw, isBinary).catch((err: Error) => log.error({ err }, 'frame handling failed'));
+    dispatcher.onFrame(conn, raw, isBinary)?.catch((err: Error) => log.error({ err }, 'frame handling failed'));
   }
 
   function onPong(this: WebSocket): void {
