@@ -7,6 +7,18 @@ const REFRESH_AHEAD_MS = 60_000;
 /** After a refresh that could not reach the server, try again this soon. */
 const RETRY_MS = 5000;
 
+/** The session a login's or a refresh's answer makes, its lifetimes turned into instants (Unix ms). */
+function sessionOf(userId: string, answer: RefreshAnswer): Session {
+  const now = Date.now();
+  return {
+    token: answer.token,
+    user_id: userId,
+    refresh_token: answer.refresh_token,
+    expires_at: now + answer.expires_in * 1000,
+    refresh_expires_at: now + answer.refresh_expires_in * 1000,
+  };
+}
+
 type Locks = { request<T>(name: string, callback: () => Promise<T>): Promise<T> };
 
 /**
@@ -39,17 +51,10 @@ export class SessionKeeper {
 
   /** A login's answer (or a session made elsewhere) becomes the session. */
   adopt(answer: LoginAnswer | Session): Session {
-    const now = Date.now();
     const session: Session =
       'expires_at' in answer || !('expires_in' in answer)
         ? { ...(answer as Session) }
-        : {
-            token: answer.token,
-            user_id: answer.user_id,
-            refresh_token: answer.refresh_token,
-            expires_at: now + answer.expires_in * 1000,
-            refresh_expires_at: now + answer.refresh_expires_in * 1000,
-          };
+        : sessionOf(answer.user_id, answer);
     this.store(session);
     return session;
   }
@@ -94,14 +99,7 @@ export class SessionKeeper {
       this.retrySoon();
       throw err;
     }
-    const now = Date.now();
-    const next: Session = {
-      token: answer.token,
-      user_id: session.user_id,
-      refresh_token: answer.refresh_token,
-      expires_at: now + answer.expires_in * 1000,
-      refresh_expires_at: now + answer.refresh_expires_in * 1000,
-    };
+    const next = sessionOf(session.user_id, answer);
     this.store(next);
     this.onRenewed(next);
     return true;

@@ -5,6 +5,7 @@ import { type Address, addressText, parseAddress } from '../lib/address';
 import { errorText } from '../lib/errors';
 import { listTime } from '../lib/time';
 import { useNow, useStore } from '../state/react';
+import { CodeEntry } from './code-entry';
 import { DrawerHeader } from './drawer-header';
 
 /**
@@ -196,30 +197,7 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
   }
   return (
     <form className="form" onSubmit={verify}>
-      <p className="hint" role="status">
-        {t('login.codeSentTo', { to: addressText(address) })}
-      </p>
-      {devCode ? (
-        <p className="dev-code">
-          {t('login.devCode', { code: devCode })}{' '}
-          <button type="button" className="link" onClick={() => setCode(devCode)}>
-            {t('login.useDevCode')}
-          </button>
-        </p>
-      ) : null}
-      <label className="field">
-        <span>{t('login.codeLabel')}</span>
-        <input
-          ref={codeRef}
-          value={code}
-          onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]{6}"
-          required
-          className="code-input"
-        />
-      </label>
+      <CodeEntry to={addressText(address)} devCode={devCode} code={code} onCode={setCode} inputRef={codeRef} />
       {failure}
       <button type="submit" className="primary" disabled={busy || code.length !== 6}>
         {busy ? t('login.busy') : t('account.addAddress')}

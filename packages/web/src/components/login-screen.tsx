@@ -4,6 +4,7 @@ import { t } from '../i18n';
 import { type Address, parseAddress } from '../lib/address';
 import { errorText } from '../lib/errors';
 import { useStore } from '../state/react';
+import { CodeEntry } from './code-entry';
 import { PapoLogo } from './icons';
 
 type Tab = 'quick' | 'code';
@@ -195,30 +196,7 @@ function CodeForm() {
   const to = 'phone' in address ? address.phone : address.email;
   return (
     <form className="form" onSubmit={verify}>
-      <p className="hint" role="status">
-        {t('login.codeSentTo', { to })}
-      </p>
-      {devCode ? (
-        <p className="dev-code">
-          {t('login.devCode', { code: devCode })}{' '}
-          <button type="button" className="link" onClick={() => setCode(devCode)}>
-            {t('login.useDevCode')}
-          </button>
-        </p>
-      ) : null}
-      <label className="field">
-        <span>{t('login.codeLabel')}</span>
-        <input
-          ref={codeRef}
-          value={code}
-          onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]{6}"
-          required
-          className="code-input"
-        />
-      </label>
+      <CodeEntry to={to} devCode={devCode} code={code} onCode={setCode} inputRef={codeRef} />
       <label className="field">
         <span>{t('login.nameOptional')}</span>
         <input
