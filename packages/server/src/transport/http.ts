@@ -98,6 +98,14 @@ export function createHttpServer(deps: HttpDeps) {
   });
   capConnectionsPerAddress(app.server, config.maxConnectionsPerIp, trust);
   securityHeaders(app, config.production);
+  // A route without a body (logout, say) called the way most tools call it, with `content-type: application/json`
+  // and nothing after: no body, not a 400. Anything else goes through Fastify's own parser (prototype-safe).
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    return json(req, body as string, done);
+  });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof AppError) return sendError(reply, err);
