@@ -218,3 +218,46 @@ describe('a temporary account', () => {
     expect((await me(kept.token)).status).toBe(200);
   });
 });
+
+describe('abusing the session routes', () => {
+  it('guessing refresh tokens is limited per IP like logins; refreshes that work do not count', async () => {
+    // Its own key prefix: the run's other servers log in from 127.0.0.1 too, and would share the count.
+    const strict = await startServer({ env: { LOGIN_RATE_LIMIT_PER_IP: '5', REDIS_KEY_PREFIX: uniq('strict-') } });
+    const post = (refreshToken: string) =>
+      api(strict.url, '/api/token/refresh', { body: { refresh_token: refreshToken } });
+    let session = (await api(strict.url, '/api/login', { body: { username: 'Refresca' } })).body;
+    for (let i = 0; i < 10; i++) {
+      const next = await post(session.refresh_token);
+      expect(next.status, `refresh ${i}`).toBe(200);
+      session = next.body;
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) statuses.push((await post(`s_${uniq('forged')}.${uniq('secret')}`)).status);
+    // Four guesses (the login counted one) refused as unknown, then the address is limited.
+    expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);
+    expect(statuses.slice(4)).toEqual([429, 429, 429, 429]);
+    await strict.stop();
+  });
+
+  it('huge or malformed input is refused with the contract’s errors and changes nothing', async () => {
+    const session = await login(server.url);
+    const huge = await refresh(`s_x.${'y'.repeat(10_000)}`);
+    expect(huge).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+    const tooBig = await refresh('z'.repeat(20_000));
+    expect(tooBig.status).toBe(400);
+    for (const id of ['..%2F..%2Fetc', 'a'.repeat(65), '__proto__.x']) {
+      const ended = await api(server.url, `/api/sessions/${id}`, { method: 'DELETE', token: session.token });
+      expect(ended.status, id).toBe(404);
+    }
+    const noCode = await api(server.url, '/api/me/login/verify', {
+      token: session.token,
+      body: { email: 'x@example.com', code: '12345' },
+    });
+    expect(noCode).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+    const badAddress = await api(server.url, '/api/me/login/code', { token: session.token, body: { phone: '123' } });
+    expect(badAddress).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+    // The session is as it was.
+    expect((await me(session.token)).body).toMatchObject({ user_id: session.user_id, temporary: true });
+    expect((await refresh(session.refresh_token)).status).toBe(200);
+  });
+});

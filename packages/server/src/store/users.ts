@@ -153,6 +153,11 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
       return countHit(run, counterKey, limit, windowSeconds, what);
     },
 
+    /** Gives back a hit that turned out not to count (uncount.lua). */
+    async giveBack(counterKey: string): Promise<void> {
+      await run('uncount', [counterKey], []);
+    },
+
     /**
      * A code for an address (login-code.lua): the pending one, or a new 6-digit one; the requester's own
      * challenge; whether to deliver it now. Throws rate_limited past the address's limits.

@@ -102,9 +102,13 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     );
   });
 
+  // A refused refresh is a failed login, counted against the IP like one; one that works gives its count back,
+  // so the clients behind one address refreshing every hour never meet the limit.
   app.post('/api/token/refresh', async (req) => {
     const body = validate(RefreshBody, req.body, 'body');
+    await limitIp(req);
     const { user_id: _user, ...answer } = await sessions.refresh(body.refresh_token);
+    await users.giveBack(keys.rateLoginIp(req.ip)).catch(() => {});
     return answer;
   });
 
