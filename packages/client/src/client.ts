@@ -146,19 +146,30 @@ export class PapoClient extends Emitter<ClientEvents> {
   }
 
   /** Sends a code to a phone or e-mail; its challenge is kept for `verifyCode` of the same address. */
-  async requestCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
-    const answer = await this.http.requestCode(body);
-    this.challenges.set(addressKey(body), answer.challenge_id);
-    return answer;
+  requestCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
+    return this.keepChallenge(body, this.http.requestCode(body));
   }
 
   async verifyCode(body: LoginVerifyBody): Promise<Session> {
+    return this.useSession(await this.withChallenge(body, (withIt) => this.http.verifyCode(withIt)));
+  }
+
+  /** Remembers the challenge a code request answered, for the verification of the same address. */
+  private async keepChallenge(address: LoginCodeBody, asked: Promise<LoginCodeAnswer>): Promise<LoginCodeAnswer> {
+    const answer = await asked;
+    this.challenges.set(addressKey(address), answer.challenge_id);
+    return answer;
+  }
+
+  /** A verification with the address's challenge (unless the caller gave one); the challenge is then spent. */
+  private async withChallenge<B extends LoginVerifyBody | LinkVerifyBody, T>(
+    body: B,
+    verify: (body: B) => Promise<T>,
+  ): Promise<T> {
     const challenge = body.challenge_id ?? this.challenges.get(addressKey(body));
-    const session = this.useSession(
-      await this.http.verifyCode(challenge ? { ...body, challenge_id: challenge } : body),
-    );
+    const result = await verify(challenge ? { ...body, challenge_id: challenge } : body);
     this.challenges.delete(addressKey(body));
-    return session;
+    return result;
   }
 
   /**
@@ -623,18 +634,13 @@ export class PapoClient extends Emitter<ClientEvents> {
   }
 
   /** Sends a code to tie this account to a phone or e-mail (a temporary account then lasts, and can log in anywhere). */
-  async requestLinkCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
-    const answer = await this.http.requestLinkCode(body);
-    this.challenges.set(addressKey(body), answer.challenge_id);
-    return answer;
+  requestLinkCode(body: LoginCodeBody): Promise<LoginCodeAnswer> {
+    return this.keepChallenge(body, this.http.requestLinkCode(body));
   }
 
   /** Ties this account to the phone or e-mail the code went to; resolves with the updated profile. */
-  async verifyLinkCode(body: LinkVerifyBody): Promise<MyProfile> {
-    const challenge = body.challenge_id ?? this.challenges.get(addressKey(body));
-    const profile = await this.http.verifyLinkCode(challenge ? { ...body, challenge_id: challenge } : body);
-    this.challenges.delete(addressKey(body));
-    return profile;
+  verifyLinkCode(body: LinkVerifyBody): Promise<MyProfile> {
+    return this.withChallenge(body, (withIt) => this.http.verifyLinkCode(withIt));
   }
 
   onlineUsers(): Promise<UserProfile[]> {

@@ -4,5 +4,3 @@ import { randomBytes } from 'node:crypto';
  * tells a stranger nothing. */
 export const newUserId = () => `u_${randomBytes(9).toString('base64url')}`;
 export const newChatId = () => `c_${randomBytes(9).toString('base64url')}`;
-/** Login tokens: 192 bits. */
-export const newToken = () => randomBytes(24).toString('base64url');

@@ -53,6 +53,11 @@ export function createSessionStore({ redis, run, keys, config }: StoreContext) {
     await Promise.all(evicted.map((id) => end(userId, id)));
   }
 
+  /** Whether the user has a live session (a temporary account without one may be deleted). */
+  async function hasLive(userId: string): Promise<boolean> {
+    return (await redis.zcount(keys.userSessions(userId), Date.now(), '+inf')) > 0;
+  }
+
   /** The session's open connections, on any worker or instance, are closed (4001): see fanout/hub.ts. */
   function ended(userId: string, sessionId: string): Promise<unknown> {
     return redis.spublish(keys.userChannel(userId), `ux${sessionId}\n`);
@@ -79,7 +84,7 @@ export function createSessionStore({ redis, run, keys, config }: StoreContext) {
    */
   async function forget(userId: string, sessionId: string): Promise<void> {
     await redis.zrem(keys.userSessions(userId), sessionId);
-    if ((await redis.zcount(keys.userSessions(userId), Date.now(), '+inf')) === 0) {
+    if (!(await hasLive(userId))) {
       await redis.zadd(keys.temporaryAccounts, 'XX', 'LT', Date.now() + tempAccountGraceMs, userId);
     }
     await ended(userId, sessionId);
@@ -181,10 +186,7 @@ export function createSessionStore({ redis, run, keys, config }: StoreContext) {
       return sessions.sort((a, b) => b.last_used - a.last_used);
     },
 
-    /** Whether the user has a live session (the temporary-account sweep asks before deleting). */
-    async hasLive(userId: string): Promise<boolean> {
-      return (await redis.zcount(keys.userSessions(userId), Date.now(), '+inf')) > 0;
-    },
+    hasLive,
   };
 }
 

@@ -97,10 +97,6 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
       return (await redis.get(keys.token(token))) ?? undefined;
     },
 
-    async profile(userId: string): Promise<UserProfile | undefined> {
-      return (await profiles([userId]))[0];
-    },
-
     /** A token without a session (made before sessions existed) is logged out by deleting it. */
     async revokeToken(token: string): Promise<void> {
       await redis.del(keys.token(token));

@@ -61,8 +61,7 @@ export class Connection {
   }
 
   /** Bytes written to this socket that its peer has not taken yet (0 when it keeps up). */
-  backlog(): number {
-    const socket = this.rawSocket();
+  backlog(socket = this.rawSocket()): number {
     return socket ? backlogBytes(socket) : this.ws.bufferedAmount;
   }
 
@@ -102,7 +101,7 @@ export class Connection {
   /** False (and the socket dropped) for a consumer so slow its backlog passed the cap. */
   private writable(socket: Socket | undefined): boolean {
     if (this.state === 'closed' || this.ws.readyState !== 1) return false;
-    const buffered = socket ? backlogBytes(socket) : this.ws.bufferedAmount;
+    const buffered = this.backlog(socket);
     if (buffered <= this.maxSendBufferBytes) return true;
     // A slow consumer: holding its backlog would grow the server's memory without bound.
     this.log.warn({ conn: this.id, user: this.userId, buffered }, 'slow consumer dropped');
@@ -122,7 +121,7 @@ export class Connection {
    * their order with its own.
    */
   sendFramed(frame: Buffer): void {
-    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    const socket = this.rawSocket();
     if (!this.writable(socket)) return;
     if (!socket) {
       this.ws.send(payloadOf(frame), TEXT);

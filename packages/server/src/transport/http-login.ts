@@ -22,9 +22,17 @@ type LoginDeps = {
 const SessionIdParam = Type.Object({ session_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
 
 /** The request's Bearer token, or '' without one. */
-export function bearerToken(req: FastifyRequest): string {
+function bearerToken(req: FastifyRequest): string {
   const header = req.headers.authorization;
   return header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+}
+
+/** The user and token of the request's Bearer token; 401 without a valid one. */
+export async function authenticated(req: FastifyRequest, users: UserStore): Promise<{ userId: string; token: string }> {
+  const token = bearerToken(req);
+  const userId = token ? await users.tokenUser(token) : undefined;
+  if (!userId) throw new AppError('unauthenticated', 'A valid Bearer token is required; log in again.');
+  return { userId, token };
 }
 
 function addressOf(body: { phone: string } | { email: string }): Address {
@@ -43,12 +51,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
   const limitIp = (req: FastifyRequest) =>
     users.hit(keys.rateLoginIp(req.ip), config.loginRateLimitPerIp, config.loginRateWindowSeconds, 'login requests');
 
-  async function authed(req: FastifyRequest): Promise<{ userId: string; token: string }> {
-    const token = bearerToken(req);
-    const userId = token ? await users.tokenUser(token) : undefined;
-    if (!userId) throw new AppError('unauthenticated', 'A valid Bearer token is required; log in again.');
-    return { userId, token };
-  }
+  const authed = (req: FastifyRequest) => authenticated(req, users);
 
   /**
    * A code for an address, delivered unless it went out moments ago. The answer is the same whether a code

@@ -17,7 +17,7 @@ import { MEMORY_WARNING_RATIO, type RedisMemory } from '../store/redis-memory.js
 import type { SessionStore } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
-import { bearerToken, registerLoginRoutes } from './http-login.js';
+import { authenticated, registerLoginRoutes } from './http-login.js';
 import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
 import { checker, validate } from './validate.js';
@@ -133,10 +133,7 @@ export function createHttpServer(deps: HttpDeps) {
 
   /** The user of the request's Bearer token; 401 without a valid one. */
   async function authUser(req: FastifyRequest): Promise<string> {
-    const token = bearerToken(req);
-    const userId = token ? await users.tokenUser(token) : undefined;
-    if (!userId) throw new AppError('unauthenticated', 'A valid Bearer token is required; log in again.');
-    return userId;
+    return (await authenticated(req, users)).userId;
   }
 
   app.get('/healthz', async (_req, reply) => {

@@ -1,11 +1,11 @@
 import type { SessionInfo } from '@papo/protocol';
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
-import { type Address, addressText, parseAddress } from '../lib/address';
+import { addressText } from '../lib/address';
 import { errorText } from '../lib/errors';
 import { listTime } from '../lib/time';
 import { useNow, useStore } from '../state/react';
-import { CodeEntry } from './code-entry';
+import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { DrawerHeader } from './drawer-header';
 
 /**
@@ -123,49 +123,23 @@ export function AccountPanel({ onBack, linkFirst = false }: { onBack: () => void
 /** Adding a phone or e-mail: the code flow of the login screen, for the account already logged in. */
 function LinkForm({ autoFocus }: { autoFocus: boolean }) {
   const store = useStore();
-  const [text, setText] = useState('');
-  const [address, setAddress] = useState<Address | null>(null);
-  const [devCode, setDevCode] = useState<string | undefined>(undefined);
-  const [code, setCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const codeRef = useRef<HTMLInputElement>(null);
+  const { busy, error, setError, run } = useSubmit();
+  const flow = useCodeFlow(
+    (address) => store.client.requestLinkCode(address),
+    (work) => run(work, false),
+    setError,
+  );
+  const { address, code } = flow;
   const addressRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (autoFocus) addressRef.current?.focus();
   }, [autoFocus]);
 
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (err) {
-      setError(errorText(err, t, { unauthenticated: 'login.wrongCode' }));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const request = (event: FormEvent) => {
-    event.preventDefault();
-    const parsed = parseAddress(text);
-    if (!parsed) return setError(t('login.badAddress'));
-    void run(async () => {
-      const answer = await store.client.requestLinkCode(parsed);
-      setAddress(parsed);
-      setDevCode(answer.dev_code);
-      setTimeout(() => codeRef.current?.focus());
-    });
-  };
-
   const verify = (event: FormEvent) => {
     event.preventDefault();
     if (!address) return;
-    void run(async () => {
-      // The panel then says how the account logs in, and this form goes.
-      store.setProfile(await store.client.verifyLinkCode({ ...address, code }));
-    });
+    // The panel then says how the account logs in, and this form goes.
+    void run(async () => store.setProfile(await store.client.verifyLinkCode({ ...address, code })), false);
   };
 
   const failure = error ? (
@@ -175,13 +149,13 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
   ) : null;
   if (!address) {
     return (
-      <form className="form" onSubmit={request}>
+      <form className="form" onSubmit={flow.requestCode}>
         <label className="field">
           <span>{t('account.addAddress')}</span>
           <input
             ref={addressRef}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
+            value={flow.text}
+            onChange={(e) => flow.setText(e.target.value)}
             required
             autoComplete="tel email"
             inputMode="email"
@@ -189,7 +163,7 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
           />
         </label>
         {failure}
-        <button type="submit" className="primary" disabled={busy || !text.trim()}>
+        <button type="submit" className="primary" disabled={busy || !flow.text.trim()}>
           {busy ? t('login.busy') : t('login.sendCode')}
         </button>
       </form>
@@ -197,12 +171,18 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
   }
   return (
     <form className="form" onSubmit={verify}>
-      <CodeEntry to={addressText(address)} devCode={devCode} code={code} onCode={setCode} inputRef={codeRef} />
+      <CodeEntry
+        to={addressText(address)}
+        devCode={flow.devCode}
+        code={code}
+        onCode={flow.setCode}
+        inputRef={flow.codeRef}
+      />
       {failure}
       <button type="submit" className="primary" disabled={busy || code.length !== 6}>
         {busy ? t('login.busy') : t('account.addAddress')}
       </button>
-      <button type="button" className="link" onClick={() => setAddress(null)}>
+      <button type="button" className="link" onClick={flow.reset}>
         {t('login.otherAddress')}
       </button>
     </form>

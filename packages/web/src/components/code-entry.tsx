@@ -1,5 +1,8 @@
-import type { RefObject } from 'react';
+import { type FormEvent, type RefObject, useRef, useState } from 'react';
 import { t } from '../i18n';
+import { type Address, parseAddress } from '../lib/address';
+import { errorText } from '../lib/errors';
+import { useStore } from '../state/react';
 
 /**
  * Where a 6-digit code is typed, after "we sent a code to …"; a development server's answer carries the code
@@ -47,4 +50,59 @@ export function CodeEntry({
       </label>
     </>
   );
+}
+
+/**
+ * The state of a code flow (a login, or adding a phone or e-mail): the address as typed, the address the code
+ * went to, the dev code, the code typed, and the request itself. `run` is the form's submit runner (it shows
+ * what fails), `fail` shows an address that cannot be parsed.
+ */
+export function useCodeFlow(
+  ask: (address: Address) => Promise<{ dev_code?: string }>,
+  run: (work: () => Promise<void>) => unknown,
+  fail: (message: string) => void,
+) {
+  const [text, setText] = useState('');
+  const [address, setAddress] = useState<Address | null>(null);
+  const [devCode, setDevCode] = useState<string | undefined>(undefined);
+  const [code, setCode] = useState('');
+  const codeRef = useRef<HTMLInputElement>(null);
+  const requestCode = (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseAddress(text);
+    if (!parsed) return fail(t('login.badAddress'));
+    void run(async () => {
+      const answer = await ask(parsed);
+      setAddress(parsed);
+      setDevCode(answer.dev_code);
+      setTimeout(() => codeRef.current?.focus());
+    });
+  };
+  /** Back to typing an address (another one). */
+  const reset = () => {
+    setAddress(null);
+    setCode('');
+  };
+  return { text, setText, address, devCode, code, setCode, codeRef, requestCode, reset };
+}
+
+/** A form's submit: busy while it runs, the error said in the user's language; a login starts the app. */
+export function useSubmit() {
+  const store = useStore();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (action: () => Promise<unknown>, loggedIn = true) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      if (loggedIn) store.start();
+    } catch (err) {
+      // On this screen a 401 is a wrong or expired code, not an ended session.
+      setError(errorText(err, t, { unauthenticated: 'login.wrongCode' }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
 }

@@ -1,10 +1,9 @@
 import { LIMITS } from '@papo/protocol';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { t } from '../i18n';
-import { type Address, parseAddress } from '../lib/address';
-import { errorText } from '../lib/errors';
+import { addressText } from '../lib/address';
 import { useStore } from '../state/react';
-import { CodeEntry } from './code-entry';
+import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { PapoLogo } from './icons';
 
 type Tab = 'quick' | 'code';
@@ -65,26 +64,6 @@ export function LoginScreen() {
   );
 }
 
-function useSubmit() {
-  const store = useStore();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (action: () => Promise<unknown>, loggedIn = true) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      if (loggedIn) store.start();
-    } catch (err) {
-      // On this screen a 401 is a wrong or expired code, not an ended session.
-      setError(errorText(err, t, { unauthenticated: 'login.wrongCode' }));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, setError, run };
-}
-
 function QuickForm() {
   const store = useStore();
   const [name, setName] = useState('');
@@ -135,28 +114,14 @@ function QuickForm() {
 
 function CodeForm() {
   const store = useStore();
-  const [addressText, setAddressText] = useState('');
-  const [address, setAddress] = useState<Address | null>(null);
-  const [devCode, setDevCode] = useState<string | undefined>(undefined);
-  const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const { busy, error, setError, run } = useSubmit();
-  const codeRef = useRef<HTMLInputElement>(null);
-
-  const requestCode = (event: FormEvent) => {
-    event.preventDefault();
-    const parsed = parseAddress(addressText);
-    if (!parsed) {
-      setError(t('login.badAddress'));
-      return;
-    }
-    void run(async () => {
-      const answer = await store.client.requestCode(parsed);
-      setAddress(parsed);
-      setDevCode(answer.dev_code);
-      setTimeout(() => codeRef.current?.focus());
-    }, false);
-  };
+  const flow = useCodeFlow(
+    (address) => store.client.requestCode(address),
+    (work) => run(work, false),
+    setError,
+  );
+  const { address, code } = flow;
 
   const verify = (event: FormEvent) => {
     event.preventDefault();
@@ -168,12 +133,12 @@ function CodeForm() {
 
   if (!address) {
     return (
-      <form className="form" onSubmit={requestCode}>
+      <form className="form" onSubmit={flow.requestCode}>
         <label className="field">
           <span>{t('login.address')}</span>
           <input
-            value={addressText}
-            onChange={(e) => setAddressText(e.target.value)}
+            value={flow.text}
+            onChange={(e) => flow.setText(e.target.value)}
             required
             autoComplete="tel email"
             inputMode="email"
@@ -186,17 +151,22 @@ function CodeForm() {
             {error}
           </p>
         ) : null}
-        <button type="submit" className="primary" disabled={busy || !addressText.trim()}>
+        <button type="submit" className="primary" disabled={busy || !flow.text.trim()}>
           {busy ? t('login.busy') : t('login.sendCode')}
         </button>
       </form>
     );
   }
 
-  const to = 'phone' in address ? address.phone : address.email;
   return (
     <form className="form" onSubmit={verify}>
-      <CodeEntry to={to} devCode={devCode} code={code} onCode={setCode} inputRef={codeRef} />
+      <CodeEntry
+        to={addressText(address)}
+        devCode={flow.devCode}
+        code={code}
+        onCode={flow.setCode}
+        inputRef={flow.codeRef}
+      />
       <label className="field">
         <span>{t('login.nameOptional')}</span>
         <input
@@ -218,8 +188,7 @@ function CodeForm() {
         type="button"
         className="link"
         onClick={() => {
-          setAddress(null);
-          setCode('');
+          flow.reset();
           setError(null);
         }}
       >
