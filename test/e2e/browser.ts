@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { browserProblem, chromiumPath } from '../../scripts/chromium.mjs';
 import { REPO_ROOT, type ServerOptions, type ServerProcess, startServer } from '../helpers/server-process.js';
 import { onTeardown } from '../helpers/teardown.js';
 
@@ -12,7 +13,6 @@ import { onTeardown } from '../helpers/teardown.js';
 
 export const WEB_DIST = resolve(REPO_ROOT, 'packages/web/dist');
 export const SCREENSHOTS = resolve(REPO_ROOT, 'test-results/e2e');
-const CHROMIUM = process.env.PAPO_CHROMIUM ?? '/usr/bin/chromium';
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
@@ -27,11 +27,15 @@ export async function startWebServer(options: ServerOptions = {}): Promise<Serve
 
 /** One Chromium for the file, closed after it. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} does not exist: install Debian's chromium (apt-get install chromium)`);
+  const problem = browserProblem();
+  if (problem) {
+    // One line, not a stack: what to install is all there is to say.
+    const err = new Error(problem);
+    err.stack = `Error: ${problem}`;
+    throw err;
   }
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     args: [
       '--no-sandbox',
       '--disable-gpu',

@@ -91,7 +91,8 @@ async function servesAgain(worker: Worker, chatId: string, tag: string): Promise
       });
     if (reply.type === 'ack') return Date.now() - started;
     expect(reply, `${tag}: a try while recovering`).toMatchObject({ type: 'error', error: 'internal' });
-    if (Date.now() - started > RECOVERY_BOUND_MS) throw new Error(`${tag}: not serving ${RECOVERY_BOUND_MS} ms on`);
+    if (Date.now() - started > RECOVERY_BOUND_MS)
+      throw new Error(`${tag}: not serving ${RECOVERY_BOUND_MS} ms on\n${tail(worker.server)}`);
     await sleep(50);
   }
 }

@@ -31,6 +31,8 @@ export interface ServerOptions {
   waitForReady?: boolean;
   /** Listen on this port instead of a free one: a restart on the same address, which clients reconnect to. */
   port?: number;
+  /** In a process group of its own, as a server started from a terminal is: `signalGroup` then acts as Ctrl-C. */
+  ownProcessGroup?: boolean;
 }
 
 export type StopResult = { code: number | null; signal: NodeJS.Signals | null; leftoverWorkers: number[] };
@@ -60,6 +62,8 @@ export interface ServerProcess {
    */
   stop(): Promise<StopResult>;
   kill(signal: NodeJS.Signals): void;
+  /** The signal to the server's whole process group (`ownProcessGroup` only), as a terminal's Ctrl-C sends it. */
+  signalGroup(signal: NodeJS.Signals): void;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -110,7 +114,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     WS_RATE_PER_S: '1000000',
     ...options.env,
   };
-  const child = spawn(process.execPath, [SERVER_MAIN], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup === true,
+  });
   liveChildren.add(child);
 
   const lines: LogLine[] = [];
@@ -219,6 +228,10 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     waitForLog,
     stop,
     kill: (signal) => child.kill(signal),
+    signalGroup: (signal) => {
+      if (!options.ownProcessGroup) throw new Error('signalGroup needs ownProcessGroup');
+      process.kill(-child.pid!, signal);
+    },
     exited,
   };
 }

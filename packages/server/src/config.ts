@@ -159,6 +159,8 @@ export function loadConfig() {
     workers: int('WORKERS', availableParallelism(), 1),
     dataDir,
     logLevel: str('LOG_LEVEL', 'info'),
+    /** `pretty` (coloured lines for people) or `json` (one object per line, for collectors); default by stdout. */
+    logFormat: oneOf('LOG_FORMAT', ['pretty', 'json'] as const, process.stdout.isTTY ? 'pretty' : 'json'),
     production,
     trustProxy: parseTrustProxy(process.env.TRUST_PROXY),
     /**

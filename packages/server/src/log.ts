@@ -1,4 +1,5 @@
 import { pino, stdSerializers } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * A run of 32 or more base64url or hex characters: a token (192 bits are 32 base64url characters), a login
@@ -33,9 +34,15 @@ function serializeError(err: unknown): unknown {
   return cleanError(err instanceof Error ? stdSerializers.err(err) : err);
 }
 
-/** JSON logs on stdout. Tokens, message bodies in failed Redis commands and login secrets never reach them. */
-export function createLogger(level: string, bindings: Record<string, unknown> = {}) {
-  return pino({
+export type LogFormat = 'pretty' | 'json';
+
+/**
+ * Logs on stdout: JSON lines for collectors, or (LOG_FORMAT=pretty, the default on a terminal) one coloured
+ * line each for people, written synchronously so the last lines before an exit are not lost. Tokens, message
+ * bodies in failed Redis commands and login secrets never reach either.
+ */
+export function createLogger(level: string, bindings: Record<string, unknown> = {}, format: LogFormat = 'json') {
+  const options = {
     level,
     base: { pid: process.pid, ...bindings },
     serializers: { err: serializeError },
@@ -43,7 +50,22 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
       paths: ['token', '*.token', 'req.headers.authorization', 'headers.authorization', 'req.query.token'],
       censor: CENSOR,
     },
+  };
+  if (format === 'json') return pino(options);
+  const stream = pretty({
+    sync: true,
+    colorize: Boolean(process.stdout.isTTY),
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'hostname,role',
+    singleLine: true,
   });
+  return pino(options, stream);
 }
 
 export type Logger = ReturnType<typeof createLogger>;
+
+/** Exits once the log's last lines are written (an async stdout would drop them), or after 1 s at most. */
+export function exitAfterLog(log: Logger, code: number): void {
+  setTimeout(() => process.exit(code), 1000).unref();
+  log.flush(() => process.exit(code));
+}

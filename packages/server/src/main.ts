@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import cluster from 'node:cluster';
 import { loadConfig } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, exitAfterLog } from './log.js';
 import { ALIVE_EVERY_MS, runPrimary } from './primary.js';
 import type { RedisTarget } from './store/redis.js';
 import { STOP_TAIL_MS, startWorker } from './worker.js';
@@ -9,13 +9,13 @@ import { STOP_TAIL_MS, startWorker } from './worker.js';
 const config = loadConfig();
 
 if (cluster.isPrimary) {
-  const log = createLogger(config.logLevel, { role: 'primary' });
+  const log = createLogger(config.logLevel, { role: 'primary' }, config.logFormat);
   runPrimary(config, log).catch((err: Error) => {
     log.fatal({ err }, err.message);
-    process.exit(1);
+    exitAfterLog(log, 1);
   });
 } else {
-  const log = createLogger(config.logLevel, { role: 'worker' });
+  const log = createLogger(config.logLevel, { role: 'worker' }, config.logFormat);
   const redisUrl = process.env.PAPO_REDIS_URL ?? config.redisUrl;
   const target: RedisTarget | undefined = config.redisClusterNodes
     ? { clusterNodes: config.redisClusterNodes }
@@ -37,16 +37,18 @@ if (cluster.isPrimary) {
       config.shutdownGraceMs + STOP_TAIL_MS + 500,
     ).unref();
     worker.stop().then(
-      () => process.exit(0),
+      () => exitAfterLog(log, 0),
       (err: Error) => {
         log.error({ err }, 'unclean stop');
-        process.exit(1);
+        exitAfterLog(log, 1);
       },
     );
   };
   process.on('SIGTERM', stop);
   // The primary is gone (killed): stop rather than serve on as an orphan nobody will replace.
   process.on('disconnect', stop);
-  // Ctrl-C reaches the whole process group: the primary stops the workers in order, so they ignore it.
+  // Ctrl-C and a closed terminal reach the whole process group: the primary stops the workers in order, so
+  // they ignore both.
   process.on('SIGINT', () => {});
+  process.on('SIGHUP', () => {});
 }

@@ -5,7 +5,13 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from './log.js';
 
-export type OwnedRedis = { url: string; stop(): Promise<void> };
+export type OwnedRedis = {
+  url: string;
+  /** Its TCP port on loopback (for redis-cli and tools) and its data dir. */
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+};
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -44,6 +50,37 @@ async function waitForPing(port: number, password: string, child: ChildProcess, 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('redis-server did not answer in time');
+}
+
+/** Whether `pid` is a live redis-server (a pid file outlives its process, and pids are reused). */
+function isRedisServer(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (existsSync(cmdline)) return readFileSync(cmdline, 'utf8').includes('redis-server');
+  const ps = spawnSync('ps', ['-p', String(pid), '-o', 'comm='], { encoding: 'utf8' });
+  return ps.stdout.includes('redis-server');
+}
+
+/**
+ * A redis-server a previous run of this data dir left behind (its primary was killed before it could stop it)
+ * still holds the dir, its AOF and its socket: stop it (it flushes the AOF) before starting ours.
+ */
+async function stopLeftover(pidFile: string, log: Logger): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !isRedisServer(pid)) return;
+  log.warn({ pid }, 'a redis-server left running by an earlier start holds the data dir; stopping it first');
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (isRedisServer(pid)) {
+    if (Date.now() > deadline)
+      throw new Error(`redis-server ${pid} (${pidFile}) did not stop; stop it and start again`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** A Unix socket's path must fit in sockaddr_un's sun_path (108 bytes on Linux, 104 on macOS, with its NUL). */
@@ -111,11 +148,13 @@ export async function startOwnedRedis(options: OwnedRedisOptions, log: Logger): 
       'redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a Redis you run.',
     );
   }
-  let port = preferredPort;
-  while (await portAnswers(port)) port++;
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700); // made by an older Papo with the umask's mode
+  const pidFile = join(dir, 'redis.pid');
+  await stopLeftover(pidFile, log);
+  let port = preferredPort;
+  while (await portAnswers(port)) port++;
   const password = ownedPassword(dir);
   const socketPath = join(dir, 'redis.sock');
   const overSocket = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH_BYTES;
@@ -129,13 +168,19 @@ export async function startOwnedRedis(options: OwnedRedisOptions, log: Logger): 
     `appendfsync ${appendFsync}`,
     'save ""',
     'daemonize no',
+    `pidfile ${confValue(pidFile)}`,
     `logfile ${confValue(join(dir, 'redis.log'))}`,
     `maxmemory ${maxmemory}`,
     'maxmemory-policy noeviction',
     ...OUTPUT_BUFFER_LIMITS.map((limit) => `client-output-buffer-limit ${limit}`),
     ...(overSocket ? [`unixsocket ${confValue(socketPath)}`, 'unixsocketperm 700'] : []),
   ]);
-  const child = spawn('redis-server', [configFile], { stdio: 'ignore' });
+  // In a process group of its own: Ctrl-C in a terminal signals the whole foreground group, and Redis must not
+  // stop before the workers have (they would log it going away); the primary stops it last. Should the
+  // primary die without stopping it, the next start stops it by its pid file (stopLeftover).
+  const child = spawn('redis-server', [configFile], { stdio: 'ignore', detached: true });
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   await waitForPing(port, password, child, 15_000);
   // ioredis takes a socket's path where a URL goes, and its options as a query.
   const secret = encodeURIComponent(password);
@@ -147,9 +192,12 @@ export async function startOwnedRedis(options: OwnedRedisOptions, log: Logger): 
   );
   return {
     url,
+    port,
+    dir,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        process.off('exit', killOnExit);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM'); // redis-server flushes the AOF and exits
       }),

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
+import { bannerLines, startFacts } from './banner.js';
 import type { Config } from './config.js';
-import type { Logger } from './log.js';
+import { exitAfterLog, type Logger } from './log.js';
 import { serveClusterMetrics } from './metrics.js';
 import { type OwnedRedis, startOwnedRedis } from './owned-redis.js';
 import { describeTarget, type RedisTarget } from './store/redis.js';
@@ -51,7 +52,14 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
       if (!announced && listening.size === config.workers) {
         announced = true;
         const workers = Object.values(cluster.workers ?? {}).map((w) => w?.process.pid);
-        log.info({ port: msg.port, workers, redis: describeTarget(target) }, 'papo ready');
+        const facts = startFacts(config, target, owned, msg.port);
+        if (config.logFormat === 'pretty') {
+          // For a person: the pids in the log line, the rest in the banner below it.
+          log.info({ workers }, 'papo ready');
+          process.stdout.write(`${bannerLines(facts).join('\n')}\n`);
+        } else {
+          log.info({ ...facts, port: msg.port, workers, redis: describeTarget(target) }, 'papo ready');
+        }
       }
     });
     return worker;
@@ -105,8 +113,9 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
     );
     await owned?.stop();
     log.info('stopped');
-    process.exit(0);
+    exitAfterLog(log, 0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // SIGHUP: the terminal was closed. Stopping in order is the same as for Ctrl-C; dying of it would leave the
+  // owned Redis running.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 }
