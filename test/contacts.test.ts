@@ -6,6 +6,7 @@ import { api, uniq } from './helpers/http.js';
 import { redisClient } from './helpers/redis.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { type Session, users } from './helpers/session.js';
+import { onlineClient } from './sdk/sdk-helpers.js';
 import { waitFor } from './helpers/wait.js';
 
 // Contract section 9: GET /api/contacts lists everyone who shares a chat with the caller, in pages like
@@ -186,5 +187,18 @@ describe('GET /api/contacts', () => {
     for (const guest of guests.slice(0, 8)) expect(during.ids).toContain(guest.userId);
     const after = await walk(host.token, 200);
     expect(after.ids.sort()).toEqual(guests.map((g) => g.userId).sort());
+  });
+
+  it('the SDK walks the pages with contacts(cursor)', async () => {
+    const host = await onlineClient(server.url, 'Host');
+    const guests = await Promise.all(['Bia', 'Caio', 'Duda'].map((name) => onlineClient(server.url, name)));
+    for (const guest of guests) await host.createDm(guest.userId!);
+    const first = await host.contacts(undefined, 2);
+    expect(first.users).toHaveLength(2);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = await host.contacts(first.next_cursor!, 2);
+    expect(second.next_cursor).toBeNull();
+    const names = [...first.users, ...second.users].map((u) => u.username).sort();
+    expect(names).toEqual(['Bia', 'Caio', 'Duda']);
   });
 });
