@@ -266,8 +266,12 @@ const LIMIT_NOTES = {
     '`send_message` body as stored: bytes of its JSON string in UTF-8 (escapes count: 6 per control character); over it, `invalid_payload`.',
   pageMaxBytes:
     'A history page (`sync`, `GET /api/chats/:chat_id/messages`) stops once its messages pass this many bytes (at least one message); `more: true` says more follow.',
-  chatsPageDefault: '`limit` of `GET /api/chats` and `GET /api/chats/public` when omitted.',
-  chatsPageMax: 'Largest `limit` of `GET /api/chats` and `GET /api/chats/public`.',
+  chatsPageDefault: '`limit` of `GET /api/chats`, `GET /api/chats/public` and `GET /api/contacts` when omitted.',
+  chatsPageMax: 'Largest `limit` of `GET /api/chats`, `GET /api/chats/public` and `GET /api/contacts`.',
+  contactsChatMaxMembers:
+    '`GET /api/contacts` lists the members of the caller’s chats of at most this many members; a bigger chat makes nobody a contact.',
+  contactsMembersBudget:
+    'Memberships one `GET /api/contacts` request reads at most, the smallest chats first: its work is bounded whatever chats the caller is in.',
   chatTitleMaxLength: 'Public chat title.',
   usernameMaxLength: 'Username (a display name).',
   avatarUrlMaxLength: 'Avatar URL.',

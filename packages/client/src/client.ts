@@ -3,6 +3,7 @@ import type {
   ActionName,
   ChatSummary,
   ChatsPage,
+  ContactsPage,
   LinkVerifyBody,
   LoginAnswer,
   LoginCodeAnswer,
@@ -668,6 +669,14 @@ export class PapoClient extends Emitter<ClientEvents> {
     const page = await this.http.chatsPage(options);
     this.place(page.chats);
     return page;
+  }
+
+  /**
+   * One page of the people who share a chat with the caller, online first then by name within the page; pass
+   * `next_cursor` back as `cursor` for the next (null: the last).
+   */
+  contacts(cursor?: string, limit?: number): Promise<ContactsPage> {
+    return this.http.contactsPage({ cursor, ...(limit === undefined ? {} : { limit }) });
   }
 
   /** One page of the public chats, the newest first; `next_cursor` as for chatsPage. */

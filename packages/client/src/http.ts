@@ -1,6 +1,7 @@
 import {
   type ChatSummary,
   type ChatsPage,
+  type ContactsPage,
   type ErrorCode,
   LIMITS,
   type LinkVerifyBody,
@@ -163,6 +164,11 @@ export class HttpApi {
   /** One page of the caller's chats (GET /api/chats); `next_cursor` is null on the last. */
   chatsPage(options: PageOptions = {}): Promise<ChatsPage> {
     return this.call('GET', `/api/chats${pageQuery(options)}`);
+  }
+
+  /** One page of the people who share a chat with the caller (GET /api/contacts). */
+  contactsPage(options: PageOptions = {}): Promise<ContactsPage> {
+    return this.call('GET', `/api/contacts${pageQuery(options)}`);
   }
 
   /** One page of the public chats, the newest first (GET /api/chats/public). */

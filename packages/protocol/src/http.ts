@@ -68,6 +68,26 @@ export const PublicChatsQuery = Type.Object({
   ),
   limit: pageLimit,
 });
+export const Contact = Type.Object({
+  user_id: UserId,
+  username: Type.String(),
+  avatar_url: Type.Union([Type.String(), Type.Null()], { description: 'null when the user set none.' }),
+  about: Type.Union([Type.String(), Type.Null()], {
+    description: 'The user’s “about” line; null when they wrote none (no client sets one yet).',
+  }),
+  online: Type.Boolean(),
+  last_seen: Type.Union([UnixSeconds, Type.Null()], { description: 'null when the user was never online.' }),
+});
+export const ContactsQuery = Type.Object({
+  cursor: Type.Optional(
+    Type.String({
+      maxLength: LIMITS.idMaxLength,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: 'The `next_cursor` of the previous page; omitted for the first. Opaque.',
+    }),
+  ),
+  limit: pageLimit,
+});
 const NextCursor = Type.Union([Type.String(), Type.Null()], {
   description: 'Pass as `cursor` for the next page; null on the last page. (extension)',
 });
@@ -265,6 +285,22 @@ export const HTTP_ROUTES = {
     query: PublicChatsQuery,
     answer: Type.Object({ chats: Type.Array(PublicChatSummary), next_cursor: NextCursor }),
   },
+  contacts: {
+    method: 'GET',
+    path: '/api/contacts',
+    auth: true,
+    status: 200,
+    description:
+      'The people who share a chat with the caller (not the caller), a page at a time (`limit`, default 100, max ' +
+      '200; then `cursor`): pages follow the users’ ids, and each page lists its users online first, then by ' +
+      'name, so a client sorts the users it holds. A walk from the first page to `next_cursor: null` lists each ' +
+      'person who shared a chat with the caller throughout it once. Bounded work whatever the caller’s chats: ' +
+      `only chats of at most ${LIMITS.contactsChatMaxMembers} members count (LIMITS.contactsChatMaxMembers), the ` +
+      `smallest first, up to ${LIMITS.contactsMembersBudget} memberships read per request ` +
+      '(LIMITS.contactsMembersBudget); members of bigger chats, or of chats past that budget, are not listed.',
+    query: ContactsQuery,
+    answer: Type.Object({ users: Type.Array(Contact), next_cursor: NextCursor }),
+  },
   chatMessages: {
     method: 'GET',
     path: '/api/chats/:chat_id/messages',
@@ -290,4 +326,6 @@ export type UserDetails = Static<typeof UserDetails>;
 export type ChatSummary = Static<typeof ChatSummary>;
 export type PublicChatSummary = Static<typeof PublicChatSummary>;
 export type ChatsPage = { chats: ChatSummary[]; next_cursor: string | null };
+export type Contact = Static<typeof Contact>;
+export type ContactsPage = { users: Contact[]; next_cursor: string | null };
 export type PublicChatsPage = { chats: PublicChatSummary[]; next_cursor: string | null };

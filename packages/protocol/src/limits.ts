@@ -18,6 +18,13 @@ export const LIMITS = {
   /** Chats per page of GET /api/chats and GET /api/chats/public. */
   chatsPageDefault: 100,
   chatsPageMax: 200,
+  /**
+   * GET /api/contacts reads the members of the caller's chats of at most this many members, the smallest chats
+   * first, until it has read contactsMembersBudget memberships: a request's work is bounded whatever chats the
+   * caller is in. Members of bigger chats (a large public chat) are not contacts.
+   */
+  contactsChatMaxMembers: 256,
+  contactsMembersBudget: 10_000,
   chatTitleMaxLength: 64,
   usernameMaxLength: 32,
   avatarUrlMaxLength: 512,

@@ -1,4 +1,5 @@
 import type { ChatSummary, Message, PublicChatSummary } from '@papo/protocol';
+import { createContactList } from './contacts.js';
 import { readAll, type StoreContext } from './store.js';
 
 /** One page of a list and the cursor of the next (undefined at the end). */
@@ -12,13 +13,17 @@ function pageOf(reply: unknown): { ids: string[]; nextCursor: string | undefined
 }
 
 /**
- * The lists the HTTP routes page through: a user's chats (GET /api/chats) and the public chats (GET
- * /api/chats/public). A page's cost is bounded by its size: one script to find the page's ids in the list's
- * index (chat-list-page.lua, public-chats-page.lua), then a fixed number of commands per chat whatever the
- * chat's size (chat-summary.lua: counts by SCARD, no member's mark read but the caller's own).
+ * The lists the HTTP routes page through: a user's chats (GET /api/chats), the public chats (GET
+ * /api/chats/public) and the people one shares a chat with (GET /api/contacts, contacts.ts, bounded its own
+ * way). A chat page's cost is bounded by its size: one script to find the page's ids in the list's index
+ * (chat-list-page.lua, public-chats-page.lua), then a fixed number of commands per chat whatever the chat's
+ * size (chat-summary.lua: counts by SCARD, no member's mark read but the caller's own).
  */
-export function createChatLists({ redis, run, keys }: StoreContext) {
+export function createChatLists(context: StoreContext) {
+  const { redis, run, keys } = context;
   return {
+    ...createContactList(context),
+
     /** A page of the caller's chats (in chat id order across pages), the most recently active first within it. */
     async summaries(me: string, cursor: string | undefined, limit: number): Promise<Page<ChatSummary>> {
       const { ids, nextCursor } = pageOf(

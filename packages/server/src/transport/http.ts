@@ -17,6 +17,7 @@ import { MEMORY_WARNING_RATIO, type RedisMemory } from '../store/redis-memory.js
 import type { SessionStore } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
+import { registerContactRoutes } from './http-contacts.js';
 import { authenticated, registerLoginRoutes } from './http-login.js';
 import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
@@ -202,6 +203,8 @@ export function createHttpServer(deps: HttpDeps) {
     const page = await chats.publicChats(query.cursor, query.limit ?? LIMITS.chatsPageDefault);
     return { chats: page.items, next_cursor: page.nextCursor ?? null };
   });
+
+  registerContactRoutes(app, { users, chats, listQuery });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {
     const userId = await authUser(req);

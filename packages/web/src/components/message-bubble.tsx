@@ -1,6 +1,9 @@
 import type { MessageState } from '@papo/client';
-import { memo } from 'react';
+import { memo, type ReactNode, useState } from 'react';
 import { locale, t } from '../i18n';
+import { isBigEmoji } from '../lib/emoji';
+import { foldAt } from '../lib/fold';
+import { linkParts } from '../lib/message-text';
 import { clockTime } from '../lib/time';
 import { Ticks } from './ticks';
 
@@ -20,7 +23,50 @@ export type BubbleProps = {
   onDiscard?: (() => void) | undefined;
 };
 
-/** One message. The body is a React text node: HTML in it is shown as typed, never interpreted. */
+/**
+ * A body's text with its links, cut at `end` (a link the cut falls in is kept whole). Text stays React text
+ * nodes: HTML in a body is shown as typed, never interpreted.
+ */
+function LinkedText({ body, end }: { body: string; end: number }) {
+  const nodes: ReactNode[] = [];
+  let at = 0;
+  for (const part of linkParts(body)) {
+    if (at >= end) break;
+    if (part.kind === 'link') {
+      nodes.push(
+        <a key={at} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+          {part.text}
+        </a>,
+      );
+    } else {
+      nodes.push(part.text.slice(0, end - at));
+    }
+    at += part.text.length;
+  }
+  return <>{nodes}</>;
+}
+
+/** The body: links, large when it is only a few emoji, folded behind "Read more" when long. */
+function MessageBody({ body }: { body: string }) {
+  const [expanded, setExpanded] = useState(false);
+  if (isBigEmoji(body)) return <span className="body big-emoji">{body}</span>;
+  const fold = expanded ? undefined : foldAt(body);
+  return (
+    <span className="body">
+      <LinkedText body={body} end={fold ?? body.length} />
+      {fold === undefined ? null : (
+        <>
+          {'… '}
+          <button type="button" className="read-more" onClick={() => setExpanded(true)}>
+            {t('conv.readMore')}
+          </button>
+        </>
+      )}
+    </span>
+  );
+}
+
+/** One message. */
 export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
   const { own, first, senderName, senderColor, showName, body, createdAt, state, messageId } = props;
   const time = clockTime(createdAt, locale);
@@ -37,7 +83,7 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
           </span>
         ) : null}
         <span className="sr-only">{senderName}: </span>
-        <span className="body">{body}</span>
+        <MessageBody body={body} />
         {/* An invisible copy of the time (and room for the ticks) keeps the last line clear of the real one. */}
         <span className="meta-spacer" aria-hidden="true">
           {time}

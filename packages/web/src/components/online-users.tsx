@@ -1,47 +1,92 @@
-import type { UserProfile } from '@papo/protocol';
+import type { Contact, UserProfile } from '@papo/protocol';
 import { useEffect, useState } from 'react';
-import { t } from '../i18n';
+import { locale, t } from '../i18n';
+import { mergeById, orderContacts } from '../lib/contacts';
 import { errorText } from '../lib/errors';
-import { useStore } from '../state/react';
+import { lastSeenText } from '../lib/time';
+import { useNow, useStore } from '../state/react';
+import type { AppStore } from '../state/store';
 import { Avatar } from './avatar';
 import { DrawerHeader } from './drawer-header';
 
-/** Everyone online does not send presence to strangers: the list is polled while the drawer is open. */
+/** Strangers send no presence: the list of others online is polled while the drawer is open. */
 const REFRESH_MS = 5000;
 
-/** "New chat": the users online now; picking one opens (or creates) the DM. */
+/** The contacts held and the cursor of the next page (null: all are held). */
+type Listing = { users: Contact[]; cursor: string | null };
+
+/** Contacts come with presence: the people store keeps them without asking for each again. */
+function remember(store: AppStore, users: Contact[]): void {
+  for (const u of users) store.people.known({ ...u, avatar_url: u.avatar_url ?? '' });
+}
+
+type Row = { user_id: string; username: string; avatar_url: string; online: boolean; sub: string };
+
+/**
+ * "New chat": the people one shares a chat with (GET /api/contacts, a page at a time, more on "Show more"),
+ * online first then by name, with their presence kept current by presence events; then the others online now,
+ * so a first run with no chat yet still finds someone. Picking one opens (or creates) the DM.
+ */
 export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened: (chatId: string) => void }) {
   const store = useStore();
-  const [users, setUsers] = useState<UserProfile[] | null>(null);
+  const now = useNow(30_000);
+  const [listing, setListing] = useState<Listing | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [others, setOthers] = useState<UserProfile[] | null>(null);
   const [query, setQuery] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
   useEffect(() => {
     let alive = true;
-    const load = async () => {
+    const loadContacts = async () => {
       try {
-        const list = await store.client.onlineUsers();
+        const page = await store.client.contacts();
         if (!alive) return;
-        for (const u of list) store.people.seed(u.user_id, { username: u.username, avatar_url: u.avatar_url });
-        setUsers(list.filter((u) => u.user_id !== store.client.userId));
+        remember(store, page.users);
+        setListing({ users: page.users, cursor: page.next_cursor });
       } catch (err) {
         if (alive) setError(errorText(err, t));
       }
     };
-    void load();
-    const timer = setInterval(load, REFRESH_MS);
+    const loadOnline = async () => {
+      try {
+        const list = await store.client.onlineUsers();
+        if (!alive) return;
+        for (const u of list) store.people.seed(u.user_id, { username: u.username, avatar_url: u.avatar_url });
+        setOthers(list);
+      } catch (err) {
+        if (alive) setError(errorText(err, t));
+      }
+    };
+    void loadContacts();
+    void loadOnline();
+    const timer = setInterval(loadOnline, REFRESH_MS);
     return () => {
       alive = false;
       clearInterval(timer);
     };
   }, [store]);
 
-  const start = async (user: UserProfile) => {
-    setBusy(user.user_id);
+  const loadMore = async () => {
+    if (!listing?.cursor) return;
+    setLoadingMore(true);
+    try {
+      const page = await store.client.contacts(listing.cursor);
+      remember(store, page.users);
+      setListing((held) => ({ users: mergeById(held?.users ?? [], page.users), cursor: page.next_cursor }));
+    } catch (err) {
+      setError(errorText(err, t));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  const start = async (userId: string) => {
+    setBusy(userId);
     setError(null);
     try {
-      onOpened(await store.openDm(user.user_id));
+      onOpened(await store.openDm(userId));
     } catch (err) {
       setError(errorText(err, t));
     } finally {
@@ -49,8 +94,57 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
     }
   };
 
+  const me = store.client.userId;
   const needle = query.trim().toLocaleLowerCase();
-  const shown = (users ?? []).filter((u) => !needle || u.username.toLocaleLowerCase().includes(needle));
+  const matches = (name: string) => !needle || name.toLocaleLowerCase().includes(needle);
+  // Presence as this client knows it now (events since the list came), else as the list said.
+  const contactRows: Row[] = orderContacts(
+    (listing?.users ?? []).map((u) => {
+      const person = store.people.get(u.user_id);
+      const online = store.isOnline(u.user_id) ?? u.online;
+      const lastSeen = person?.last_seen ?? u.last_seen;
+      return {
+        user_id: u.user_id,
+        username: person?.username || u.username,
+        avatar_url: person?.avatar_url || (u.avatar_url ?? ''),
+        online,
+        sub: online ? t('conv.online') : lastSeen ? lastSeenText(lastSeen, now, locale, t) : '',
+      };
+    }),
+    locale,
+  ).filter((row) => matches(row.username));
+  const contactIds = new Set(listing?.users.map((u) => u.user_id));
+  const otherRows: Row[] = orderContacts(
+    (others ?? [])
+      .filter((u) => u.user_id !== me && !contactIds.has(u.user_id))
+      .map((u) => ({ ...u, online: true, sub: t('conv.online') })),
+    locale,
+  ).filter((row) => matches(row.username));
+
+  const list = (rows: Row[]) => (
+    <ul className="people-list">
+      {rows.map((row) => (
+        <li key={row.user_id}>
+          <button
+            type="button"
+            className="person-row"
+            data-user-id={row.user_id}
+            data-online={row.online ? 'true' : 'false'}
+            disabled={busy !== null}
+            aria-label={t('online.start', { name: row.username })}
+            onClick={() => void start(row.user_id)}
+          >
+            <Avatar id={row.user_id} name={row.username} url={row.avatar_url} size={40} online={row.online} />
+            <span className="person-main">
+              <span className="chat-title">{row.username}</span>
+              <span className="person-sub">{row.sub}</span>
+            </span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+
   return (
     <section className="drawer" aria-label={t('online.title')}>
       <DrawerHeader title={t('online.title')} onBack={onBack} />
@@ -65,33 +159,24 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
           />
         </label>
       </div>
-      <h3 className="drawer-section">{t('online.subtitle')}</h3>
       {error ? (
         <p className="form-error" role="alert">
           {error}
         </p>
       ) : null}
-      {users && shown.length === 0 ? <p className="list-empty">{t('online.none')}</p> : null}
-      <ul className="people-list">
-        {shown.map((user) => (
-          <li key={user.user_id}>
-            <button
-              type="button"
-              className="person-row"
-              data-user-id={user.user_id}
-              disabled={busy !== null}
-              aria-label={t('online.start', { name: user.username })}
-              onClick={() => void start(user)}
-            >
-              <Avatar id={user.user_id} name={user.username} url={user.avatar_url} size={40} online />
-              <span className="person-main">
-                <span className="chat-title">{user.username}</span>
-                <span className="person-sub">{t('conv.online')}</span>
-              </span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <h3 className="drawer-section">{t('online.contacts')}</h3>
+      {listing && contactRows.length === 0 ? <p className="list-empty">{t('online.noContacts')}</p> : null}
+      <div className="contacts-list">{list(contactRows)}</div>
+      {listing?.cursor ? (
+        <div className="directory-more">
+          <button type="button" className="secondary small" disabled={loadingMore} onClick={() => void loadMore()}>
+            {loadingMore ? t('public.loading') : t('online.more')}
+          </button>
+        </div>
+      ) : null}
+      <h3 className="drawer-section">{t('online.subtitle')}</h3>
+      {others && otherRows.length === 0 ? <p className="list-empty">{t('online.none')}</p> : null}
+      <div className="others-online">{list(otherRows)}</div>
     </section>
   );
 }

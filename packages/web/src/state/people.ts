@@ -43,6 +43,15 @@ export class People {
     this.changed();
   }
 
+  /**
+   * A person as a list with presence told it (GET /api/contacts): kept as a fetch's answer would be, so no
+   * `GET /api/users/:id` follows for each; presence events keep it current from then on.
+   */
+  known(person: Person): void {
+    this.fetched.add(person.user_id);
+    this.seed(person.user_id, person);
+  }
+
   presence(userId: string, online: boolean, lastSeen: number): void {
     this.seed(userId, { online, last_seen: lastSeen });
   }
