@@ -6,8 +6,8 @@ import { api, uniq } from './helpers/http.js';
 import { redisClient } from './helpers/redis.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { type Session, users } from './helpers/session.js';
-import { onlineClient } from './sdk/sdk-helpers.js';
 import { waitFor } from './helpers/wait.js';
+import { onlineClient } from './sdk/sdk-helpers.js';
 
 // Contract section 9: GET /api/contacts lists everyone who shares a chat with the caller, in pages like
 // GET /api/chats, with bounded work whatever the caller's chats (LIMITS.contactsChatMaxMembers and
