@@ -5,8 +5,10 @@ export function initials(name: string): string {
   return letters.join('').toUpperCase() || '?';
 }
 
-const AVATAR_COLORS = ['#00a884', '#53bdeb', '#ff7a6b', '#a78bfa', '#f59e0b', '#06b6d4', '#ec4899', '#10b981'];
-const NAME_COLORS = ['#1f7aec', '#c2410c', '#7c3aed', '#0f766e', '#be185d', '#b45309', '#047857', '#4338ca'];
+/** White initials on each: 4.5:1 or more (the lightest, amber, is 4.9:1). */
+const AVATAR_COLORS = ['#008069', '#0369a1', '#c0392b', '#7c4dcc', '#a16207', '#0e7490', '#be185d', '#047857'];
+/** On a white bubble: 4.5:1 or more (the lightest, blue, is 4.9:1). */
+const NAME_COLORS = ['#1a6fd8', '#c2410c', '#7c3aed', '#0f766e', '#be185d', '#b45309', '#047857', '#4338ca'];
 
 /** FNV-1a: ids that differ in one character land on different colours. */
 function hash(text: string): number {
