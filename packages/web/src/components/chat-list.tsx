@@ -45,7 +45,7 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
     <li>
       <button
         type="button"
-        className={`chat-row${selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}`}
+        className={`chat-row${selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}${muted ? ' muted' : ''}`}
         aria-current={selected ? 'true' : undefined}
         data-chat-id={chat.chat_id}
         onClick={() => onOpen(chat.chat_id)}
