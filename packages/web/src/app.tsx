@@ -71,11 +71,16 @@ export function App() {
   const open = store.openChatId;
   return (
     <div className={open ? 'app conversation-open' : 'app'}>
-      <ConnectionBanner />
-      <div className="panes">
+      {/* The design shows no page title: the heading is for screen readers, and the banner sits with it. */}
+      <header>
+        <h1 className="sr-only">{t('appName')}</h1>
+        <ConnectionBanner />
+      </header>
+      {/* One main landmark for both panes: on a phone either one is the whole screen. */}
+      <main className="panes">
         <Sidebar />
-        <main className="main-pane">{open ? <Conversation key={open} chatId={open} /> : <EmptyConversation />}</main>
-      </div>
+        <div className="main-pane">{open ? <Conversation key={open} chatId={open} /> : <EmptyConversation />}</div>
+      </main>
     </div>
   );
 }

@@ -157,7 +157,7 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
             value={flow.text}
             onChange={(e) => flow.setText(e.target.value)}
             required
-            autoComplete="tel email"
+            autoComplete="email"
             inputMode="email"
             placeholder={t('login.address')}
           />

@@ -46,7 +46,7 @@ export function LoginScreen() {
               role="tab"
               id={`${tabsId}-${name}`}
               aria-selected={tab === name}
-              aria-controls={`${tabsId}-${name}-panel`}
+              aria-controls={tab === name ? `${tabsId}-${name}-panel` : undefined}
               tabIndex={tab === name ? 0 : -1}
               className="tab"
               onClick={() => setTab(name)}
@@ -140,7 +140,7 @@ function CodeForm() {
             value={flow.text}
             onChange={(e) => flow.setText(e.target.value)}
             required
-            autoComplete="tel email"
+            autoComplete="email"
             inputMode="email"
             // biome-ignore lint/a11y/noAutofocus: the form's only field
             autoFocus

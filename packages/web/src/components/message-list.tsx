@@ -45,7 +45,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
     ? rows.find((r) => r.item.kind === 'message' && r.item.message.id > marker.afterId && r.sender !== me)?.key
     : undefined;
 
-  const scrollRef = useRef<HTMLDivElement>(null);
+  const scrollRef = useRef<HTMLElement>(null);
   const markerRef = useRef<HTMLLIElement>(null);
   const atBottom = useRef(true);
   const anchor = useRef<{ height: number; top: number } | null>(null);
@@ -129,9 +129,18 @@ export function MessageList({ chat }: { chat: ChatItem }) {
           {t('conv.loadingOlder')}
         </div>
       ) : null}
-      <div className="messages-scroll" ref={scrollRef} onScroll={onScroll}>
+      {/* Focusable, so the keyboard reaches it and scrolls it (arrows, Page Up/Down); a region, not a log: the
+          conversation's own live region already reads new messages aloud. */}
+      <section
+        className="messages-scroll"
+        ref={scrollRef}
+        onScroll={onScroll}
+        aria-label={t('conv.messages')}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable to scroll by keyboard
+        tabIndex={0}
+      >
         {!hasOlder ? <p className="conversation-start">{rows.length > 0 ? t('conv.start') : t('conv.empty')}</p> : null}
-        <ol className="messages" aria-label={t('conv.messages')}>
+        <ol className="messages">
           {rows.map((row, index) => {
             const previous = rows[index - 1];
             const newDay = !previous || previous.day !== row.day;
@@ -155,7 +164,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
             );
           })}
         </ol>
-      </div>
+      </section>
       {newBelow > 0 || away ? (
         <button
           type="button"

@@ -131,7 +131,6 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
             data-user-id={row.user_id}
             data-online={row.online ? 'true' : 'false'}
             disabled={busy !== null}
-            aria-label={t('online.start', { name: row.username })}
             onClick={() => void start(row.user_id)}
           >
             <Avatar id={row.user_id} name={row.username} url={row.avatar_url} size={40} online={row.online} />
