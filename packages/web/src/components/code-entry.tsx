@@ -1,4 +1,4 @@
-import { type FormEvent, type RefObject, useRef, useState } from 'react';
+import { type FormEvent, type RefObject, useEffect, useRef, useState } from 'react';
 import { t } from '../i18n';
 import { type Address, parseAddress } from '../lib/address';
 import { errorText } from '../lib/errors';
@@ -22,6 +22,8 @@ export function CodeEntry({
   onCode: (code: string) => void;
   inputRef: RefObject<HTMLInputElement | null>;
 }) {
+  // It replaces the form whose "Send code" button had focus: without this, focus falls to the page.
+  useEffect(() => inputRef.current?.focus(), [inputRef]);
   return (
     <>
       <p className="hint" role="status">
@@ -75,7 +77,6 @@ export function useCodeFlow(
       const answer = await ask(parsed);
       setAddress(parsed);
       setDevCode(answer.dev_code);
-      setTimeout(() => codeRef.current?.focus());
     });
   };
   /** Back to typing an address (another one). */
