@@ -5,6 +5,7 @@ import { addressText } from '../lib/address';
 import { useStore } from '../state/react';
 import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { PapoLogo } from './icons';
+import { NameField } from './name-field';
 
 type Tab = 'quick' | 'code';
 const URL_PATTERN = '^https?://\\S+$';
@@ -76,18 +77,7 @@ function QuickForm() {
   };
   return (
     <form className="form" onSubmit={onSubmit}>
-      <label className="field">
-        <span>{t('login.name')}</span>
-        <input
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          maxLength={LIMITS.usernameMaxLength}
-          required
-          autoComplete="nickname"
-          // biome-ignore lint/a11y/noAutofocus: the login form's first field is what the user came to fill
-          autoFocus
-        />
-      </label>
+      <NameField label={t('login.name')} value={name} onChange={setName} required autoFocus />
       <label className="field">
         <span>{t('login.avatar')}</span>
         <input
@@ -167,15 +157,7 @@ function CodeForm() {
         onCode={flow.setCode}
         inputRef={flow.codeRef}
       />
-      <label className="field">
-        <span>{t('login.nameOptional')}</span>
-        <input
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          maxLength={LIMITS.usernameMaxLength}
-          autoComplete="nickname"
-        />
-      </label>
+      <NameField label={t('login.nameOptional')} value={name} onChange={setName} />
       {error ? (
         <p className="form-error" role="alert">
           {error}
