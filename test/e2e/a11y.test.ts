@@ -68,7 +68,7 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
     await expect.poll(() => count.textContent()).toBe(`${max}/${max}: the longest a name can be`);
     expect(await field.getAttribute('aria-describedby')).toBe(await count.getAttribute('id'));
     await checkAxe(page, 'login, name at its limit');
-    await screenshot(page, 'desktop-login-name-limit');
+    await screenshot(page, 'a11y-desktop-login-name-limit');
     await field.fill('Maria');
     await count.waitFor({ state: 'detached' });
     expect(found).toEqual([]);
@@ -85,7 +85,7 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       const page = guest.page;
       await page.getByLabel('Your name').waitFor();
       await checkAxe(page, 'login, quick start');
-      await screenshot(page, `${width}-login`);
+      await screenshot(page, `a11y-${width}-login`);
 
       await page.getByRole('tab', { name: 'Phone or e-mail' }).click();
       await checkAxe(page, 'login, address');
@@ -95,7 +95,7 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       await page.waitForFunction(() => document.activeElement?.classList.contains('code-input'));
       expect(await page.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).toBe('one-time-code');
       await checkAxe(page, 'login, code');
-      await screenshot(page, `${width}-login-code`);
+      await screenshot(page, `a11y-${width}-login-code`);
       expect(found).toEqual([]);
       expect(guest.errors).toEqual([]);
       expect(guest.cspViolations).toEqual([]);
@@ -144,7 +144,7 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       }));
       expect(colours.time).toBe(colours.badge);
       await checkAxe(page, 'chat list');
-      await screenshot(page, `${width}-list`);
+      await screenshot(page, `a11y-${width}-list`);
 
       // The sidebar's menu, open.
       await page.getByRole('button', { name: 'Menu' }).click();
@@ -160,7 +160,7 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       await send(bruno.page, 'Também, obrigado 😊');
       await bubble(page, 'Também, obrigado 😊').waitFor();
       await checkAxe(page, 'DM');
-      await screenshot(page, `${width}-conversation`);
+      await screenshot(page, `a11y-${width}-conversation`);
 
       // The conversation's menu, open.
       await page.getByRole('button', { name: 'Chat options' }).click();
@@ -183,7 +183,9 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
           expect(bottom).toBeGreaterThan(0);
           await page.keyboard.press('PageUp');
           await expect.poll(() => messages.evaluate((el) => el.scrollTop)).toBeLessThan(bottom);
-          await screenshot(page, `${width}-public-chat`);
+          await page.getByRole('button', { name: 'Scroll to the newest message' }).waitFor();
+          await checkAxe(page, `public chat ${title}, scrolled up`);
+          await screenshot(page, `a11y-${width}-public-chat`);
         }
         await page.getByRole('button', { name: 'Chat options' }).click();
         await page.getByRole('menuitem', { name: 'Close chat' }).click();
@@ -193,7 +195,7 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       await page.getByRole('button', { name: 'New chat' }).click();
       await page.locator(`.person-row[data-user-id="${bruno.userId}"]`).waitFor();
       await checkAxe(page, 'new chat');
-      await screenshot(page, `${width}-new-chat`);
+      await screenshot(page, `a11y-${width}-new-chat`);
       await page.getByRole('button', { name: 'Back', exact: true }).click();
 
       await page.getByRole('button', { name: 'Public chats' }).click();
@@ -212,7 +214,7 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       await page.getByRole('menuitem', { name: 'Log out' }).click();
       await page.getByRole('alertdialog', { name: 'Log out of a temporary account?' }).waitFor();
       await checkAxe(page, 'logout dialog');
-      await screenshot(page, `${width}-logout-dialog`);
+      await screenshot(page, `a11y-${width}-logout-dialog`);
       await page.getByRole('button', { name: 'Cancel' }).click();
 
       expect(found).toEqual([]);
