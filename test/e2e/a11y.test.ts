@@ -159,6 +159,13 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       await bubble(page, 'Tudo! E com você?').locator('[data-state="read"]').waitFor();
       await send(bruno.page, 'Também, obrigado 😊');
       await bubble(page, 'Também, obrigado 😊').waitFor();
+      // A link, a long message folded under "Read more", and an emoji alone (drawn large).
+      await send(bruno.page, 'A agenda está em https://example.com/agenda');
+      await send(bruno.page, `Resumo da reunião: ${'falamos de tudo um pouco. '.repeat(40)}`);
+      await send(bruno.page, '🎉');
+      await bubble(page, '🎉').waitFor();
+      await bubble(page, 'Resumo da reunião').getByRole('button', { name: 'Read more' }).waitFor();
+      await bubble(page, 'A agenda está em').getByRole('link').waitFor();
       await checkAxe(page, 'DM');
       await screenshot(page, `a11y-${width}-conversation`);
 
