@@ -1,12 +1,17 @@
-import { useEffect, useRef } from 'react';
-import { ConnectionBanner } from './components/connection-banner';
-import { Conversation } from './components/conversation';
-import { EmptyConversation } from './components/empty-conversation';
+import { lazy, useEffect, useRef } from 'react';
 import { LoginScreen } from './components/login-screen';
-import { Sidebar } from './components/sidebar';
 import { t } from './i18n';
 import { playNotificationSound } from './lib/sound';
 import { useStore } from './state/react';
+
+// The logged-in screens are one chunk of their own (chat-screen.ts), fetched once there is a session: the login
+// page loads none of it. main.tsx starts the fetch at startup for a stored session and holds the render in
+// <Suspense> meanwhile. One import() shared by the four, so one request.
+export const loadChatScreen = () => import('./chat-screen');
+const ConnectionBanner = lazy(() => loadChatScreen().then((m) => ({ default: m.ConnectionBanner })));
+const Conversation = lazy(() => loadChatScreen().then((m) => ({ default: m.Conversation })));
+const EmptyConversation = lazy(() => loadChatScreen().then((m) => ({ default: m.EmptyConversation })));
+const Sidebar = lazy(() => loadChatScreen().then((m) => ({ default: m.Sidebar })));
 
 const CHAT_HASH = /^#\/chat\/([A-Za-z0-9_-]+)$/;
 
