@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PapoClient } from '@papo/client';
 import * as chromeLauncher from 'chrome-launcher';
-import lighthouse from 'lighthouse';
+import lighthouse, { defaultConfig } from 'lighthouse';
 import { chromium } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { REPO_ROOT, startRedis, startTarget } from './lib/procs.mjs';
@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     pages: { type: 'string', default: 'login,chats,chat' },
     json: { type: 'string' },
     'reports-dir': { type: 'string' },
+    'cpu-slowdown': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -31,6 +32,9 @@ if (args.help) {
 Medians of --runs Lighthouse runs per page (mobile preset; performance, accessibility, best practices).
 --json writes every run's figures; --reports-dir every run's whole report (<page>-<run>.json, which the
 Lighthouse viewer at https://googlechrome.github.io/lighthouse/viewer/ opens).
+--cpu-slowdown replaces the preset's 4× CPU multiplier, which assumes a high-end desktop host (Lighthouse
+benchmarkIndex 1500-2000; docs/throttling.md in the Lighthouse repository): a slower host, the "host index"
+column, is better matched by 2× (index 800-1200). The default is the unchanged mobile preset.
 CHROME_PATH (default /usr/bin/chromium), WEB_DIR (default packages/web/dist), PAPO_SERVER_MAIN as bench/run.mjs.`);
   process.exit(0);
 }
@@ -39,6 +43,8 @@ if (args['reports-dir']) mkdirSync(args['reports-dir'], { recursive: true });
 const PAGES = args.pages.split(',').filter(Boolean);
 const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
+/** The mobile preset's network (slow 4G: 150 ms RTT, 1.6 Mbit/s down), as Lighthouse's default settings hold it. */
+const MOBILE_THROTTLING = defaultConfig.settings.throttling;
 
 /** A user's chats: three public ones and a DM, with messages from both sides. */
 async function seed(baseUrl) {
@@ -126,6 +132,9 @@ async function audit(port, url, keepStorage, report) {
     onlyCategories: CATEGORIES,
     // Lighthouse empties the origin's storage (and the cache) first, which would log the user out.
     disableStorageReset: keepStorage,
+    ...(args['cpu-slowdown']
+      ? { throttling: { ...MOBILE_THROTTLING, cpuSlowdownMultiplier: Number(args['cpu-slowdown']) } }
+      : {}),
   });
   if (lhr.runtimeError) throw new Error(`${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
   const metric = (id) => lhr.audits[id]?.numericValue ?? Number.NaN;
@@ -243,7 +252,8 @@ const rows = PAGES.map((page) => [
 const header = ['page', ...COLUMNS.map(([, title]) => title)];
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
 const line = (cells) => `| ${cells.map((cell, i) => cell.padStart(widths[i])).join(' | ')} |`;
-console.log(`Lighthouse ${version} mobile, median of ${RUNS} runs (bytes: transferred, compressed)`);
+const cpu = args['cpu-slowdown'] ? `, CPU slowdown ${args['cpu-slowdown']}× instead of 4×` : '';
+console.log(`Lighthouse ${version} mobile${cpu}, median of ${RUNS} runs (bytes: transferred, compressed)`);
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of rows) console.log(line(row));
