@@ -1,5 +1,5 @@
 import { PapoClient } from '@papo/client';
-import { StrictMode, Suspense, startTransition } from 'react';
+import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, loadChatScreen } from './app';
 import { locale } from './i18n';
@@ -14,15 +14,16 @@ document.documentElement.lang = locale;
 const client = new PapoClient({ baseUrl: window.location.origin, storage: window.localStorage });
 const store = new AppStore(client);
 if (client.session) {
-  // The chat screen's chunk downloads while the store connects, not after the first render asks for it.
-  void loadChatScreen();
+  // The chat screen's chunk downloads while the store connects, not after the first render asks for it
+  // (a failure is tried again by App).
+  loadChatScreen().catch(() => {});
   store.start();
 }
 unlockAudioOnGesture();
 // Someone on the login page types their address and code first: the chunk downloads meanwhile, and the chat
 // screen shows at once after. A page that is only loaded (a crawler, Lighthouse) fetches nothing more.
 for (const gesture of ['pointerdown', 'keydown']) {
-  window.addEventListener(gesture, () => void loadChatScreen(), { once: true, passive: true });
+  window.addEventListener(gesture, () => loadChatScreen().catch(() => {}), { once: true, passive: true });
 }
 
 const root = createRoot(document.getElementById('root')!);
@@ -32,10 +33,7 @@ startTransition(() =>
   root.render(
     <StrictMode>
       <StoreContext.Provider value={store}>
-        {/* Nothing while the logged-in screens' chunk arrives (a fraction of a second, once): no flash of a spinner. */}
-        <Suspense fallback={null}>
-          <App />
-        </Suspense>
+        <App />
       </StoreContext.Provider>
     </StrictMode>,
   ),
