@@ -1,12 +1,56 @@
-import { useEffect, useRef } from 'react';
-import { ConnectionBanner } from './components/connection-banner';
-import { Conversation } from './components/conversation';
-import { EmptyConversation } from './components/empty-conversation';
+import { useEffect, useRef, useState } from 'react';
 import { LoginScreen } from './components/login-screen';
-import { Sidebar } from './components/sidebar';
 import { t } from './i18n';
 import { playNotificationSound } from './lib/sound';
 import { useStore } from './state/react';
+
+type ChatScreen = typeof import('./chat-screen');
+let chatScreen: ChatScreen | undefined;
+let loading: Promise<ChatScreen> | undefined;
+
+/**
+ * The logged-in screens are one chunk of their own (chat-screen.ts): the login page downloads none of it.
+ * main.tsx asks for it at startup when a session is stored, and on the login page's first keystroke or tap,
+ * so it is usually here before it is needed. Not React.lazy: a Suspense fallback would blank the screen on
+ * login for React's reveal throttle (300 ms) even when the chunk is already loaded.
+ */
+export function loadChatScreen(): Promise<ChatScreen> {
+  loading ??= import('./chat-screen').then(
+    (module) => {
+      chatScreen = module;
+      return module;
+    },
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
+  return loading;
+}
+
+/** The chat screen's module once it is loaded; asked for (again every 2 s after a failure) while `wanted`. */
+function useChatScreen(wanted: boolean): ChatScreen | undefined {
+  const [loaded, setLoaded] = useState(chatScreen);
+  useEffect(() => {
+    if (!wanted || loaded) return;
+    let live = true;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const attempt = () => {
+      loadChatScreen().then(
+        (module) => live && setLoaded(module),
+        () => {
+          if (live) retry = setTimeout(attempt, 2000);
+        },
+      );
+    };
+    attempt();
+    return () => {
+      live = false;
+      clearTimeout(retry);
+    };
+  }, [wanted, loaded]);
+  return loaded ?? chatScreen;
+}
 
 const CHAT_HASH = /^#\/chat\/([A-Za-z0-9_-]+)$/;
 
@@ -67,7 +111,11 @@ export function App() {
     document.title = unread > 0 ? t('title.unread', { count: unread }) : t('appName');
   }, [unread]);
 
+  const screens = useChatScreen(store.loggedIn);
   if (!store.loggedIn) return <LoginScreen />;
+  // Nothing while the chunk arrives (a fraction of a second, once): no spinner flashing by.
+  if (!screens) return null;
+  const { ConnectionBanner, Conversation, EmptyConversation, Sidebar } = screens;
   const open = store.openChatId;
   return (
     <div className={open ? 'app conversation-open' : 'app'}>

@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import { ChatsQuery, HistoryQuery, HTTP_STATUS, LIMITS, PublicChatsQuery, UserId } from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -21,6 +17,7 @@ import { registerContactRoutes } from './http-contacts.js';
 import { authenticated, registerLoginRoutes } from './http-login.js';
 import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
+import { serveWebClient } from './static-files.js';
 import { checker, validate } from './validate.js';
 
 type HttpDeps = {
@@ -45,20 +42,6 @@ const HEADERS_TIMEOUT_MS = 10_000;
 
 const ChatIdParam = Type.Object({ chat_id: UserId });
 const UserIdParam = Type.Object({ user_id: UserId });
-
-/** The built web client (packages/web/dist, or WEB_DIR) at `/`, when it has been built. */
-function serveWebClient(app: FastifyInstance, configured: string | undefined): string | undefined {
-  const dir = configured ?? fileURLToPath(new URL('../../../web/dist/', import.meta.url));
-  if (!existsSync(join(dir, 'index.html'))) return undefined;
-  app.register(fastifyStatic, {
-    root: dir,
-    cacheControl: false,
-    // Vite names assets by content hash: they never change, so browsers may keep them.
-    setHeaders: (res, path) =>
-      res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
-  });
-  return dir;
-}
 
 /** Query values arrive as strings: integers are parsed before validation. */
 function integers(query: Record<string, string | undefined>): Record<string, number | string> {

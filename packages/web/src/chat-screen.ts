@@ -1,0 +1,5 @@
+// The logged-in screens, one chunk loaded on demand (app.tsx): the login page does not download or parse them.
+export { ConnectionBanner } from './components/connection-banner';
+export { Conversation } from './components/conversation';
+export { EmptyConversation } from './components/empty-conversation';
+export { Sidebar } from './components/sidebar';
