@@ -151,6 +151,8 @@ export class TestClient {
     };
     return new Promise((resolve, reject) => {
       if (have() >= count) return resolve();
+      // Closed already: no frame (and no wakeup) will come.
+      if (this.closeInfo) return reject(this.closedBefore(have(), count, type));
       const timer = setTimeout(() => {
         this.wakeups.delete(wake);
         reject(new Error(`waiting for ${count} "${type}" frames: ${have()} after ${timeoutMs} ms`));
@@ -160,10 +162,15 @@ export class TestClient {
         this.wakeups.delete(wake);
         clearTimeout(timer);
         if (have() >= count) resolve();
-        else reject(new Error(`socket closed with ${have()} of ${count} "${type}" frames`));
+        else reject(this.closedBefore(have(), count, type));
       };
       this.wakeups.add(wake);
     });
+  }
+
+  private closedBefore(have: number, count: number, type: string): Error {
+    const { code, reason } = this.closeInfo!;
+    return new Error(`socket closed (${code} ${reason}) with ${have} of ${count} "${type}" frames`);
   }
 
   nextWhere(predicate: (frame: Frame) => boolean, timeoutMs = DEFAULT_WAIT_MS, what = 'a frame'): Promise<Frame> {
