@@ -33,6 +33,14 @@ export interface ServerOptions {
   port?: number;
 }
 
+/**
+ * How long a server, or a worker forked to replace one, may take to serve. A start is some 2 s of CPU (the
+ * primary and each worker load the whole module graph): ~1 s on an idle machine, but 10–34 s measured with 2
+ * workers while 2 cores ran a load average of 14 (other suites and busy loops). One that never serves still
+ * fails, a minute on.
+ */
+export const START_TIMEOUT_MS = 60_000;
+
 export type StopResult = { code: number | null; signal: NodeJS.Signals | null; leftoverWorkers: number[] };
 
 export interface ServerProcess {
@@ -164,7 +172,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
       watchers.add(watcher);
     });
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const readyTimeoutMs = options.readyTimeoutMs ?? START_TIMEOUT_MS;
   const ready: LogLine =
     options.waitForReady === false
       ? {}
