@@ -7,7 +7,12 @@ import { onTeardown } from './teardown.js';
 export type Frame = { type: string; request_id?: string; [key: string]: unknown };
 export type CloseInfo = { code: number; reason: string };
 
-export const DEFAULT_WAIT_MS = 5000;
+/**
+ * How long a wait for an expected frame lasts by default. Above the server's own deadline for an action (the
+ * Redis command timeout, 5 s by default, and a second: then it answers `internal`), with room for a busy
+ * machine: at a load average of 20 on 2 cores a create_public_chat on the cluster went unanswered for 5 s.
+ */
+export const DEFAULT_WAIT_MS = 15_000;
 
 export interface ConnectOptions {
   /** Sent as `?token=` on the upgrade. */
