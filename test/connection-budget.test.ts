@@ -88,11 +88,23 @@ describe('actions under way (backpressure)', () => {
     const SYNCS = 100;
     for (let i = 0; i < SYNCS; i++) reader.client.send('sync', { chat_id: chatId, after_id: 0, limit: 200 });
     // The server answers what it took on, finds the socket not taking its answers, and stops: it does not go
-    // on fetching pages (nor drop the socket before it gave each action its turn).
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const ran = (await scriptCalls()) - before;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    // It stopped: nothing more ran while the client still read nothing.
+    // on fetching pages (nor drop the socket before it gave each action its turn). Stopped is when no script
+    // has run for QUIET_MS (waited for, not assumed after a fixed time: a busy machine took over 1.5 s to get
+    // there); nothing more runs after that while the client still reads nothing.
+    const QUIET_MS = 2000;
+    let ran = (await scriptCalls()) - before;
+    let quietSince = Date.now();
+    const deadline = Date.now() + 30_000;
+    while (Date.now() - quietSince < QUIET_MS) {
+      expect(Date.now(), `script calls still growing (${ran}) 30 s on`).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const now = (await scriptCalls()) - before;
+      if (now !== ran) {
+        ran = now;
+        quietSince = Date.now();
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
     expect((await scriptCalls()) - before).toBe(ran);
     // A page is two scripts (the read budget's count, the read): what ran is what the socket's buffers took
     // (the kernel's too, a few MiB on loopback) and the actions under way, far from the hundred asked for.
