@@ -26,7 +26,14 @@ beforeAll(async () => {
   redisProc = await startRedis();
   onTeardown(() => redisProc.stop());
   redis = redisClient(redisProc.url);
-  const env = { MAX_IN_FLIGHT_PER_CONNECTION: String(IN_FLIGHT), RATE_LIMIT_MESSAGES: '100000' };
+  // No heartbeat (nor a lease that lapses) while the file runs: a heartbeat is two scripts per server, which
+  // the backpressure test's count of scripts took for pages fetched (+4 at once, two servers, under load).
+  const env = {
+    MAX_IN_FLIGHT_PER_CONNECTION: String(IN_FLIGHT),
+    RATE_LIMIT_MESSAGES: '100000',
+    PRESENCE_HEARTBEAT_MS: '600000',
+    PRESENCE_LEASE_MS: '1200000',
+  };
   [server, roomy] = await Promise.all([
     startServer({ redisUrl: redisProc.url, env: { ...env, WS_RATE_BURST: String(BURST), WS_RATE_PER_S: '10' } }),
     startServer({ redisUrl: redisProc.url, env: { ...env, WS_RATE_BURST: '100000' } }),
@@ -89,8 +96,8 @@ describe('actions under way (backpressure)', () => {
     for (let i = 0; i < SYNCS; i++) reader.client.send('sync', { chat_id: chatId, after_id: 0, limit: 200 });
     // The server answers what it took on, finds the socket not taking its answers, and stops: it does not go
     // on fetching pages (nor drop the socket before it gave each action its turn). Stopped is when no script
-    // has run for QUIET_MS (waited for, not assumed after a fixed time: a busy machine took over 1.5 s to get
-    // there); nothing more runs after that while the client still reads nothing.
+    // has run for QUIET_MS (waited for, not assumed after a fixed 1.5 s, which a busy machine may not keep);
+    // nothing more runs after that while the client still reads nothing.
     const QUIET_MS = 2000;
     let ran = (await scriptCalls()) - before;
     let quietSince = Date.now();

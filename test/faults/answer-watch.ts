@@ -16,6 +16,8 @@ export type AnswerWatch = {
   /** Actions answered so far (a reply or an error frame), and of those the errors. */
   answered: number;
   errors: number;
+  /** The longest any answer took (ms): how near the bound a run came. */
+  slowestMs: number;
   /** Actions not answered within the bound. */
   hangs: Hang[];
   /** Actions sent and not answered yet, with when they were sent. */
@@ -45,6 +47,7 @@ export function watchAnswers(opts: {
   const watch: AnswerWatch = {
     answered: 0,
     errors: 0,
+    slowestMs: 0,
     hangs: [],
     pending: () => [...inFlight],
     async stop() {
@@ -59,6 +62,7 @@ export function watchAnswers(opts: {
       const reply = await answer;
       if (reply === 'closed') return;
       watch.answered++;
+      watch.slowestMs = Math.max(watch.slowestMs, Date.now() - p.sentAt);
       if (reply.type === 'error') watch.errors++;
     } catch (err) {
       const message = (err as Error).message;

@@ -29,7 +29,7 @@ const RESTARTS = Number(process.env.PAPO_RESTARTS ?? 50);
 const COMMAND_TIMEOUT_MS = 1000;
 const MAX_DOWN_MS = 1500;
 /** An action's answer may take the command timeout and this margin (an action runs a few commands). */
-const ANSWER_BOUND_MS = COMMAND_TIMEOUT_MS + 1500;
+const ANSWER_BOUND_MS = Number(process.env.PAPO_ANSWER_BOUND_MS ?? COMMAND_TIMEOUT_MS + 1500);
 /** Each worker serves again (an action succeeds on it) within this of Redis answering PING again. */
 const RECOVERY_BOUND_MS = 8000;
 const HEARTBEAT_MS = 250;
@@ -191,8 +191,9 @@ describe(`Redis restarted ${RESTARTS} times under traffic`, () => {
     expect(answered).toBeGreaterThan(RESTARTS * 10);
     expect(errors).toBeGreaterThan(0);
     console.log(
-      `${RESTARTS} restarts: ${answered} actions answered (${errors} with an error); each worker served again ` +
-        `within ${Math.max(...recoveries)} ms`,
+      `${RESTARTS} restarts: ${answered} actions answered (${errors} with an error), the slowest in ` +
+        `${Math.max(...watches.map((w) => w.slowestMs))} ms; each worker served again within ` +
+        `${Math.max(...recoveries)} ms`,
     );
   }, 600_000);
 });
