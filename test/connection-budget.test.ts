@@ -26,7 +26,14 @@ beforeAll(async () => {
   redisProc = await startRedis();
   onTeardown(() => redisProc.stop());
   redis = redisClient(redisProc.url);
-  const env = { MAX_IN_FLIGHT_PER_CONNECTION: String(IN_FLIGHT), RATE_LIMIT_MESSAGES: '100000' };
+  // No heartbeat (nor a lease that lapses) while the file runs: a heartbeat is two scripts per server, which
+  // the backpressure test's count of scripts took for pages fetched (+4 at once, two servers, under load).
+  const env = {
+    MAX_IN_FLIGHT_PER_CONNECTION: String(IN_FLIGHT),
+    RATE_LIMIT_MESSAGES: '100000',
+    PRESENCE_HEARTBEAT_MS: '600000',
+    PRESENCE_LEASE_MS: '1200000',
+  };
   [server, roomy] = await Promise.all([
     startServer({ redisUrl: redisProc.url, env: { ...env, WS_RATE_BURST: String(BURST), WS_RATE_PER_S: '10' } }),
     startServer({ redisUrl: redisProc.url, env: { ...env, WS_RATE_BURST: '100000' } }),
@@ -88,11 +95,23 @@ describe('actions under way (backpressure)', () => {
     const SYNCS = 100;
     for (let i = 0; i < SYNCS; i++) reader.client.send('sync', { chat_id: chatId, after_id: 0, limit: 200 });
     // The server answers what it took on, finds the socket not taking its answers, and stops: it does not go
-    // on fetching pages (nor drop the socket before it gave each action its turn).
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const ran = (await scriptCalls()) - before;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    // It stopped: nothing more ran while the client still read nothing.
+    // on fetching pages (nor drop the socket before it gave each action its turn). Stopped is when no script
+    // has run for QUIET_MS (waited for, not assumed after a fixed 1.5 s, which a busy machine may not keep);
+    // nothing more runs after that while the client still reads nothing.
+    const QUIET_MS = 2000;
+    let ran = (await scriptCalls()) - before;
+    let quietSince = Date.now();
+    const deadline = Date.now() + 30_000;
+    while (Date.now() - quietSince < QUIET_MS) {
+      expect(Date.now(), `script calls still growing (${ran}) 30 s on`).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const now = (await scriptCalls()) - before;
+      if (now !== ran) {
+        ran = now;
+        quietSince = Date.now();
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
     expect((await scriptCalls()) - before).toBe(ran);
     // A page is two scripts (the read budget's count, the read): what ran is what the socket's buffers took
     // (the kernel's too, a few MiB on loopback) and the actions under way, far from the hundred asked for.

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createPublicChat, groupChat, joinChat, sendText } from './helpers/chat-actions.js';
 import { api } from './helpers/http.js';
 import { keys, redisClient } from './helpers/redis.js';
-import { type ServerProcess, startServer } from './helpers/server-process.js';
+import { type ServerProcess, START_TIMEOUT_MS, startServer } from './helpers/server-process.js';
 import { connectAuthed, connectWithToken, secondConnection, users } from './helpers/session.js';
 import { nowSeconds, waitFor } from './helpers/wait.js';
 import { connectOnWorker, workerOf } from './helpers/workers.js';
@@ -124,7 +124,7 @@ describe('a worker killed with SIGKILL', () => {
     const replacement = (await waitFor(
       () => server.liveWorkerPids().find((pid) => !workers.includes(pid)),
       (pid) => pid !== undefined,
-      { what: 'a replacement worker', timeoutMs: 10_000 },
+      { what: 'a replacement worker', timeoutMs: START_TIMEOUT_MS },
     )) as number;
     const fresh = await connectOnWorker(
       server,

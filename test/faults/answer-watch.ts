@@ -1,3 +1,4 @@
+import type { LoginAnswer } from '@papo/protocol';
 import { login } from '../helpers/http.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { TestClient } from '../helpers/ws-client.js';
@@ -15,6 +16,8 @@ export type AnswerWatch = {
   /** Actions answered so far (a reply or an error frame), and of those the errors. */
   answered: number;
   errors: number;
+  /** The longest any answer took (ms): how near the bound a run came. */
+  slowestMs: number;
   /** Actions not answered within the bound. */
   hangs: Hang[];
   /** Actions sent and not answered yet, with when they were sent. */
@@ -44,6 +47,7 @@ export function watchAnswers(opts: {
   const watch: AnswerWatch = {
     answered: 0,
     errors: 0,
+    slowestMs: 0,
     hangs: [],
     pending: () => [...inFlight],
     async stop() {
@@ -58,6 +62,7 @@ export function watchAnswers(opts: {
       const reply = await answer;
       if (reply === 'closed') return;
       watch.answered++;
+      watch.slowestMs = Math.max(watch.slowestMs, Date.now() - p.sentAt);
       if (reply.type === 'error') watch.errors++;
     } catch (err) {
       const message = (err as Error).message;
@@ -86,9 +91,25 @@ export function watchAnswers(opts: {
     }
   }
 
+  /**
+   * The churn's account. The first restart may come before the login is answered (on a busy machine it takes
+   * longer than the pause before it): a 503 is the server's right answer in an outage, so it is tried again.
+   */
+  async function churnAccount(): Promise<LoginAnswer | undefined> {
+    while (running) {
+      try {
+        return await login(opts.server.url);
+      } catch (err) {
+        if (!/answered 503/.test((err as Error).message)) throw err;
+        await sleep(paceMs);
+      }
+    }
+    return undefined;
+  }
+
   async function churnLoop(loop: number): Promise<void> {
-    const account = await login(opts.server.url);
-    for (let i = 0; running; i++) {
+    const account = await churnAccount();
+    for (let i = 0; running && account; i++) {
       const byToken = i % 2 === 1;
       const name = `churn-${loop}-${i}`;
       const sentAt = Date.now();

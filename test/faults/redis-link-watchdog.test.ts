@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPublicChat } from '../helpers/chat-actions.js';
 import { api } from '../helpers/http.js';
 import { type RedisProcess, redisRaw, startRedis } from '../helpers/redis-process.js';
-import { type ServerProcess, startServer } from '../helpers/server-process.js';
+import { type ServerProcess, START_TIMEOUT_MS, startServer } from '../helpers/server-process.js';
 import { connectAuthed } from '../helpers/session.js';
 import { onTeardown } from '../helpers/teardown.js';
 import { waitFor } from '../helpers/wait.js';
@@ -76,7 +76,7 @@ describe('Redis frozen (SIGSTOP) past both bounds', () => {
     await sendsAgain(server, 5000);
     expect(server.liveWorkerPids()).toEqual([pid]);
     expect(server.logs().filter((l) => l.msg === 'worker replaced')).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('a link that stays down while Redis answers new connections', () => {
@@ -104,16 +104,16 @@ describe('a link that stays down while Redis answers new connections', () => {
     const replacement = await waitFor(
       () => server.liveWorkerPids(),
       (pids) => pids.length === 1 && pids[0] !== pid,
-      { what: 'a replacement worker', timeoutMs: 20_000 },
+      { what: 'a replacement worker', timeoutMs: START_TIMEOUT_MS },
     );
     expect(replacement).not.toContain(pid);
     await waitFor(
       () => health(server).then((r) => r.status),
       (s) => s === 200,
-      { what: '/healthz 200 from the replacement', timeoutMs: 20_000 },
+      { what: '/healthz 200 from the replacement', timeoutMs: START_TIMEOUT_MS },
     );
     await sendsAgain(server, 10_000);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('SIGTERM while Redis is frozen', () => {
@@ -138,7 +138,7 @@ describe('SIGTERM while Redis is frozen', () => {
     const stopped = server.logs().filter((l) => l.msg === 'worker stopped');
     expect(stopped.map((l) => l.pid).sort()).toEqual([...workers].sort());
     expect(server.logs().filter((l) => l.msg === 'worker stop did not finish; exiting')).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('a worker whose event loop stops turning', () => {
@@ -158,8 +158,8 @@ describe('a worker whose event loop stops turning', () => {
     await waitFor(
       () => server.liveWorkerPids(),
       (pids) => pids.length === 1 && pids[0] !== pid,
-      { what: 'the replacement worker', timeoutMs: 20_000 },
+      { what: 'the replacement worker', timeoutMs: START_TIMEOUT_MS },
     );
     await sendsAgain(server, 10_000);
-  }, 60_000);
+  }, 120_000);
 });

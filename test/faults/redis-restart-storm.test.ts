@@ -28,9 +28,19 @@ import { sleep } from './fault-helpers.js';
 const RESTARTS = Number(process.env.PAPO_RESTARTS ?? 50);
 const COMMAND_TIMEOUT_MS = 1000;
 const MAX_DOWN_MS = 1500;
-/** An action's answer may take the command timeout and this margin (an action runs a few commands). */
-const ANSWER_BOUND_MS = COMMAND_TIMEOUT_MS + 1500;
-/** Each worker serves again (an action succeeds on it) within this of Redis answering PING again. */
+/**
+ * Every action is answered within this: the server's own deadline (the command timeout and a second, then it
+ * answers `internal`; its precision is redis-pause.test.ts's to check) and room for a busy machine. Measured
+ * at a load average of 15–20 on 2 cores: answers in up to 3.6 s, and actions still unanswered at 3.8 s when
+ * the worker had written nothing for 1.4 s (not even its 250 ms heartbeat) and the test's own timers fired
+ * 1.1 s late. A worker that froze, the bug this guards against, never answers.
+ */
+const ANSWER_BOUND_MS = COMMAND_TIMEOUT_MS + 5000;
+/**
+ * Each worker serves again (an action succeeds on it) within this of Redis answering PING again: ~1 s on an
+ * idle machine, at most 2.5 s measured over 200 recoveries at a load average of 15. (A worker whose connection
+ * came while Redis loaded its AOF used to wait for Redis's loading estimate, up to 10 s: redisOptions.)
+ */
 const RECOVERY_BOUND_MS = 8000;
 const HEARTBEAT_MS = 250;
 const LEASE_MS = 4000;
@@ -192,8 +202,9 @@ describe(`Redis restarted ${RESTARTS} times under traffic`, () => {
     expect(answered).toBeGreaterThan(RESTARTS * 10);
     expect(errors).toBeGreaterThan(0);
     console.log(
-      `${RESTARTS} restarts: ${answered} actions answered (${errors} with an error); each worker served again ` +
-        `within ${Math.max(...recoveries)} ms`,
+      `${RESTARTS} restarts: ${answered} actions answered (${errors} with an error), the slowest in ` +
+        `${Math.max(...watches.map((w) => w.slowestMs))} ms; each worker served again within ` +
+        `${Math.max(...recoveries)} ms`,
     );
   }, 600_000);
 });

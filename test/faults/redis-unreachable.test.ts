@@ -3,7 +3,7 @@ import { createPublicChat, sendText } from '../helpers/chat-actions.js';
 import { api } from '../helpers/http.js';
 import { freePort, isAlive } from '../helpers/ports.js';
 import { startRedis } from '../helpers/redis-process.js';
-import { type LogLine, startServer } from '../helpers/server-process.js';
+import { type LogLine, START_TIMEOUT_MS, startServer } from '../helpers/server-process.js';
 import { connectAuthed } from '../helpers/session.js';
 import { onTeardown } from '../helpers/teardown.js';
 import { sleep } from './fault-helpers.js';
@@ -25,8 +25,9 @@ describe('Redis unreachable at start-up', () => {
 
     // A clear line from each worker, at error level, saying what is wrong and what to check.
     const clear = (l: LogLine) => isWorkerLine(l) && /cannot reach redis/i.test(String(l.msg));
-    const first = await server.waitForLog(clear, 10_000);
-    await server.waitForLog((l) => clear(l) && l.pid !== first.pid, 10_000);
+    // Counted from the spawn: each worker must first start (START_TIMEOUT_MS on a busy machine).
+    const first = await server.waitForLog(clear, START_TIMEOUT_MS);
+    await server.waitForLog((l) => clear(l) && l.pid !== first.pid, START_TIMEOUT_MS);
     expect(first.level, JSON.stringify(first)).toBeGreaterThanOrEqual(50);
     expect(String(first.msg), 'the line tells the operator what to check').toMatch(/REDIS_URL/);
 
@@ -65,5 +66,5 @@ describe('Redis unreachable at start-up', () => {
     const ack = await sendText(ana.client, chatId, 'hello');
     expect(ack.server_msg_id).toBe(1);
     await ana.client.next('message_created', (e) => e.chat_id === chatId && e.message.id === 1);
-  });
+  }, 180_000);
 });

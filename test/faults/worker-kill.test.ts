@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { joinChat } from '../helpers/chat-actions.js';
 import { api } from '../helpers/http.js';
 import { keys, redisClient, storedMessages } from '../helpers/redis.js';
-import { type ServerProcess, startServer } from '../helpers/server-process.js';
+import { type ServerProcess, START_TIMEOUT_MS, startServer } from '../helpers/server-process.js';
 import { connectAuthed } from '../helpers/session.js';
 import { waitFor } from '../helpers/wait.js';
 import { connectOnWorker } from '../helpers/workers.js';
@@ -100,7 +100,7 @@ describe('a worker SIGKILLed under steady traffic', () => {
     await waitFor(
       () => server.liveWorkerPids(),
       (pids) => pids.length === 2 && !pids.includes(victim),
-      { what: 'two live workers again, the killed one not among them', timeoutMs: 10_000 },
+      { what: 'two live workers again, the killed one not among them', timeoutMs: START_TIMEOUT_MS },
     );
     const closed = await eva.client.closed;
     expect(closed.code).toBe(1006);

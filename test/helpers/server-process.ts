@@ -35,6 +35,14 @@ export interface ServerOptions {
   ownProcessGroup?: boolean;
 }
 
+/**
+ * How long a server, or a worker forked to replace one, may take to serve. A start is some 2 s of CPU (the
+ * primary and each worker load the whole module graph): ~1 s on an idle machine, but 10–34 s measured with 2
+ * workers while 2 cores ran a load average of 14 (other suites and busy loops). One that never serves still
+ * fails, a minute on.
+ */
+export const START_TIMEOUT_MS = 60_000;
+
 export type StopResult = { code: number | null; signal: NodeJS.Signals | null; leftoverWorkers: number[] };
 
 export interface ServerProcess {
@@ -173,23 +181,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
       watchers.add(watcher);
     });
 
-  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
-  const ready: LogLine =
-    options.waitForReady === false
-      ? {}
-      : await Promise.race([
-          waitForLog((l) => l.msg === 'papo ready', readyTimeoutMs),
-          exited.then(({ code, signal }) => {
-            throw new Error(`server exited before "papo ready" (code ${code}, signal ${signal}). Output:\n${output()}`);
-          }),
-        ]).catch((err) => {
-          child.kill('SIGKILL');
-          throw err;
-        });
-  const workerPids = Array.isArray(ready.workers) ? (ready.workers as number[]) : [];
-  for (const pid of workerPids) allWorkerPids.add(pid);
-
-  // The ready line's pids and every `worker listening` line's (replacements come only from the latter).
+  // The ready line's pids (once it came) and every `worker listening` line's (replacements come only from
+  // the latter).
+  const workerPids: number[] = [];
   const knownWorkers = () => [
     ...new Set([
       ...workerPids,
@@ -213,7 +207,25 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     })();
     return stopping;
   };
+  // Registered before the wait for ready: a test that times out while its server starts still stops it
+  // (registered after, the server was left running past its file on a busy machine).
   onTeardown(stop);
+
+  const readyTimeoutMs = options.readyTimeoutMs ?? START_TIMEOUT_MS;
+  const ready: LogLine =
+    options.waitForReady === false
+      ? {}
+      : await Promise.race([
+          waitForLog((l) => l.msg === 'papo ready', readyTimeoutMs),
+          exited.then(({ code, signal }) => {
+            throw new Error(`server exited before "papo ready" (code ${code}, signal ${signal}). Output:\n${output()}`);
+          }),
+        ]).catch((err) => {
+          child.kill('SIGKILL');
+          throw err;
+        });
+  workerPids.push(...(Array.isArray(ready.workers) ? (ready.workers as number[]) : []));
+  for (const pid of workerPids) allWorkerPids.add(pid);
 
   return {
     port,

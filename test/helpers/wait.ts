@@ -12,7 +12,8 @@ export async function waitFor<T>(
   accept: (value: T) => boolean,
   options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  // By default as long as a wait for a frame (DEFAULT_WAIT_MS in ws-client.ts): what must come, on a busy machine.
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let last: T | undefined;
   for (;;) {
     try {
