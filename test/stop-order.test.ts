@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,6 +9,13 @@ import { startServer } from './helpers/server-process.js';
 import { connectAuthed, connectWithToken } from './helpers/session.js';
 import { onTeardown } from './helpers/teardown.js';
 import { waitFor } from './helpers/wait.js';
+
+/** Alive and not a zombie (an orphan whose reaper has not waited for it yet still answers signal 0). */
+function running(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  const stat = `/proc/${pid}/stat`;
+  return !existsSync(stat) || readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'papo-stop-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -76,7 +83,7 @@ describe('stopping a server that owns its Redis', () => {
     const workerStops = lines.filter((l) => l.msg === 'worker stopped');
     expect(workerStops).toHaveLength(2);
     for (const w of workerStops) expect(Number(w.time)).toBeLessThanOrEqual(Number(stopped.time));
-    expect(isAlive(redisPid)).toBe(false);
+    expect(running(redisPid)).toBe(false);
   });
 
   it('a redis-server left running by a primary killed outright is stopped by the next start, which keeps its data', async () => {
@@ -98,7 +105,7 @@ describe('stopping a server that owns its Redis', () => {
         l.msg === 'a redis-server left running by an earlier start holds the data dir; stopping it first' &&
         l.pid !== undefined,
     );
-    expect(isAlive(leftover)).toBe(false);
+    expect(running(leftover)).toBe(false);
     const again = await connectWithToken(second, ana.token);
     const history = await sync(again, chatId, 0);
     expect(history.messages.map((m) => [m.id, m.body])).toEqual([[ack.server_msg_id, 'kept']]);

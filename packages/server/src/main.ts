@@ -2,13 +2,14 @@
 import cluster from 'node:cluster';
 import { loadConfig } from './config.js';
 import { createLogger, exitAfterLog } from './log.js';
-import { ALIVE_EVERY_MS, runPrimary } from './primary.js';
 import type { RedisTarget } from './store/redis.js';
-import { STOP_TAIL_MS, startWorker } from './worker.js';
 
 const config = loadConfig();
 
+// Each process loads only its own code: the primary never serves (no Fastify, ws or handlers), and a worker
+// never forks; loading both made every start, and every worker replaced, slower by that much.
 if (cluster.isPrimary) {
+  const { runPrimary } = await import('./primary.js');
   const log = createLogger(config.logLevel, { role: 'primary' }, config.logFormat);
   runPrimary(config, log).catch((err: Error) => {
     log.fatal({ err }, err.message);
@@ -23,6 +24,10 @@ if (cluster.isPrimary) {
       ? { url: redisUrl }
       : undefined;
   if (!target) throw new Error('worker started without a Redis URL');
+  const [{ startWorker, STOP_TAIL_MS }, { ALIVE_EVERY_MS }] = await Promise.all([
+    import('./worker.js'),
+    import('./alive.js'),
+  ]);
   const worker = await startWorker(config, target, log);
   process.send?.({ type: 'listening', port: worker.port });
   // The primary replaces a worker that stops saying this (WORKER_STALL_MS): its event loop no longer turns.

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { ALIVE_EVERY_MS } from './alive.js';
 import { bannerLines, startFacts } from './banner.js';
 import type { Config } from './config.js';
 import { exitAfterLog, type Logger } from './log.js';
@@ -7,9 +8,6 @@ import { type OwnedRedis, startOwnedRedis } from './owned-redis.js';
 import { describeTarget, type RedisTarget } from './store/redis.js';
 
 type WorkerMessage = { type: 'listening'; port: number } | { type: 'alive' };
-
-/** How often a worker says it is alive (main.ts), and the primary checks. */
-export const ALIVE_EVERY_MS = 1000;
 
 /**
  * The primary process: owns the local redis-server when REDIS_URL is unset, forks WORKERS workers that share
