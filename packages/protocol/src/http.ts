@@ -78,16 +78,8 @@ export const Contact = Type.Object({
   online: Type.Boolean(),
   last_seen: Type.Union([UnixSeconds, Type.Null()], { description: 'null when the user was never online.' }),
 });
-export const ContactsQuery = Type.Object({
-  cursor: Type.Optional(
-    Type.String({
-      maxLength: LIMITS.idMaxLength,
-      pattern: '^[A-Za-z0-9_-]+$',
-      description: 'The `next_cursor` of the previous page; omitted for the first. Opaque.',
-    }),
-  ),
-  limit: pageLimit,
-});
+/** Contacts page by user id as chats do by chat id: the same cursor and limit. */
+export const ContactsQuery = ChatsQuery;
 const NextCursor = Type.Union([Type.String(), Type.Null()], {
   description: 'Pass as `cursor` for the next page; null on the last page. (extension)',
 });
