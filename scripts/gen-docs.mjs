@@ -274,6 +274,7 @@ const LIMIT_NOTES = {
     'Memberships one `GET /api/contacts` request reads at most, the smallest chats first: its work is bounded whatever chats the caller is in.',
   chatTitleMaxLength: 'Public chat title.',
   usernameMaxLength: 'Username (a display name).',
+  aboutMaxLength: 'The “about” line under a name (PATCH /api/me).',
   avatarUrlMaxLength: 'Avatar URL.',
   clientMsgIdMaxLength: '`client_msg_id`.',
   requestIdMaxLength: '`request_id`.',

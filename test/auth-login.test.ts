@@ -75,7 +75,7 @@ describe('POST /api/login', () => {
     const me = await api(server.url, '/api/me', { token: answer.token });
     expect(me).toEqual({
       status: 200,
-      body: { user_id: answer.user_id, username, avatar_url: 'https://example.com/a.png', temporary: true },
+      body: { user_id: answer.user_id, username, avatar_url: 'https://example.com/a.png', temporary: true, about: '' },
     });
   });
 
@@ -197,7 +197,7 @@ describe('Bearer on HTTP routes', () => {
     const answer = await login(server.url, 'bea');
     expect(await api(server.url, '/api/me', { token: answer.token })).toEqual({
       status: 200,
-      body: { user_id: answer.user_id, username: 'bea', avatar_url: '', temporary: true },
+      body: { user_id: answer.user_id, username: 'bea', avatar_url: '', temporary: true, about: '' },
     });
   });
 
@@ -252,6 +252,7 @@ describe('WebSocket auth', () => {
       username: 'after',
       avatar_url: 'http://example.com/me.jpg',
       temporary: true,
+      about: '',
     });
   });
 

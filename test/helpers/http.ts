@@ -4,7 +4,7 @@ import type { LoginAnswer } from '@papo/protocol';
 export type HttpReply<T = Record<string, unknown>> = { status: number; body: T };
 
 export interface ApiOptions {
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   token?: string;
   /** Sent as JSON. */
   body?: unknown;

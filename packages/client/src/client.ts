@@ -11,6 +11,7 @@ import type {
   LoginVerifyBody,
   Message,
   MyProfile,
+  ProfileUpdateBody,
   PublicChatSummary,
   PublicChatsPage,
   ServerEvent,
@@ -617,6 +618,11 @@ export class PapoClient extends Emitter<ClientEvents> {
   /** The user's own profile, with how the account logs in (`temporary`, `phone`, `email`). */
   me(): Promise<MyProfile> {
     return this.http.me();
+  }
+
+  /** Changes the user's name and "about" line (an empty `about` removes it); the profile as it now is. */
+  updateProfile(change: ProfileUpdateBody): Promise<MyProfile> {
+    return this.http.updateProfile(change);
   }
 
   /** The user's sessions (devices logged in), the most recently used first; `current` is this one. */

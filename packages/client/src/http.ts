@@ -11,6 +11,7 @@ import {
   type LoginVerifyBody,
   type Message,
   type MyProfile,
+  type ProfileUpdateBody,
   type PublicChatSummary,
   type PublicChatsPage,
   type RefreshAnswer,
@@ -49,7 +50,7 @@ async function allPages<T>(
   return items;
 }
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 /**
  * The HTTP half of the API: login, sessions and reads. A call with the session's token that meets a 401 (the
@@ -151,6 +152,10 @@ export class HttpApi {
 
   me(): Promise<MyProfile> {
     return this.call('GET', '/api/me');
+  }
+
+  updateProfile(change: ProfileUpdateBody): Promise<MyProfile> {
+    return this.call('PATCH', '/api/me', change);
   }
 
   async onlineUsers(): Promise<UserProfile[]> {

@@ -10,6 +10,7 @@ import {
   LoginCodeBody,
   LoginVerifyBody,
   MyProfile,
+  ProfileUpdateBody,
   RefreshAnswer,
   RefreshBody,
   SessionInfo,
@@ -73,7 +74,7 @@ export const Contact = Type.Object({
   username: Type.String(),
   avatar_url: Type.Union([Type.String(), Type.Null()], { description: 'null when the user set none.' }),
   about: Type.Union([Type.String(), Type.Null()], {
-    description: 'The user’s “about” line; null when they wrote none (no client sets one yet).',
+    description: 'The user’s “about” line (PATCH /api/me); null when they wrote none.',
   }),
   online: Type.Boolean(),
   last_seen: Type.Union([UnixSeconds, Type.Null()], { description: 'null when the user was never online.' }),
@@ -98,7 +99,7 @@ export const HttpError = Type.Object({
 });
 
 type Route = {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   auth: boolean;
   description: string;
@@ -236,6 +237,16 @@ export const HTTP_ROUTES = {
     auth: true,
     status: 200,
     description: 'The caller’s profile, and how the account logs in.',
+    answer: MyProfile,
+  },
+  updateMe: {
+    method: 'PATCH',
+    path: '/api/me',
+    auth: true,
+    status: 200,
+    description:
+      'Changes the caller’s name and “about” line (contract section 12’s `avatar_media_id` comes with media); answers the profile as it now is.',
+    body: ProfileUpdateBody,
     answer: MyProfile,
   },
   usersOnline: {

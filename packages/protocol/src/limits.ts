@@ -27,6 +27,8 @@ export const LIMITS = {
   contactsMembersBudget: 10_000,
   chatTitleMaxLength: 64,
   usernameMaxLength: 32,
+  /** The “about” line under a name (WhatsApp's is 139 characters). */
+  aboutMaxLength: 139,
   avatarUrlMaxLength: 512,
   clientMsgIdMaxLength: 64,
   requestIdMaxLength: 128,

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AvatarUrl, UnixSeconds, UserId, Username } from './common.js';
+import { LIMITS } from './limits.js';
 
 /**
  * Login and sessions (contract section 3): temporary accounts, login by a code sent to a phone or e-mail,
@@ -98,8 +99,24 @@ export const MyProfile = Type.Object({
   }),
   phone: Type.Optional(Phone),
   email: Type.Optional(Email),
+  about: Type.String({ description: 'The “about” line others see under the name; empty when none.' }),
 });
 export type MyProfile = Static<typeof MyProfile>;
+
+/** PATCH /api/me: what the caller changes of their own profile (at least one field). */
+export const ProfileUpdateBody = Type.Object(
+  {
+    username: Type.Optional(Username),
+    about: Type.Optional(
+      Type.String({
+        maxLength: LIMITS.aboutMaxLength,
+        description: 'Shown under the name; an empty string removes it. Control characters are dropped.',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ProfileUpdateBody = Static<typeof ProfileUpdateBody>;
 
 export type LoginAnswer = Static<typeof LoginAnswer>;
 export type RefreshAnswer = Static<typeof RefreshAnswer>;

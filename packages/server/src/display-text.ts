@@ -2,12 +2,30 @@ import { cleanDisplayText } from '@papo/protocol';
 import { AppError } from './errors.js';
 
 /**
+ * Characters that draw nothing by themselves: white space, zero-width spaces and joiners, the word joiner,
+ * variation selectors, and the fillers and blanks that invisible-name tricks use (Hangul fillers, the braille
+ * blank). They may sit inside a name (an emoji sequence needs its joiners), but cannot be all of it.
+ */
+const DRAWS_NOTHING = /[\s\u115f\u1160\u180e\u200b-\u200d\u2060\u2800\u3164\ufe00-\ufe0f\uffa0]/gu;
+
+/** Whether a person would see anything of the text. */
+export function hasVisibleText(text: string): boolean {
+  return text.replace(DRAWS_NOTHING, '') !== '';
+}
+
+/**
  * A name or title as a client sent it, cleaned of control and bidi-override characters (see
  * `cleanDisplayText`); `invalid_payload` when nothing visible is left. Undefined stays undefined.
  */
 export function cleanName(name: string | undefined, field: string): string | undefined {
   if (name === undefined) return undefined;
   const clean = cleanDisplayText(name);
-  if (!clean) throw new AppError('invalid_payload', `${field}: must contain visible characters.`);
+  if (!hasVisibleText(clean)) throw new AppError('invalid_payload', `${field}: must contain visible characters.`);
   return clean;
+}
+
+/** Optional text shown under a name (an "about" line): cleaned the same way, '' when nothing visible is left. */
+export function cleanOptionalText(text: string): string {
+  const clean = cleanDisplayText(text);
+  return hasVisibleText(clean) ? clean : '';
 }

@@ -10,6 +10,7 @@ import { readWhenReceived, settleInTime, writeOncePerTurn } from './redis-io.js'
 /** Scripts that change state: they get a deadline as their last ARGV (see past_deadline in lib.lua). */
 const WITH_DEADLINE = new Set<ScriptName>([
   'user-profile',
+  'edit-profile',
   'login-code',
   'verify-code',
   'session-create',
@@ -33,6 +34,7 @@ const WITH_DEADLINE = new Set<ScriptName>([
  */
 const KEY_COUNTS = {
   'user-profile': 1,
+  'edit-profile': 1,
   'login-code': 3,
   'verify-code': 2,
   'session-create': 1,

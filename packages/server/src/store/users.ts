@@ -104,8 +104,16 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
 
     /** The caller's own profile: what others see, and how the account logs in. */
     async myProfile(userId: string): Promise<MyProfile | undefined> {
-      const fields = await redis.hmget(keys.user(userId), 'username', 'avatar_url', 'temporary', 'phone', 'email');
-      const [username, avatarUrl, temporary, phone, email] = fields;
+      const fields = await redis.hmget(
+        keys.user(userId),
+        'username',
+        'avatar_url',
+        'temporary',
+        'phone',
+        'email',
+        'about',
+      );
+      const [username, avatarUrl, temporary, phone, email, about] = fields;
       if (username === null || username === undefined) return undefined;
       return {
         user_id: userId,
@@ -114,7 +122,23 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
         temporary: temporary === '1',
         ...(phone ? { phone } : {}),
         ...(email ? { email } : {}),
+        about: about ?? '',
       };
+    },
+
+    /** PATCH /api/me: the name and "about" line, already cleaned; false when the user no longer exists. */
+    async editProfile(userId: string, change: { username?: string; about?: string }): Promise<boolean> {
+      const reply = await run(
+        'edit-profile',
+        [keys.user(userId)],
+        [
+          change.username === undefined ? '0' : '1',
+          change.username ?? '',
+          change.about === undefined ? '0' : '1',
+          change.about ?? '',
+        ],
+      );
+      return Number(reply) === 1;
     },
 
     profiles,

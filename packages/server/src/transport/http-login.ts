@@ -1,8 +1,16 @@
-import { LinkVerifyBody, LoginBody, LoginCodeBody, LoginVerifyBody, RefreshBody, TIMINGS } from '@papo/protocol';
+import {
+  LinkVerifyBody,
+  LoginBody,
+  LoginCodeBody,
+  LoginVerifyBody,
+  ProfileUpdateBody,
+  RefreshBody,
+  TIMINGS,
+} from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { cleanName } from '../display-text.js';
+import { cleanName, cleanOptionalText } from '../display-text.js';
 import { AppError } from '../errors.js';
 import type { CodeSender } from '../login/code-sender.js';
 import { deviceLabel } from '../login/device.js';
@@ -160,6 +168,20 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
   app.get('/api/me', async (req) => {
     const { userId } = await authed(req);
     const profile = await users.myProfile(userId);
+    if (!profile) throw new AppError('unauthenticated', 'This account no longer exists; log in again.');
+    return profile;
+  });
+
+  // The name is cleaned as at login (something visible required); the about line likewise, but may be emptied.
+  app.patch('/api/me', async (req) => {
+    const { userId } = await authed(req);
+    const body = validate(ProfileUpdateBody, req.body, 'body');
+    const change = {
+      ...(body.username !== undefined ? { username: cleanName(body.username, 'username') } : {}),
+      ...(body.about !== undefined ? { about: cleanOptionalText(body.about) } : {}),
+    };
+    const edited = await users.editProfile(userId, change);
+    const profile = edited ? await users.myProfile(userId) : undefined;
     if (!profile) throw new AppError('unauthenticated', 'This account no longer exists; log in again.');
     return profile;
   });
