@@ -6,6 +6,7 @@ import { AppError } from './errors.js';
  * variation selectors, and the fillers and blanks that invisible-name tricks use (Hangul fillers, the braille
  * blank). They may sit inside a name (an emoji sequence needs its joiners), but cannot be all of it.
  */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each is matched alone, variation selectors included
 const DRAWS_NOTHING = /[\s\u115f\u1160\u180e\u200b-\u200d\u2060\u2800\u3164\ufe00-\ufe0f\uffa0]/gu;
 
 /** Whether a person would see anything of the text. */
