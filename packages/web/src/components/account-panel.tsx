@@ -1,5 +1,5 @@
-import type { SessionInfo } from '@papo/protocol';
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { LIMITS, type SessionInfo } from '@papo/protocol';
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
 import { addressText } from '../lib/address';
 import { errorText } from '../lib/errors';
@@ -7,6 +7,7 @@ import { listTime } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { DrawerHeader } from './drawer-header';
+import { NameField } from './name-field';
 
 /**
  * "Account and devices": how the account logs in (and, for a temporary account, adding a phone or e-mail so
@@ -52,6 +53,7 @@ export function AccountPanel({ onBack, linkFirst = false }: { onBack: () => void
     <section className="drawer account-panel" aria-label={t('account.title')}>
       <DrawerHeader title={t('account.title')} onBack={onBack} />
       <div className="drawer-body">
+        {me ? <ProfileForm /> : null}
         {me?.temporary ? (
           <p className="notice">{t('account.temporary')}</p>
         ) : logins ? (
@@ -184,6 +186,67 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
       </button>
       <button type="button" className="link" onClick={flow.reset}>
         {t('login.otherAddress')}
+      </button>
+    </form>
+  );
+}
+
+/** The name and "about" line others see (PATCH /api/me); saved together, only what changed. */
+function ProfileForm() {
+  const store = useStore();
+  const me = store.profile;
+  const [name, setName] = useState(me?.username ?? '');
+  const [about, setAbout] = useState(me?.about ?? '');
+  const [saved, setSaved] = useState(false);
+  const { busy, error, run } = useSubmit();
+  const aboutHintId = useId();
+  if (!me) return null;
+  const change = {
+    ...(name.trim() !== me.username ? { username: name } : {}),
+    ...(about.trim() !== me.about ? { about } : {}),
+  };
+  const changed = Object.keys(change).length > 0;
+
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    if (!changed) return;
+    setSaved(false);
+    void run(async () => {
+      store.setProfile(await store.client.updateProfile(change));
+      setSaved(true);
+    }, false);
+  };
+
+  return (
+    <form className="form profile-form" onSubmit={save} aria-labelledby={`${aboutHintId}-title`}>
+      <h3 className="drawer-section" id={`${aboutHintId}-title`}>
+        {t('account.profile')}
+      </h3>
+      <NameField label={t('login.name')} value={name} onChange={setName} required />
+      <label className="field">
+        <span>{t('account.about')}</span>
+        <input
+          value={about}
+          onChange={(e) => setAbout(e.target.value)}
+          maxLength={LIMITS.aboutMaxLength}
+          aria-describedby={aboutHintId}
+        />
+      </label>
+      <p className="hint" id={aboutHintId}>
+        {t('account.aboutHint')}
+      </p>
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {saved && !changed ? (
+        <p className="hint" role="status">
+          {t('account.saved')}
+        </p>
+      ) : null}
+      <button type="submit" className="primary" disabled={busy || !changed || !name.trim()}>
+        {busy ? t('login.busy') : t('account.save')}
       </button>
     </form>
   );
