@@ -3,6 +3,7 @@ import type {
   ActionName,
   ChatSummary,
   ChatsPage,
+  Contact,
   ContactsPage,
   LinkVerifyBody,
   LoginAnswer,
@@ -618,6 +619,11 @@ export class PapoClient extends Emitter<ClientEvents> {
   /** The user's own profile, with how the account logs in (`temporary`, `phone`, `email`). */
   me(): Promise<MyProfile> {
     return this.http.me();
+  }
+
+  /** Whoever logs in with exactly this phone or e-mail (a `not_found` error when nobody does); rate limited. */
+  lookupUser(login: { phone: string } | { email: string }): Promise<Contact> {
+    return this.http.lookupUser(login);
   }
 
   /** Changes the user's name and "about" line (an empty `about` removes it); the profile as it now is. */

@@ -1,6 +1,7 @@
 import {
   type ChatSummary,
   type ChatsPage,
+  type Contact,
   type ContactsPage,
   type ErrorCode,
   LIMITS,
@@ -152,6 +153,11 @@ export class HttpApi {
 
   me(): Promise<MyProfile> {
     return this.call('GET', '/api/me');
+  }
+
+  lookupUser(login: { phone: string } | { email: string }): Promise<Contact> {
+    const [key, value] = 'phone' in login ? ['phone', login.phone] : ['email', login.email];
+    return this.call('GET', `/api/users/lookup?${key}=${encodeURIComponent(value)}`);
   }
 
   updateProfile(change: ProfileUpdateBody): Promise<MyProfile> {

@@ -3,6 +3,7 @@ import { ChatId, Message, UnixSeconds, UserId, UserProfile } from './common.js';
 import { ERROR_CODE_LIST } from './errors.js';
 import { LIMITS } from './limits.js';
 import {
+  Email,
   LinkVerifyBody,
   LoginAnswer,
   LoginBody,
@@ -10,6 +11,7 @@ import {
   LoginCodeBody,
   LoginVerifyBody,
   MyProfile,
+  Phone,
   ProfileUpdateBody,
   RefreshAnswer,
   RefreshBody,
@@ -81,6 +83,11 @@ export const Contact = Type.Object({
 });
 /** Contacts page by user id as chats do by chat id: the same cursor and limit. */
 export const ContactsQuery = ChatsQuery;
+/** GET /api/users/lookup: exactly one of a phone (E.164) or an e-mail, matched exactly (e-mail case aside). */
+export const UserLookupQuery = Type.Union([
+  Type.Object({ phone: Phone }, { additionalProperties: false }),
+  Type.Object({ email: Email }, { additionalProperties: false }),
+]);
 const NextCursor = Type.Union([Type.String(), Type.Null()], {
   description: 'Pass as `cursor` for the next page; null on the last page. (extension)',
 });
@@ -256,6 +263,15 @@ export const HTTP_ROUTES = {
     status: 200,
     description: 'Everyone online now.',
     answer: Type.Object({ users: Type.Array(UserProfile) }),
+  },
+  userLookup: {
+    method: 'GET',
+    path: '/api/users/lookup',
+    auth: true,
+    status: 200,
+    description:
+      'The profile of whoever logs in with exactly this phone (`?phone=+5511912345678`) or e-mail (`?email=`); 404 when nobody does. No partial match and no listing; each lookup, found or not, counts against the caller’s USER_LOOKUPS_PER_HOUR (429 past it).',
+    answer: Contact,
   },
   user: {
     method: 'GET',

@@ -215,6 +215,8 @@ export function loadConfig() {
     maxConnectionsPerIp: int('MAX_CONNECTIONS_PER_IP', 500, 1),
     /** Chats (public chats and new DMs) one user may create per hour. */
     chatsPerHour: int('CHATS_PER_HOUR', 60, 1),
+    /** GET /api/users/lookup per user per hour, found or not: finding people by phone or e-mail, not enumerating them. */
+    userLookupsPerHour: int('USER_LOOKUPS_PER_HOUR', 30, 1),
     maxPublicChatMembers: int('MAX_PUBLIC_CHAT_MEMBERS', 10_000, 2),
     /** Chats one user may be in (public chats and DMs); creating or joining one more is `forbidden`. */
     maxChatsPerUser: int('MAX_CHATS_PER_USER', 1000, 1),

@@ -41,6 +41,7 @@ export function createKeys(prefix: string) {
     rateChats: (userId: string) => `${prefix}rate:chats:${userId}`,
     rateMembership: (userId: string) => `${prefix}rate:membership:${userId}`,
     rateReads: (userId: string) => `${prefix}rate:reads:${userId}`,
+    rateLookups: (userId: string) => `${prefix}rate:lookups:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
     // An address's code, its send counter and its failure counter share a hash tag: one script checks and
     // changes them together. (Whatever braces the address holds, the first `{` and the `}` after it are the

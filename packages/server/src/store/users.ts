@@ -1,5 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { type LoginAnswer, type MyProfile, TIMINGS, type UserDetails, type UserProfile } from '@papo/protocol';
+import {
+  type Contact,
+  type LoginAnswer,
+  type MyProfile,
+  TIMINGS,
+  type UserDetails,
+  type UserProfile,
+} from '@papo/protocol';
 import { AppError } from '../errors.js';
 import { newUserId } from './ids.js';
 import type { SessionStore } from './sessions.js';
@@ -142,6 +149,27 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
     },
 
     profiles,
+
+    /** Whoever logs in with exactly this phone or e-mail, as a contact; undefined when nobody does (now). */
+    async lookup(login: Address): Promise<Contact | undefined> {
+      const userId = await redis.get(keys.loginUser(login.address));
+      if (!userId) return undefined;
+      const [fields, online, lastSeen] = await readAll(redis, [
+        ['hmget', keys.user(userId), 'username', 'avatar_url', 'about'],
+        ['sismember', keys.onlineUsers, userId],
+        ['get', keys.lastSeen(userId)],
+      ]);
+      const [username, avatarUrl, about] = fields as (string | null)[];
+      if (username === null || username === undefined) return undefined;
+      return {
+        user_id: userId,
+        username,
+        avatar_url: avatarUrl || null,
+        about: about || null,
+        online: online === 1,
+        last_seen: lastSeen ? Number(lastSeen) : null,
+      };
+    },
 
     async details(userId: string): Promise<UserDetails | undefined> {
       const [fields, online, lastSeen] = await readAll(redis, [

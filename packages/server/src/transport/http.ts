@@ -1,4 +1,12 @@
-import { ChatsQuery, HistoryQuery, HTTP_STATUS, LIMITS, PublicChatsQuery, UserId } from '@papo/protocol';
+import {
+  ChatsQuery,
+  HistoryQuery,
+  HTTP_STATUS,
+  LIMITS,
+  PublicChatsQuery,
+  UserId,
+  UserLookupQuery,
+} from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
@@ -161,6 +169,24 @@ export function createHttpServer(deps: HttpDeps) {
   app.get('/api/users/online', async (req) => {
     await authUser(req);
     return { users: await users.onlineUsers() };
+  });
+
+  // Exact matches only, and each lookup counts whether it finds someone or not: a way to reach a friend whose
+  // phone or e-mail one knows, never a way to list or guess users.
+  app.get('/api/users/lookup', async (req) => {
+    const userId = await authUser(req);
+    // `?phone=+55…` written without encoding its plus arrives as a space (form decoding): it is that plus.
+    const raw = { ...(req.query as Record<string, string>) };
+    if (typeof raw.phone === 'string') raw.phone = raw.phone.replace(/^ (?=[0-9])/, '+');
+    const query = validate(UserLookupQuery, raw, 'query');
+    await users.hit(keys.rateLookups(userId), config.userLookupsPerHour, 3600, 'lookups');
+    const login =
+      'phone' in query
+        ? { channel: 'phone' as const, address: query.phone }
+        : { channel: 'email' as const, address: query.email.toLowerCase() };
+    const found = await users.lookup(login);
+    if (!found) throw new AppError('not_found', 'Nobody logs in with that phone or e-mail.');
+    return found;
   });
 
   app.get('/api/users/:user_id', async (req) => {
