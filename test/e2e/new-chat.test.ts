@@ -2,8 +2,10 @@
 import type { Browser } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDm } from '../helpers/chat-actions.js';
+import { api, uniq } from '../helpers/http.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { connectAuthed } from '../helpers/session.js';
+import { axeViolations } from './axe.js';
 import { launchBrowser, newUser, openDmWith, screenshot, send, startWebServer, type User } from './browser.js';
 
 // "New chat" lists the people one shares a chat with (GET /api/contacts), online or not, online first, with
@@ -58,6 +60,30 @@ describe('the "New chat" drawer in the browser', { timeout: 60_000 }, () => {
     // Picking a contact opens the DM.
     await contacts.filter({ hasText: 'Bruno Lima' }).click();
     await ana.page.getByRole('heading', { name: 'Bruno Lima', level: 2 }).waitFor();
+    expect(ana.errors).toEqual([]);
+  });
+
+  it('finds someone who shares nothing by their exact e-mail, offline too, and opens the DM', async () => {
+    const email = `${uniq('dora')}@example.com`;
+    const asked = await api(server.url, '/api/login/code', { body: { email } });
+    const verified = await api(server.url, '/api/login/verify', {
+      body: { email, code: asked.body.dev_code, challenge_id: asked.body.challenge_id, username: 'Dora Offline' },
+    });
+    expect(verified.status).toBe(200);
+
+    const page = ana.page;
+    await page.getByRole('button', { name: 'New chat' }).click();
+    const search = page.getByRole('searchbox');
+    await search.fill(email.replace('dora', 'dor'));
+    await page.getByRole('button', { name: `Find ${email.replace('dora', 'dor')}` }).click();
+    await page.getByText(`Nobody logs in to Papo with ${email.replace('dora', 'dor')}.`).waitFor();
+    await search.fill(email.toUpperCase());
+    await page.getByRole('button', { name: `Find ${email.toUpperCase()}` }).click();
+    await page.getByRole('heading', { name: 'Found' }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'new-chat-found');
+    await page.locator(`.person-row[data-user-id="${verified.body.user_id}"]`).click();
+    await page.getByRole('heading', { name: 'Dora Offline', level: 2 }).waitFor();
     expect(ana.errors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeById, orderContacts } from '../src/lib/contacts';
+import { lookupTarget, mergeById, orderContacts } from '../src/lib/contacts';
 
 const person = (user_id: string, username: string, online: boolean) => ({ user_id, username, online });
 
@@ -35,5 +35,15 @@ describe('the "New chat" list', () => {
     const held = [person('u1', 'Ana', true), person('u2', 'Bia', false)];
     const page = [person('u2', 'Bia', true), person('u3', 'Caio', false)];
     expect(mergeById(held, page).map((p) => p.user_id)).toEqual(['u1', 'u2', 'u3']);
+  });
+});
+
+describe('lookupTarget', () => {
+  it('reads a phone (spaces, dashes and brackets dropped) or an e-mail, and nothing else', () => {
+    expect(lookupTarget('+55 11 91234-5678')).toEqual({ phone: '+5511912345678' });
+    expect(lookupTarget(' ana@example.com ')).toEqual({ email: 'ana@example.com' });
+    for (const text of ['', 'Ana', '11912345678', '+0123456789', 'ana@example', '@example.com', '+55 11']) {
+      expect(lookupTarget(text), text).toBeUndefined();
+    }
   });
 });

@@ -1,7 +1,8 @@
+import { PapoError } from '@papo/client';
 import type { Contact, UserProfile } from '@papo/protocol';
 import { useEffect, useState } from 'react';
 import { locale, t } from '../i18n';
-import { mergeById, orderContacts } from '../lib/contacts';
+import { lookupTarget, mergeById, orderContacts } from '../lib/contacts';
 import { errorText } from '../lib/errors';
 import { lastSeenText } from '../lib/time';
 import { useNow, useStore } from '../state/react';
@@ -36,6 +37,8 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
   const [query, setQuery] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  /** What "Find" answered for the search text: the person, or null when nobody logs in with it. */
+  const [found, setFound] = useState<{ text: string; user: Contact | null } | null>(null);
 
   useEffect(() => {
     let alive = true;
@@ -79,6 +82,21 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
       setError(errorText(err, t));
     } finally {
       setLoadingMore(false);
+    }
+  };
+
+  const target = lookupTarget(query);
+  const find = async () => {
+    if (!target) return;
+    setError(null);
+    const text = query.trim();
+    try {
+      const user = await store.client.lookupUser(target);
+      remember(store, [user]);
+      setFound({ text, user });
+    } catch (err) {
+      if (err instanceof PapoError && err.code === 'not_found') setFound({ text, user: null });
+      else setError(errorText(err, t));
     }
   };
 
@@ -158,6 +176,33 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
           />
         </label>
       </div>
+      {target ? (
+        <div className="directory-more">
+          <button type="button" className="secondary small" onClick={() => void find()}>
+            {t('online.find', { address: query.trim() })}
+          </button>
+        </div>
+      ) : null}
+      {found && found.text === query.trim() ? (
+        found.user ? (
+          <>
+            <h3 className="drawer-section">{t('online.found')}</h3>
+            {list([
+              {
+                user_id: found.user.user_id,
+                username: found.user.username,
+                avatar_url: found.user.avatar_url ?? '',
+                online: found.user.online,
+                sub: found.user.about ?? (found.user.online ? t('conv.online') : ''),
+              },
+            ])}
+          </>
+        ) : (
+          <p className="list-empty" role="status">
+            {t('online.notFound', { address: found.text })}
+          </p>
+        )
+      ) : null}
       {error ? (
         <p className="form-error" role="alert">
           {error}

@@ -17,3 +17,12 @@ export function mergeById<T extends { user_id: string }>(held: readonly T[], pag
   const ids = new Set(held.map((p) => p.user_id));
   return [...held, ...page.filter((p) => !ids.has(p.user_id))];
 }
+
+/** The search text as a phone (E.164, spaces and dashes dropped) or an e-mail to look up, or undefined. */
+export function lookupTarget(text: string): { phone: string } | { email: string } | undefined {
+  const trimmed = text.trim();
+  const phone = trimmed.replace(/[\s().-]/g, '');
+  if (/^\+[1-9][0-9]{7,14}$/.test(phone)) return { phone };
+  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed) && trimmed.length <= 254) return { email: trimmed };
+  return undefined;
+}
