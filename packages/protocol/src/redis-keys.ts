@@ -4,7 +4,11 @@
  * prefix (`REDIS_KEY_PREFIX`, default none) goes before every name.
  */
 export const REDIS_KEYS = [
-  { key: 'user:{user_id}', type: 'Hash', holds: 'username, avatar_url, created_at' },
+  {
+    key: 'user:{user_id}',
+    type: 'Hash',
+    holds: 'username, avatar_url, created_at; about (PATCH /api/me); temporary, phone, email (how it logs in)',
+  },
   { key: 'presence:online_users', type: 'Set', holds: 'users online now' },
   { key: 'token:{token}', type: 'String, TTL 1 h', holds: 'user_id' },
   {
@@ -93,6 +97,7 @@ export const EXTRA_KEYS = [
   { key: 'rate:chats:{user_id}', type: 'Counter with TTL', holds: 'public chats and new DMs created this hour' },
   { key: 'rate:membership:{user_id}', type: 'Counter with TTL', holds: 'joins and leaves this hour' },
   { key: 'rate:reads:{user_id}', type: 'Counter with TTL', holds: 'history pages read in the current window' },
+  { key: 'rate:lookups:{user_id}', type: 'Counter with TTL', holds: 'GET /api/users/lookup calls this hour' },
   {
     key: 'login_code:{{phone|email}}',
     type: 'Hash, TTL 5 min from the last send',

@@ -14,6 +14,39 @@ import { readAll, type StoreContext } from './store.js';
  * who shared a chat with the caller throughout it once, whatever joins and leaves meanwhile. The reads span
  * slots (every chat in its own), so they are pipelined reads, not one script.
  */
+/**
+ * Users as contacts (profile, about line, presence), in the order given; a user whose account is gone (a
+ * temporary account swept) is left out: nobody to write to. Three reads each, pipelined.
+ */
+export async function readContacts(
+  { redis, keys }: Pick<StoreContext, 'redis' | 'keys'>,
+  ids: string[],
+): Promise<Contact[]> {
+  const rows = await readAll(
+    redis,
+    ids.flatMap((id) => [
+      ['hmget', keys.user(id), 'username', 'avatar_url', 'about'],
+      ['sismember', keys.onlineUsers, id],
+      ['get', keys.lastSeen(id)],
+    ]),
+  );
+  const users: Contact[] = [];
+  ids.forEach((id, i) => {
+    const [username, avatarUrl, about] = rows[i * 3] as (string | null)[];
+    if (username === null || username === undefined) return;
+    const lastSeen = rows[i * 3 + 2] as string | null;
+    users.push({
+      user_id: id,
+      username,
+      avatar_url: avatarUrl || null,
+      about: about || null,
+      online: rows[i * 3 + 1] === 1,
+      last_seen: lastSeen ? Number(lastSeen) : null,
+    });
+  });
+  return users;
+}
+
 export function createContactList({ redis, keys }: StoreContext) {
   /** The ids of everyone in the caller's chats that count, within the budget, but the caller. */
   async function contactIds(me: string): Promise<string[]> {
@@ -50,29 +83,7 @@ export function createContactList({ redis, keys }: StoreContext) {
       const from = cursor === undefined ? 0 : all.findIndex((id) => id > cursor);
       const ids = from < 0 ? [] : all.slice(from, from + limit);
       const more = from >= 0 && from + limit < all.length;
-      const rows = await readAll(
-        redis,
-        ids.flatMap((id) => [
-          ['hmget', keys.user(id), 'username', 'avatar_url', 'about'],
-          ['sismember', keys.onlineUsers, id],
-          ['get', keys.lastSeen(id)],
-        ]),
-      );
-      const users: Contact[] = [];
-      ids.forEach((id, i) => {
-        const [username, avatarUrl, about] = rows[i * 3] as (string | null)[];
-        // A member whose account is gone (a temporary account swept) is nobody to write to.
-        if (username === null || username === undefined) return;
-        const lastSeen = rows[i * 3 + 2] as string | null;
-        users.push({
-          user_id: id,
-          username,
-          avatar_url: avatarUrl ? avatarUrl : null,
-          about: about ? about : null,
-          online: rows[i * 3 + 1] === 1,
-          last_seen: lastSeen ? Number(lastSeen) : null,
-        });
-      });
+      const users = await readContacts({ redis, keys }, ids);
       users.sort(
         (a, b) =>
           Number(b.online) - Number(a.online) ||

@@ -8,6 +8,7 @@ import {
   type UserProfile,
 } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import { readContacts } from './contacts.js';
 import { newUserId } from './ids.js';
 import type { SessionStore } from './sessions.js';
 import { countHit, okOrThrow, readAll, type StoreContext } from './store.js';
@@ -153,22 +154,7 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
     /** Whoever logs in with exactly this phone or e-mail, as a contact; undefined when nobody does (now). */
     async lookup(login: Address): Promise<Contact | undefined> {
       const userId = await redis.get(keys.loginUser(login.address));
-      if (!userId) return undefined;
-      const [fields, online, lastSeen] = await readAll(redis, [
-        ['hmget', keys.user(userId), 'username', 'avatar_url', 'about'],
-        ['sismember', keys.onlineUsers, userId],
-        ['get', keys.lastSeen(userId)],
-      ]);
-      const [username, avatarUrl, about] = fields as (string | null)[];
-      if (username === null || username === undefined) return undefined;
-      return {
-        user_id: userId,
-        username,
-        avatar_url: avatarUrl || null,
-        about: about || null,
-        online: online === 1,
-        last_seen: lastSeen ? Number(lastSeen) : null,
-      };
+      return userId ? (await readContacts({ redis, keys }, [userId]))[0] : undefined;
     },
 
     async details(userId: string): Promise<UserDetails | undefined> {

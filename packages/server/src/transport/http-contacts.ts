@@ -3,18 +3,16 @@ import type { FastifyInstance } from 'fastify';
 import type { ChatStore } from '../store/chats.js';
 import type { UserStore } from '../store/users.js';
 import { authenticated } from './http-login.js';
-import { validate } from './validate.js';
+import { listQuery, validate } from './validate.js';
 
 type ContactDeps = {
   users: UserStore;
   chats: ChatStore;
-  /** http.ts's parse of a list route's query (`limit` as an integer, `cursor` as is), shared by every list. */
-  listQuery: (query: Record<string, string | undefined>) => Record<string, number | string>;
 };
 
 /** GET /api/contacts (contract section 9): the people who share a chat with the caller, a page at a time. */
 export function registerContactRoutes(app: FastifyInstance, deps: ContactDeps): void {
-  const { users, chats, listQuery } = deps;
+  const { users, chats } = deps;
   app.get('/api/contacts', async (req) => {
     const { userId } = await authenticated(req, users);
     const query = validate(ContactsQuery, listQuery(req.query as Record<string, string>), 'query');

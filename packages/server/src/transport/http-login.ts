@@ -43,7 +43,8 @@ export async function authenticated(req: FastifyRequest, users: UserStore): Prom
   return { userId, token };
 }
 
-function addressOf(body: { phone: string } | { email: string }): Address {
+/** The address a phone or e-mail logs in as (e-mail in lower case): codes, login and lookups all key on it. */
+export function addressOf(body: { phone: string } | { email: string }): Address {
   return 'phone' in body
     ? { channel: 'phone', address: body.phone }
     : { channel: 'email', address: body.email.toLowerCase() };

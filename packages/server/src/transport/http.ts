@@ -22,11 +22,11 @@ import type { SessionStore } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
 import { registerContactRoutes } from './http-contacts.js';
-import { authenticated, registerLoginRoutes } from './http-login.js';
+import { addressOf, authenticated, registerLoginRoutes } from './http-login.js';
 import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
 import { serveWebClient } from './static-files.js';
-import { checker, validate } from './validate.js';
+import { checker, integers, listQuery, validate } from './validate.js';
 
 type HttpDeps = {
   config: Config;
@@ -50,21 +50,6 @@ const HEADERS_TIMEOUT_MS = 10_000;
 
 const ChatIdParam = Type.Object({ chat_id: UserId });
 const UserIdParam = Type.Object({ user_id: UserId });
-
-/** Query values arrive as strings: integers are parsed before validation. */
-function integers(query: Record<string, string | undefined>): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
-  for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined) out[key] = /^-?\d+$/.test(value) ? Number(value) : value;
-  }
-  return out;
-}
-
-/** A list route's query: `limit` parsed as an integer, `cursor` kept as the string it is. */
-function listQuery(query: Record<string, string | undefined>): Record<string, number | string> {
-  const { cursor, ...rest } = query;
-  return cursor === undefined ? integers(rest) : { ...integers(rest), cursor };
-}
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
@@ -180,11 +165,7 @@ export function createHttpServer(deps: HttpDeps) {
     if (typeof raw.phone === 'string') raw.phone = raw.phone.replace(/^ (?=[0-9])/, '+');
     const query = validate(UserLookupQuery, raw, 'query');
     await users.hit(keys.rateLookups(userId), config.userLookupsPerHour, 3600, 'lookups');
-    const login =
-      'phone' in query
-        ? { channel: 'phone' as const, address: query.phone }
-        : { channel: 'email' as const, address: query.email.toLowerCase() };
-    const found = await users.lookup(login);
+    const found = await users.lookup(addressOf(query));
     if (!found) throw new AppError('not_found', 'Nobody logs in with that phone or e-mail.');
     return found;
   });
@@ -213,7 +194,7 @@ export function createHttpServer(deps: HttpDeps) {
     return { chats: page.items, next_cursor: page.nextCursor ?? null };
   });
 
-  registerContactRoutes(app, { users, chats, listQuery });
+  registerContactRoutes(app, { users, chats });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {
     const userId = await authUser(req);

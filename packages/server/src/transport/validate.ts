@@ -22,3 +22,18 @@ export function validate<T extends TSchema>(schema: T, value: unknown, where = '
   const path = first?.path ? `${where}${first.path.replaceAll('/', '.')}` : where;
   throw new AppError('invalid_payload', `${path}: ${first?.message ?? 'invalid'}`);
 }
+
+/** Query values arrive as strings: integers are parsed before validation. */
+export function integers(query: Record<string, string | undefined>): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) out[key] = /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+/** A list route's query: `limit` parsed as an integer, `cursor` kept as the string it is. */
+export function listQuery(query: Record<string, string | undefined>): Record<string, number | string> {
+  const { cursor, ...rest } = query;
+  return cursor === undefined ? integers(rest) : { ...integers(rest), cursor };
+}

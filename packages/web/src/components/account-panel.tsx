@@ -7,6 +7,7 @@ import { listTime } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { DrawerHeader } from './drawer-header';
+import { FormError } from './form-error';
 import { NameField } from './name-field';
 
 /**
@@ -64,11 +65,7 @@ export function AccountPanel({ onBack, linkFirst = false }: { onBack: () => void
         {me?.temporary ? <LinkForm autoFocus={linkFirst} /> : null}
 
         <h3 className="drawer-section">{t('account.devices')}</h3>
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         {status ? (
           <p className="hint" role="status">
             {status}
@@ -144,11 +141,7 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
     void run(async () => store.setProfile(await store.client.verifyLinkCode({ ...address, code })), false);
   };
 
-  const failure = error ? (
-    <p className="form-error" role="alert">
-      {error}
-    </p>
-  ) : null;
+  const failure = <FormError error={error} />;
   if (!address) {
     return (
       <form className="form" onSubmit={flow.requestCode}>
@@ -199,7 +192,7 @@ function ProfileForm() {
   const [about, setAbout] = useState(me?.about ?? '');
   const [saved, setSaved] = useState(false);
   const { busy, error, run } = useSubmit();
-  const aboutHintId = useId();
+  const id = useId();
   if (!me) return null;
   const change = {
     ...(name.trim() !== me.username ? { username: name } : {}),
@@ -218,8 +211,8 @@ function ProfileForm() {
   };
 
   return (
-    <form className="form profile-form" onSubmit={save} aria-labelledby={`${aboutHintId}-title`}>
-      <h3 className="drawer-section" id={`${aboutHintId}-title`}>
+    <form className="form profile-form" onSubmit={save} aria-labelledby={`${id}-title`}>
+      <h3 className="drawer-section" id={`${id}-title`}>
         {t('account.profile')}
       </h3>
       <NameField label={t('login.name')} value={name} onChange={setName} required />
@@ -229,17 +222,13 @@ function ProfileForm() {
           value={about}
           onChange={(e) => setAbout(e.target.value)}
           maxLength={LIMITS.aboutMaxLength}
-          aria-describedby={aboutHintId}
+          aria-describedby={`${id}-about-hint`}
         />
       </label>
-      <p className="hint" id={aboutHintId}>
+      <p className="hint" id={`${id}-about-hint`}>
         {t('account.aboutHint')}
       </p>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       {saved && !changed ? (
         <p className="hint" role="status">
           {t('account.saved')}

@@ -4,6 +4,7 @@ import { t } from '../i18n';
 import { addressText } from '../lib/address';
 import { useStore } from '../state/react';
 import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
+import { FormError } from './form-error';
 import { PapoLogo } from './icons';
 import { NameField } from './name-field';
 
@@ -90,11 +91,7 @@ function QuickForm() {
           title={t('login.avatarHint')}
         />
       </label>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className="primary" disabled={busy || !name.trim()}>
         {busy ? t('login.busy') : t('login.start')}
       </button>
@@ -136,11 +133,7 @@ function CodeForm() {
             autoFocus
           />
         </label>
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <button type="submit" className="primary" disabled={busy || !flow.text.trim()}>
           {busy ? t('login.busy') : t('login.sendCode')}
         </button>
@@ -158,11 +151,7 @@ function CodeForm() {
         inputRef={flow.codeRef}
       />
       <NameField label={t('login.nameOptional')} value={name} onChange={setName} />
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <button type="submit" className="primary" disabled={busy || code.length !== 6}>
         {busy ? t('login.busy') : t('login.verify')}
       </button>

@@ -9,6 +9,7 @@ import { useNow, useStore } from '../state/react';
 import type { AppStore } from '../state/store';
 import { Avatar } from './avatar';
 import { DrawerHeader } from './drawer-header';
+import { FormError } from './form-error';
 
 /** Strangers send no presence: the list of others online is polled while the drawer is open. */
 const REFRESH_MS = 5000;
@@ -203,11 +204,7 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
           </p>
         )
       ) : null}
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <h3 className="drawer-section">{t('online.contacts')}</h3>
       {listing && contactRows.length === 0 ? <p className="list-empty">{t('online.noContacts')}</p> : null}
       <div className="contacts-list">{list(contactRows)}</div>

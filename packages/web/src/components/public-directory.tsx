@@ -6,6 +6,7 @@ import { errorText } from '../lib/errors';
 import { useStore } from '../state/react';
 import { Avatar } from './avatar';
 import { DrawerHeader } from './drawer-header';
+import { FormError } from './form-error';
 
 const REFRESH_MS = 10_000;
 const PAGE = LIMITS.chatsPageDefault;
@@ -113,11 +114,7 @@ export function PublicDirectory({ onBack, onOpened }: { onBack: () => void; onOp
           </span>
         </label>
       </form>
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
       <h3 className="drawer-section">{t('public.available')}</h3>
       {chats && chats.length > 8 ? (
         <div className="search">
