@@ -1,10 +1,13 @@
 import type {
   ActionDataOf,
   ActionName,
+  ChatInfo,
   ChatSummary,
   ChatsPage,
   Contact,
   ContactsPage,
+  InviteInfo,
+  InvitePreview,
   LinkVerifyBody,
   LoginAnswer,
   LoginCodeAnswer,
@@ -15,6 +18,7 @@ import type {
   ProfileUpdateBody,
   PublicChatSummary,
   PublicChatsPage,
+  Role,
   ServerEvent,
   ServerEventOf,
   SessionInfo,
@@ -323,7 +327,22 @@ export class PapoClient extends Emitter<ClientEvents> {
       case 'presence':
       case 'chat_member_added':
       case 'chat_member_removed':
+      case 'chat_member_role':
         this.emit(event.type, event as never);
+        break;
+      case 'chat_updated':
+        this.emit('chat_updated', event);
+        this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
+        break;
+      case 'chat_added':
+        // Placed by its first live message: the system message that says who added the user.
+        this.log(event.chat_id);
+        this.emit('chat_added', event);
+        this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
+        break;
+      case 'chat_removed':
+        this.emit('chat_removed', event);
+        this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
         break;
       case 'chat_created':
         // A chat just made has no messages yet: live delivery starts at its first.
@@ -550,8 +569,73 @@ export class PapoClient extends Emitter<ClientEvents> {
     return joined;
   }
 
+  /** Join a group with an invite code (see invitePreview for what it leads to). */
+  async joinByInvite(code: string): Promise<ServerEventOf<'joined'>> {
+    const joined = await this.request<ServerEventOf<'joined'>>('join_chat', { invite_code: code });
+    await this.placing;
+    return joined;
+  }
+
   leaveChat(chatId: string): Promise<ServerEventOf<'left'>> {
     return this.request('leave_chat', { chat_id: chatId });
+  }
+
+  /** Create a private group (the caller is its owner) with the given members. */
+  createGroup(group: ActionDataOf<'create_group'>): Promise<ServerEventOf<'chat_created'>> {
+    return this.request('create_group', group);
+  }
+
+  addMembers(chatId: string, userIds: string[]): Promise<ServerEventOf<'members_added'>> {
+    return this.request('add_members', { chat_id: chatId, user_ids: userIds });
+  }
+
+  removeMember(chatId: string, userId: string): Promise<ServerEventOf<'member_removed'>> {
+    return this.request('remove_member', { chat_id: chatId, user_id: userId });
+  }
+
+  /** The owner makes someone an admin or a member, or hands over ownership (`owner`). */
+  setRole(chatId: string, userId: string, role: Role): Promise<ServerEventOf<'role_set'>> {
+    return this.request('set_role', { chat_id: chatId, user_id: userId, role });
+  }
+
+  updateChat(chatId: string, change: { title?: string; description?: string }): Promise<ServerEventOf<'chat_updated'>> {
+    return this.request('update_chat', { chat_id: chatId, ...change });
+  }
+
+  createInvite(
+    chatId: string,
+    options: { expires_in_s?: number; max_uses?: number } = {},
+  ): Promise<ServerEventOf<'invite_created'>> {
+    return this.request('create_invite', { chat_id: chatId, ...options });
+  }
+
+  revokeInvite(chatId: string, code: string): Promise<ServerEventOf<'invite_revoked'>> {
+    return this.request('revoke_invite', { chat_id: chatId, code });
+  }
+
+  chatInfo(chatId: string): Promise<ChatInfo> {
+    return this.http.chatInfo(chatId);
+  }
+
+  invites(chatId: string): Promise<InviteInfo[]> {
+    return this.http.invites(chatId);
+  }
+
+  invitePreview(code: string): Promise<InvitePreview> {
+    return this.http.invitePreview(code);
+  }
+
+  /** The users this user blocked. */
+  blocks(): Promise<UserProfile[]> {
+    return this.http.blocks();
+  }
+
+  block(userId: string): Promise<void> {
+    return this.http.block(userId);
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.http.unblock(userId);
   }
 
   muteChat(chatId: string, until: number): Promise<ServerEventOf<'chat_muted'>> {

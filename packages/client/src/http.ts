@@ -1,9 +1,12 @@
 import {
+  type ChatInfo,
   type ChatSummary,
   type ChatsPage,
   type Contact,
   type ContactsPage,
   type ErrorCode,
+  type InviteInfo,
+  type InvitePreview,
   LIMITS,
   type LinkVerifyBody,
   type LoginAnswer,
@@ -170,6 +173,34 @@ export class HttpApi {
 
   user(userId: string): Promise<UserDetails> {
     return this.call('GET', `/api/users/${encodeURIComponent(userId)}`);
+  }
+
+  /** A chat's info; for groups and DMs its members with their roles (GET /api/chats/:chat_id). */
+  chatInfo(chatId: string): Promise<ChatInfo> {
+    return this.call('GET', `/api/chats/${encodeURIComponent(chatId)}`);
+  }
+
+  /** A group's live invites with who joined through each (admins and the owner). */
+  async invites(chatId: string): Promise<InviteInfo[]> {
+    return (await this.call<{ invites: InviteInfo[] }>('GET', `/api/chats/${encodeURIComponent(chatId)}/invites`))
+      .invites;
+  }
+
+  /** What an invite code leads to (404 once it expired, was revoked or used up). */
+  invitePreview(code: string): Promise<InvitePreview> {
+    return this.call('GET', `/api/invites/${encodeURIComponent(code)}`);
+  }
+
+  async blocks(): Promise<UserProfile[]> {
+    return (await this.call<{ users: UserProfile[] }>('GET', '/api/blocks')).users;
+  }
+
+  block(userId: string): Promise<void> {
+    return this.call('POST', '/api/blocks', { user_id: userId });
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.call('DELETE', `/api/blocks/${encodeURIComponent(userId)}`);
   }
 
   /** One page of the caller's chats (GET /api/chats); `next_cursor` is null on the last. */

@@ -85,7 +85,26 @@ export type ClientEvents = {
   typing: ServerEventOf<'typing'>;
   presence: ServerEventOf<'presence'>;
   /** The user's chat list changed: a DM or public chat appeared, was joined, left or (un)muted. */
-  chats_changed: { chat_id: string; reason: 'dm_ready' | 'chat_created' | 'joined' | 'left' | 'chat_muted' };
+  chats_changed: {
+    chat_id: string;
+    reason:
+      | 'dm_ready'
+      | 'chat_created'
+      | 'chat_added'
+      | 'chat_removed'
+      | 'chat_updated'
+      | 'joined'
+      | 'left'
+      | 'chat_muted';
+  };
+  /** The user was added to a group (by someone else): it is in their chat list now. */
+  chat_added: ServerEventOf<'chat_added'>;
+  /** The user was removed from a group: no further event of it comes; what was loaded stays, read-only. */
+  chat_removed: ServerEventOf<'chat_removed'>;
+  /** A member's role changed in a group. */
+  chat_member_role: ServerEventOf<'chat_member_role'>;
+  /** A chat's title or description changed. */
+  chat_updated: ServerEventOf<'chat_updated'>;
   chat_member_added: ServerEventOf<'chat_member_added'>;
   chat_member_removed: ServerEventOf<'chat_member_removed'>;
   chat_muted: ServerEventOf<'chat_muted'>;

@@ -1,15 +1,7 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import {
-  AvatarUrl,
-  ChatId,
-  ClientMsgId,
-  MessageId,
-  UnixSeconds,
-  UserId,
-  Username,
-  VISIBLE_TEXT_PATTERN,
-} from './common.js';
-import { LIMITS } from './limits.js';
+import { AvatarUrl, ChatId, ClientMsgId, MessageId, Role, UnixSeconds, UserId, Username } from './common.js';
+import { ChatDescription, ChatTitle, InviteCode } from './groups.js';
+import { LIMITS, TIMINGS } from './limits.js';
 
 /**
  * Client → server actions. Each entry is the schema of the frame's `data`, with what the caller gets back and
@@ -29,18 +21,74 @@ export const ActionData = {
     { description: 'Open (or find) the one DM between the caller and the peer.' },
   ),
   create_public_chat: Type.Object(
-    {
-      title: Type.String({
-        minLength: 1,
-        maxLength: LIMITS.chatTitleMaxLength,
-        pattern: VISIBLE_TEXT_PATTERN,
-        description: 'Not only spaces, no lone surrogate.',
-      }),
-    },
+    { title: ChatTitle },
     { description: 'Create a public chat; the creator is its first member.' },
   ),
-  join_chat: Type.Object({ chat_id: ChatId }, { description: 'Join a public chat.' }),
-  leave_chat: Type.Object({ chat_id: ChatId }, { description: 'Leave a public chat. (extension)' }),
+  create_group: Type.Object(
+    {
+      title: ChatTitle,
+      member_ids: Type.Array(UserId, {
+        maxItems: LIMITS.groupAddMax,
+        description: 'Who to add besides the caller (repeats and the caller are ignored).',
+      }),
+      description: Type.Optional(ChatDescription),
+    },
+    {
+      description:
+        'Create a private group; the caller is its owner. Users who do not exist, whose chat list is full or who blocked the caller are left out (the answer says who was added).',
+    },
+  ),
+  add_members: Type.Object(
+    { chat_id: ChatId, user_ids: Type.Array(UserId, { minItems: 1, maxItems: LIMITS.groupAddMax }) },
+    {
+      description:
+        'Add users to a group (admins and the owner). Members already, users who do not exist, whose chat list is full or who blocked the caller are left out.',
+    },
+  ),
+  remove_member: Type.Object(
+    { chat_id: ChatId, user_id: UserId },
+    { description: 'Remove a member from a group: the owner any, an admin a plain member.' },
+  ),
+  set_role: Type.Object(
+    { chat_id: ChatId, user_id: UserId, role: Role },
+    {
+      description:
+        'The owner makes a member an admin or a plain member, or hands over ownership (`owner`: the caller becomes an admin).',
+    },
+  ),
+  update_chat: Type.Object(
+    { chat_id: ChatId, title: Type.Optional(ChatTitle), description: Type.Optional(ChatDescription) },
+    { description: 'Change a group’s title or description (admins and the owner), or a public chat’s (its creator).' },
+  ),
+  create_invite: Type.Object(
+    {
+      chat_id: ChatId,
+      expires_in_s: Type.Optional(
+        Type.Integer({
+          minimum: 60,
+          maximum: TIMINGS.inviteTtlMaxSeconds,
+          description: 'Seconds until the code stops working: default 7 days, at most 30.',
+        }),
+      ),
+      max_uses: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: LIMITS.inviteMaxUses,
+          description: 'Joins it allows; no limit when omitted.',
+        }),
+      ),
+    },
+    { description: 'Make an invite code for a group (admins and the owner).' },
+  ),
+  revoke_invite: Type.Object(
+    { chat_id: ChatId, code: InviteCode },
+    { description: 'Stop an invite code from working (admins and the owner).' },
+  ),
+  join_chat: Type.Object(
+    { chat_id: Type.Optional(ChatId), invite_code: Type.Optional(InviteCode) },
+    { description: 'Join a public chat by its `chat_id`, or a group with a live `invite_code` (exactly one of them).' },
+  ),
+  leave_chat: Type.Object({ chat_id: ChatId }, { description: 'Leave a group or a public chat.' }),
   send_message: Type.Object(
     {
       chat_id: ChatId,
@@ -103,11 +151,31 @@ export const ACTION_FLOW: Record<ActionName, { reply: string[]; others: string; 
     others: 'the peer’s connections get `dm_ready { chat_id, peer_user_id }` (their own peer)',
   },
   create_public_chat: { reply: ['chat_created'], others: '—' },
+  create_group: {
+    reply: ['chat_created'],
+    others:
+      'each added member’s connections get `chat_added { chat_id, kind, title, by }` and the chat’s events from then on',
+  },
+  add_members: {
+    reply: ['members_added'],
+    others: 'members get `chat_member_added { chat_id, user_id, by }` each; the added get `chat_added`',
+  },
+  remove_member: {
+    reply: ['member_removed'],
+    others:
+      'members get `chat_member_removed { chat_id, user_id, by }`; the removed user’s connections get `chat_removed { chat_id, by }` and no further event of the chat',
+  },
+  set_role: { reply: ['role_set'], others: 'members get `chat_member_role { chat_id, user_id, role, by }`' },
+  update_chat: {
+    reply: ['chat_updated'],
+    others: 'members get `chat_updated { chat_id, title, description, avatar_url, by }`',
+  },
+  create_invite: { reply: ['invite_created'], others: '—' },
+  revoke_invite: { reply: ['invite_revoked'], others: '—' },
   join_chat: { reply: ['joined'], others: 'members get `chat_member_added { chat_id, user_id }`' },
   leave_chat: {
     reply: ['left'],
-    others: 'members get `chat_member_removed { chat_id, user_id }`',
-    extension: true,
+    others: 'members get `chat_member_removed { chat_id, user_id, by }` (by: the one who left)',
   },
   send_message: {
     reply: ['ack'],

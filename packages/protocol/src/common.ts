@@ -49,14 +49,50 @@ export const ClientMsgId = Type.String({
   description: 'Chosen by the sender; a repeat within 24 h creates nothing and gets the first ack.',
 });
 
+/** `owner` (exactly one per group), `admin`, `member` (no entry in `chat:{id}:roles`). */
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export type Role = Static<typeof Role>;
+
+export const SYSTEM_EVENTS = [
+  'created',
+  'member_added',
+  'member_removed',
+  'member_left',
+  'joined_by_invite',
+  'role_changed',
+  'info_changed',
+] as const;
+export type SystemEventName = (typeof SYSTEM_EVENTS)[number];
+
+/** What a system message (`msg_type: "system"`) records. */
+export const SystemInfo = Type.Object(
+  {
+    event: Type.Union(SYSTEM_EVENTS.map((event) => Type.Literal(event))),
+    user_id: Type.Optional(
+      Type.String({ description: 'Whom the change is about (added, removed, left, joined, whose role changed).' }),
+    ),
+    by: Type.String({ description: 'Who made the change.' }),
+    title: Type.Optional(Type.String({ description: 'The group’s title: with `created`, and `info_changed` of it.' })),
+    role: Type.Optional(Role),
+    description: Type.Optional(
+      Type.Literal(true, { description: 'With `info_changed`: the description changed. (extension)' }),
+    ),
+  },
+  { description: 'A change of membership, role or group info, where it happened in the chat’s sequence.' },
+);
+export type SystemInfo = Static<typeof SystemInfo>;
+
 export const Message = Type.Object(
   {
     id: MessageId,
     sender_id: UserId,
     body: Type.String(),
-    msg_type: Type.Literal('text'),
+    msg_type: Type.Union([Type.Literal('text'), Type.Literal('system')], {
+      description: '`system`: a change of the group (`system` says which); its body is empty and it is not unread.',
+    }),
     created_at: UnixSeconds,
     client_msg_id: Type.Optional(ClientMsgId),
+    system: Type.Optional(SystemInfo),
   },
   { $id: 'Message', description: 'A chat message, as stored in `chat:{chat_id}:messages` and delivered.' },
 );

@@ -1,6 +1,7 @@
 import { type Static, type TObject, Type } from '@sinclair/typebox';
-import { ChatId, ClientMsgId, Message, MessageId, RequestId, UnixSeconds, UserId } from './common.js';
+import { ChatId, ClientMsgId, Message, MessageId, RequestId, Role, UnixSeconds, UserId } from './common.js';
 import { ERROR_CODE_LIST } from './errors.js';
+import { ChatKind, InviteCode } from './groups.js';
 
 const withRequestId = { request_id: Type.Optional(RequestId) };
 
@@ -33,8 +34,70 @@ export const ServerEvents = {
     { description: 'A DM exists between the receiving user and `peer_user_id`.' },
   ),
   chat_created: Type.Object(
-    { type: Type.Literal('chat_created'), chat_id: ChatId, title: Type.String(), ...withRequestId },
-    { description: 'The public chat was created; the caller is a member.' },
+    {
+      type: Type.Literal('chat_created'),
+      chat_id: ChatId,
+      title: Type.String(),
+      kind: Type.Union([Type.Literal('public'), Type.Literal('group')]),
+      ...withRequestId,
+    },
+    { description: 'The public chat or group was created; the caller is a member (a group’s owner).' },
+  ),
+  chat_added: Type.Object(
+    { type: Type.Literal('chat_added'), chat_id: ChatId, kind: ChatKind, title: Type.String(), by: UserId },
+    { description: 'The receiver was added to a group (by `by`): its events follow.' },
+  ),
+  members_added: Type.Object(
+    {
+      type: Type.Literal('members_added'),
+      chat_id: ChatId,
+      user_ids: Type.Array(UserId, { description: 'Who was added: not those already members or left out.' }),
+      ...withRequestId,
+    },
+    { description: 'The answer to `add_members`.' },
+  ),
+  member_removed: Type.Object(
+    { type: Type.Literal('member_removed'), chat_id: ChatId, user_id: UserId, ...withRequestId },
+    { description: 'The answer to `remove_member`: the user is out and gets no further event of the chat.' },
+  ),
+  chat_removed: Type.Object(
+    { type: Type.Literal('chat_removed'), chat_id: ChatId, by: UserId },
+    { description: 'The receiver was removed from a group: no further event of it comes.' },
+  ),
+  role_set: Type.Object(
+    { type: Type.Literal('role_set'), chat_id: ChatId, user_id: UserId, role: Role, ...withRequestId },
+    { description: 'The answer to `set_role`.' },
+  ),
+  chat_member_role: Type.Object(
+    { type: Type.Literal('chat_member_role'), chat_id: ChatId, user_id: UserId, role: Role, by: UserId },
+    { description: 'A member’s role changed (an ownership handed over also makes the old owner an admin).' },
+  ),
+  chat_updated: Type.Object(
+    {
+      type: Type.Literal('chat_updated'),
+      chat_id: ChatId,
+      title: Type.String(),
+      description: Type.String(),
+      avatar_url: Type.String({ description: 'Empty when the chat has no picture.' }),
+      by: UserId,
+      ...withRequestId,
+    },
+    { description: 'A chat’s title or description changed: to its members, and the answer to `update_chat`.' },
+  ),
+  invite_created: Type.Object(
+    {
+      type: Type.Literal('invite_created'),
+      chat_id: ChatId,
+      code: InviteCode,
+      expires_at: UnixSeconds,
+      max_uses: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'null: no limit.' }),
+      ...withRequestId,
+    },
+    { description: 'The answer to `create_invite`; the web client’s link is `/#/invite/{code}`.' },
+  ),
+  invite_revoked: Type.Object(
+    { type: Type.Literal('invite_revoked'), chat_id: ChatId, code: InviteCode, ...withRequestId },
+    { description: 'The answer to `revoke_invite`: the code no longer works.' },
   ),
   joined: Type.Object(
     { type: Type.Literal('joined'), chat_id: ChatId, ...withRequestId },
@@ -45,12 +108,28 @@ export const ServerEvents = {
     { description: 'The user left the chat. (extension)' },
   ),
   chat_member_added: Type.Object(
-    { type: Type.Literal('chat_member_added'), chat_id: ChatId, user_id: UserId },
-    { description: 'A user joined a chat the receiver is in.' },
+    {
+      type: Type.Literal('chat_member_added'),
+      chat_id: ChatId,
+      user_id: UserId,
+      by: Type.Optional(UserId),
+    },
+    {
+      description:
+        'A user joined a chat the receiver is in: `by` who added them (a group), or themselves (joined by invite or a public chat).',
+    },
   ),
   chat_member_removed: Type.Object(
-    { type: Type.Literal('chat_member_removed'), chat_id: ChatId, user_id: UserId },
-    { description: 'A user left a chat the receiver is in. (extension)' },
+    {
+      type: Type.Literal('chat_member_removed'),
+      chat_id: ChatId,
+      user_id: UserId,
+      by: Type.Optional(UserId),
+    },
+    {
+      description:
+        'A user left a chat the receiver is in (`by` is themselves) or was removed from it (`by` who removed them).',
+    },
   ),
   message_created: Type.Object(
     { type: Type.Literal('message_created'), chat_id: ChatId, message: Message },

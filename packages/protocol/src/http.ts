@@ -1,6 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { ChatId, Message, UnixSeconds, UserId, UserProfile } from './common.js';
+import { ChatId, Message, Role, UnixSeconds, UserId, UserProfile } from './common.js';
 import { ERROR_CODE_LIST } from './errors.js';
+import { ChatKind, InviteCode } from './groups.js';
 import { LIMITS } from './limits.js';
 import {
   Email,
@@ -28,12 +29,13 @@ export const UserDetails = Type.Object({
 
 export const ChatSummary = Type.Object({
   chat_id: ChatId,
-  kind: Type.Union([Type.Literal('dm'), Type.Literal('public')]),
-  title: Type.String({ description: 'The public chat’s title; for a DM, the peer’s username.' }),
+  kind: ChatKind,
+  title: Type.String({ description: 'The public chat’s or group’s title; for a DM, the peer’s username.' }),
+  role: Type.Optional(Role),
   peer_user_id: Type.Optional(UserId),
   last_message: Type.Optional(Message),
   member_count: Type.Optional(
-    Type.Integer({ minimum: 0, description: 'For a public chat: how many members it has. (extension)' }),
+    Type.Integer({ minimum: 0, description: 'For a public chat or a group: how many members it has. (extension)' }),
   ),
   unread_count: Type.Integer({ minimum: 0 }),
   muted_until: UnixSeconds,
@@ -47,6 +49,50 @@ export const PublicChatSummary = Type.Object({
   title: Type.String(),
   member_count: Type.Integer({ minimum: 0 }),
 });
+
+export const ChatMember = Type.Object({
+  user_id: UserId,
+  role: Role,
+  username: Type.String({ description: '(extension)' }),
+  avatar_url: Type.Union([Type.String(), Type.Null()], { description: 'null when the user set none. (extension)' }),
+  online: Type.Boolean({
+    description: 'false for a user who blocked the caller or whom the caller blocked. (extension)',
+  }),
+  last_seen: Type.Union([UnixSeconds, Type.Null()], {
+    description: 'null when never online, or between a user and someone they blocked. (extension)',
+  }),
+});
+export const ChatInfo = Type.Object({
+  chat_id: ChatId,
+  kind: ChatKind,
+  title: Type.String({ description: 'For a DM, empty: the peer’s name is the title.' }),
+  description: Type.String(),
+  avatar_url: Type.Union([Type.String(), Type.Null()], { description: 'null until the chat has a picture.' }),
+  created_by: UserId,
+  created_at: UnixSeconds,
+  member_count: Type.Integer({ minimum: 0 }),
+  role: Type.Optional(Role),
+  members: Type.Optional(
+    Type.Array(ChatMember, { description: 'Groups and DMs: every member with their role, owner first, then admins.' }),
+  ),
+});
+export const InvitePreview = Type.Object({
+  chat_id: ChatId,
+  title: Type.String(),
+  description: Type.String(),
+  avatar_url: Type.Union([Type.String(), Type.Null()]),
+  member_count: Type.Integer({ minimum: 0 }),
+});
+export const InviteInfo = Type.Object({
+  code: InviteCode,
+  created_by: UserId,
+  created_at: UnixSeconds,
+  expires_at: UnixSeconds,
+  uses: Type.Integer({ minimum: 0 }),
+  max_uses: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'null: no limit.' }),
+  joined: Type.Array(UserId, { description: 'Members who joined through it (and are still members).' }),
+});
+export const BlockBody = Type.Object({ user_id: UserId }, { additionalProperties: false });
 
 const pageLimit = Type.Optional(
   Type.Integer({ minimum: 1, maximum: LIMITS.chatsPageMax, default: LIMITS.chatsPageDefault }),
@@ -320,6 +366,58 @@ export const HTTP_ROUTES = {
     query: ContactsQuery,
     answer: Type.Object({ users: Type.Array(Contact), next_cursor: NextCursor }),
   },
+  chatInfo: {
+    method: 'GET',
+    path: '/api/chats/:chat_id',
+    auth: true,
+    status: 200,
+    description:
+      'A chat’s info for one of its members (404 for anyone else, and for a DM one is not in): kind, title, description, picture, who made it and when, its member count; for groups and DMs its members with their roles (owner first, then admins, then by name).',
+    answer: ChatInfo,
+  },
+  chatInvites: {
+    method: 'GET',
+    path: '/api/chats/:chat_id/invites',
+    auth: true,
+    status: 200,
+    description:
+      'A group’s live invite codes with their uses and who joined through each (admins and the owner; 403 for other members). (extension)',
+    answer: Type.Object({ invites: Type.Array(InviteInfo) }),
+  },
+  invite: {
+    method: 'GET',
+    path: '/api/invites/:code',
+    auth: true,
+    status: 200,
+    description: 'What a live invite code leads to, for its preview card; an expired, revoked or used-up code is 404.',
+    answer: InvitePreview,
+  },
+  blocks: {
+    method: 'GET',
+    path: '/api/blocks',
+    auth: true,
+    status: 200,
+    description: `The users the caller blocked (at most ${LIMITS.blocksMax}, LIMITS.blocksMax).`,
+    answer: Type.Object({ users: Type.Array(UserProfile) }),
+  },
+  block: {
+    method: 'POST',
+    path: '/api/blocks',
+    auth: true,
+    status: 204,
+    description:
+      'Block a user: they cannot open a DM with the caller or send in an existing one (`forbidden`), and neither sees the other’s presence, typing or last seen. In a group both still see each other’s messages. Blocking twice is no error.',
+    body: BlockBody,
+    answer: Type.Null({ description: 'No body.' }),
+  },
+  unblock: {
+    method: 'DELETE',
+    path: '/api/blocks/:user_id',
+    auth: true,
+    status: 204,
+    description: 'Unblock a user (no error when they were not blocked).',
+    answer: Type.Null({ description: 'No body.' }),
+  },
   chatMessages: {
     method: 'GET',
     path: '/api/chats/:chat_id/messages',
@@ -342,6 +440,10 @@ export const HTTP_ROUTES = {
 } satisfies Record<string, Route>;
 
 export type UserDetails = Static<typeof UserDetails>;
+export type ChatMember = Static<typeof ChatMember>;
+export type ChatInfo = Static<typeof ChatInfo>;
+export type InvitePreview = Static<typeof InvitePreview>;
+export type InviteInfo = Static<typeof InviteInfo>;
 export type ChatSummary = Static<typeof ChatSummary>;
 export type PublicChatSummary = Static<typeof PublicChatSummary>;
 export type ChatsPage = { chats: ChatSummary[]; next_cursor: string | null };

@@ -26,6 +26,18 @@ export const LIMITS = {
   contactsChatMaxMembers: 256,
   contactsMembersBudget: 10_000,
   chatTitleMaxLength: 64,
+  /** A group's (or public chat's) description. */
+  chatDescriptionMaxLength: 512,
+  /** User ids one `create_group` or `add_members` takes at most. */
+  groupAddMax: 255,
+  /** A group's members by default (MAX_GROUP_MEMBERS). */
+  groupMembersDefault: 1024,
+  /** Live invite codes a group holds at most; revoke one (or let it expire) to make another. */
+  invitesPerGroupMax: 20,
+  /** Uses an invite allows at most (`max_uses`). */
+  inviteMaxUses: 10_000,
+  /** Users one user may block at most. */
+  blocksMax: 1000,
   usernameMaxLength: 32,
   /** The “about” line under a name (WhatsApp's is 139 characters). */
   aboutMaxLength: 139,
@@ -59,6 +71,9 @@ export const TIMINGS = {
   loginCodeTries: 5,
   /** Idempotency window of `client_msg_id`. */
   idempotencyWindowSeconds: 24 * 3600,
+  /** An invite's lifetime when `expires_in_s` is omitted (7 days), and the longest allowed (30 days). */
+  inviteTtlDefaultSeconds: 7 * 24 * 3600,
+  inviteTtlMaxSeconds: 30 * 24 * 3600,
   /** A user whose server process died is offline within this. */
   presenceStaleSeconds: 60,
 } as const;

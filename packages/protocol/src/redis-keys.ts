@@ -27,7 +27,7 @@ export const REDIS_KEYS = [
     key: 'chat:{chat_id}',
     type: 'Hash',
     holds:
-      'kind (dm|public), title, created_by, created_at, last_id; (extension) reads_top_user, reads_top, reads_second: the highest read mark, whose it is, and the highest of anyone else’s',
+      'kind (dm|public|group), title, description, created_by, created_at, last_id; (extension) reads_top_user, reads_top, reads_second: the highest read mark, whose it is, and the highest of anyone else’s',
   },
   { key: 'chat:{chat_id}:members', type: 'Set', holds: 'user ids' },
   {
@@ -47,6 +47,13 @@ export const REDIS_KEYS = [
     holds: 'events of a chat, for every worker and instance following it',
   },
   { key: 'rate:msg:{user_id}', type: 'Counter with TTL', holds: 'messages in the current window' },
+  { key: 'chat:{chat_id}:roles', type: 'Hash', holds: 'user_id → owner / admin (members have no entry)' },
+  {
+    key: 'invite:{code}',
+    type: 'Hash, TTL to its expiry',
+    holds: 'chat_id, expires_at, uses, max_uses (0: no limit), created_by',
+  },
+  { key: 'blocks:{user_id}', type: 'Set', holds: 'user ids this user blocked' },
 ] as const;
 
 /**
@@ -58,6 +65,29 @@ export const EXTRA_KEYS = [
     key: 'chat:{chat_id}:cmid:{user_id}:{client_msg_id}',
     type: 'String, TTL 24 h',
     holds: 'the server_msg_id a client_msg_id got: makes a retried send_message idempotent',
+  },
+  {
+    key: 'chat:{chat_id}:joined',
+    type: 'Sorted set',
+    holds:
+      'a group’s members → the first message id they may read (the system message of their joining): history before it is not theirs to read, and the lowest score is the oldest member',
+  },
+  {
+    key: 'chat:{chat_id}:system',
+    type: 'Sorted set',
+    holds:
+      'ids of the group’s system messages (score = id), so unread counts leave them out; trimmed with the messages',
+  },
+  {
+    key: 'chat:{chat_id}:invites',
+    type: 'Hash',
+    holds:
+      'code → JSON {created_by, created_at, expires_at, uses, max_uses}: the group’s live invites, the authority a join checks in the chat’s own script (invite:{code} only finds the chat)',
+  },
+  {
+    key: 'chat:{chat_id}:joined_by',
+    type: 'Hash',
+    holds: 'member → the invite code they joined with (dropped when they leave)',
   },
   {
     key: 'presence:workers',
@@ -98,6 +128,11 @@ export const EXTRA_KEYS = [
   { key: 'rate:membership:{user_id}', type: 'Counter with TTL', holds: 'joins and leaves this hour' },
   { key: 'rate:reads:{user_id}', type: 'Counter with TTL', holds: 'history pages read in the current window' },
   { key: 'rate:lookups:{user_id}', type: 'Counter with TTL', holds: 'GET /api/users/lookup calls this hour' },
+  {
+    key: 'rate:group_changes:{user_id}',
+    type: 'Counter with TTL',
+    holds: 'group changes this hour (members added or removed, roles, info, invites)',
+  },
   {
     key: 'login_code:{{phone|email}}',
     type: 'Hash, TTL 5 min from the last send',
