@@ -53,22 +53,40 @@ function useChatScreen(wanted: boolean): ChatScreen | undefined {
 }
 
 const CHAT_HASH = /^#\/chat\/([A-Za-z0-9_-]+)$/;
+const INVITE_HASH = /^#\/invite\/([A-Za-z0-9_-]+)$/;
 
 /**
  * The open chat lives in the URL (#/chat/ID): a reload keeps it. Opening a chat from the list pushes a history
- * entry, so the phone's back button returns to the list; switching chats and closing replace it.
+ * entry, so the phone's back button returns to the list; switching chats and closing replace it. An invite
+ * link (#/invite/CODE) shows its card (after the login, when logged out) and stays in the URL until the card
+ * is closed or the group joined.
  */
 function useHashRoute() {
   const store = useStore();
   const pushed = useRef(false);
   useEffect(() => {
-    const apply = () => store.setOpenChat(CHAT_HASH.exec(window.location.hash)?.[1] ?? null);
+    const apply = () => {
+      const invite = INVITE_HASH.exec(window.location.hash)?.[1];
+      if (invite) store.setInvite(invite);
+      else store.setOpenChat(CHAT_HASH.exec(window.location.hash)?.[1] ?? null);
+    };
     apply();
     window.addEventListener('hashchange', apply);
     return () => window.removeEventListener('hashchange', apply);
   }, [store]);
   const open = store.openChatId;
+  const invite = store.inviteCode;
   useEffect(() => {
+    if (INVITE_HASH.test(window.location.hash)) {
+      if (invite) return;
+      // The card closed or the group was joined: the invite leaves the URL (and the history) for the chat.
+      window.history.replaceState(
+        null,
+        '',
+        open ? `#/chat/${open}` : window.location.pathname + window.location.search,
+      );
+      return;
+    }
     const current = CHAT_HASH.exec(window.location.hash)?.[1] ?? null;
     if (current === open) return;
     if (open && !current) {
@@ -84,7 +102,7 @@ function useHashRoute() {
         open ? `#/chat/${open}` : window.location.pathname + window.location.search,
       );
     }
-  }, [open]);
+  }, [open, invite]);
 }
 
 export function App() {
@@ -115,7 +133,7 @@ export function App() {
   if (!store.loggedIn) return <LoginScreen />;
   // Nothing while the chunk arrives (a fraction of a second, once): no spinner flashing by.
   if (!screens) return null;
-  const { ConnectionBanner, Conversation, EmptyConversation, Sidebar } = screens;
+  const { ConnectionBanner, Conversation, EmptyConversation, InviteCard, Sidebar } = screens;
   const open = store.openChatId;
   return (
     <div className={open ? 'app conversation-open' : 'app'}>
@@ -129,6 +147,7 @@ export function App() {
         <Sidebar />
         <div className="main-pane">{open ? <Conversation key={open} chatId={open} /> : <EmptyConversation />}</div>
       </main>
+      {store.inviteCode ? <InviteCard key={store.inviteCode} code={store.inviteCode} /> : null}
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { locale, t } from '../i18n';
 import { previewText } from '../lib/people';
+import { isSystem, systemText } from '../lib/system-text';
 import { listTime } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
@@ -54,7 +55,7 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
           id={chat.peer_user_id ?? chat.chat_id}
           name={title}
           url={peer?.avatar_url}
-          group={chat.kind === 'public'}
+          group={chat.kind !== 'dm'}
           online={peerOnline}
         />
         <span className="chat-row-main">
@@ -109,6 +110,15 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
   }
   const last = chat.last_message;
   if (!last) return <span className="chat-preview empty">{t('list.noMessages')}</span>;
+  if (isSystem(last)) {
+    const me = store.client.userId ?? '';
+    const name = (userId: string) => store.people.get(userId)?.username || t('user.unknown');
+    return (
+      <span className="chat-preview">
+        {last.system ? systemText(last.system, me, name, t) : previewText(last.body)}
+      </span>
+    );
+  }
   if (last.sender_id === store.client.userId) {
     const state = store.client.messageState(chat.chat_id, last.id) ?? 'sent';
     return (
@@ -117,7 +127,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
       </span>
     );
   }
-  const sender = chat.kind === 'public' ? store.people.get(last.sender_id)?.username : undefined;
+  const sender = chat.kind !== 'dm' ? store.people.get(last.sender_id)?.username : undefined;
   return (
     <span className="chat-preview">
       {sender ? <span className="preview-sender">{sender}: </span> : null}

@@ -34,6 +34,7 @@ export function LoginScreen() {
       <main className="login-card">
         <h1>{t('appName')}</h1>
         <p className="login-tagline">{t('login.tagline')}</p>
+        {store.inviteCode ? <p className="notice">{t('login.invite')}</p> : null}
         {store.sessionExpired ? (
           <p className="notice" role="alert">
             {t('login.expired')}

@@ -1,6 +1,7 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
 import { nameColor } from '../lib/people';
+import { isSystem, systemText } from '../lib/system-text';
 import { dayKey, dayLabel } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import type { ChatItem, ShownMessage } from '../state/store';
@@ -21,7 +22,8 @@ function rowOf(item: ShownMessage, me: string): Row {
     return {
       key: m.client_msg_id ? `c${m.client_msg_id}` : `m${m.id}`,
       day: dayKey(m.created_at),
-      sender: m.sender_id,
+      // A system message belongs to no one's run of bubbles: the next message starts a new one.
+      sender: isSystem(m) ? '' : m.sender_id,
       createdAt: m.created_at,
       item,
     };
@@ -38,11 +40,14 @@ export function MessageList({ chat }: { chat: ChatItem }) {
   const chatId = chat.chat_id;
   const me = client.userId ?? '';
   const rows = store.shown(chatId).map((item) => rowOf(item, me));
-  const hasOlder = client.hasOlder(chatId);
+  // A group the user is no longer in keeps what was loaded: its history cannot be paged any more.
+  const hasOlder = client.hasOlder(chatId) && !chat.gone;
 
   const marker = store.unreadMarker?.chatId === chatId ? store.unreadMarker : null;
   const markerKey = marker
-    ? rows.find((r) => r.item.kind === 'message' && r.item.message.id > marker.afterId && r.sender !== me)?.key
+    ? rows.find(
+        (r) => r.item.kind === 'message' && r.item.message.id > marker.afterId && r.sender !== me && r.sender !== '',
+      )?.key
     : undefined;
 
   const scrollRef = useRef<HTMLElement>(null);
@@ -57,7 +62,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
   const count = useRef(0);
 
   const loadOlder = useCallback(async () => {
-    if (loadingRef.current || !client.hasOlder(chatId)) return;
+    if (loadingRef.current || !client.hasOlder(chatId) || chat.gone) return;
     loadingRef.current = true;
     setLoading(true);
     try {
@@ -71,7 +76,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
     loadingRef.current = false;
     setLoading(false);
     store.changed();
-  }, [client, chatId, store]);
+  }, [client, chatId, store, chat.gone]);
 
   const scrollToBottom = useCallback(() => {
     const el = scrollRef.current;
@@ -118,7 +123,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
     if (el.scrollTop < LOAD_OLDER_AT) void loadOlder();
   };
 
-  const isPublic = chat.kind === 'public';
+  const isPublic = chat.kind !== 'dm';
   const nameOf = (userId: string) =>
     userId === me ? t('conv.you') : store.people.get(userId)?.username || t('user.unknown');
 
@@ -159,7 +164,17 @@ export function MessageList({ chat }: { chat: ChatItem }) {
                     </span>
                   </li>
                 ) : null}
-                <MessageBubble {...bubbleProps(row, first, isPublic, me, nameOf, store)} />
+                {row.item.kind === 'message' && isSystem(row.item.message) ? (
+                  <li className="system-row" data-message-id={row.item.message.id}>
+                    <span className="system-pill">
+                      {row.item.message.system
+                        ? systemText(row.item.message.system, me, nameOf, t)
+                        : row.item.message.body}
+                    </span>
+                  </li>
+                ) : (
+                  <MessageBubble {...bubbleProps(row, first, isPublic, me, nameOf, store)} />
+                )}
               </Fragment>
             );
           })}

@@ -10,6 +10,7 @@ import type { AppStore } from '../state/store';
 import { Avatar } from './avatar';
 import { DrawerHeader } from './drawer-header';
 import { FormError } from './form-error';
+import { GroupIcon } from './icons';
 
 /** Strangers send no presence: the list of others online is polled while the drawer is open. */
 const REFRESH_MS = 5000;
@@ -29,7 +30,15 @@ type Row = { user_id: string; username: string; avatar_url: string; online: bool
  * online first then by name, with their presence kept current by presence events; then the others online now,
  * so a first run with no chat yet still finds someone. Picking one opens (or creates) the DM.
  */
-export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened: (chatId: string) => void }) {
+export function OnlineUsers({
+  onBack,
+  onOpened,
+  onNewGroup,
+}: {
+  onBack: () => void;
+  onOpened: (chatId: string) => void;
+  onNewGroup: () => void;
+}) {
   const store = useStore();
   const now = useNow(30_000);
   const [listing, setListing] = useState<Listing | null>(null);
@@ -166,6 +175,16 @@ export function OnlineUsers({ onBack, onOpened }: { onBack: () => void; onOpened
   return (
     <section className="drawer" aria-label={t('online.title')}>
       <DrawerHeader title={t('online.title')} onBack={onBack} />
+      <div className="new-group-entry">
+        <button type="button" className="person-row" onClick={onNewGroup}>
+          <span className="action-avatar" aria-hidden="true">
+            <GroupIcon size={24} />
+          </span>
+          <span className="person-main">
+            <span className="chat-title">{t('sidebar.newGroup')}</span>
+          </span>
+        </button>
+      </div>
       <div className="search">
         <label className="search-box">
           <span className="sr-only">{t('online.filter')}</span>

@@ -7,10 +7,11 @@ import { ChatList } from './chat-list';
 import { ChatPlusIcon, GroupIcon, SearchIcon } from './icons';
 import { LogoutDialog } from './logout-dialog';
 import { Menu } from './menu';
+import { NewGroup } from './new-group';
 import { OnlineUsers } from './online-users';
 import { PublicDirectory } from './public-directory';
 
-type Panel = 'chats' | 'online' | 'public' | 'account';
+type Panel = 'chats' | 'online' | 'public' | 'account' | 'group';
 
 /** The left pane: the chat list, or one of the drawers that slide over it (new chat, public chats). */
 export function Sidebar() {
@@ -54,7 +55,10 @@ export function Sidebar() {
 
   return (
     <div className="sidebar">
-      {panel === 'online' ? <OnlineUsers onBack={() => back('online')} onOpened={open} /> : null}
+      {panel === 'online' ? (
+        <OnlineUsers onBack={() => back('online')} onOpened={open} onNewGroup={() => setPanel('group')} />
+      ) : null}
+      {panel === 'group' ? <NewGroup onBack={() => back('online')} onOpened={open} /> : null}
       {panel === 'public' ? <PublicDirectory onBack={() => back('public')} onOpened={open} /> : null}
       {panel === 'account' ? <AccountPanel onBack={() => back('account')} linkFirst={linkFirst} /> : null}
       {confirmLogout ? (
@@ -100,6 +104,7 @@ export function Sidebar() {
             <Menu
               label={t('sidebar.menu')}
               items={[
+                { label: t('sidebar.newGroup'), onSelect: () => setPanel('group') },
                 { label: t('sidebar.account'), onSelect: () => openAccount(false) },
                 { label: t('sidebar.logout'), onSelect: logout },
               ]}

@@ -1,11 +1,19 @@
-import type { ChatSummary, Message } from '@papo/protocol';
+import type { ChatSummary, Message, Role } from '@papo/protocol';
 
 /** A chat in the list, with what the UI needs beyond the server's summary. */
 export type ChatItem = {
   chat_id: string;
-  kind: 'dm' | 'public';
+  kind: 'dm' | 'public' | 'group';
   title: string;
   peer_user_id?: string;
+  /** A group's: the user's role in it. */
+  role?: Role;
+  member_count?: number;
+  /**
+   * A group the user is no longer in (removed, or left): it stays in the list and open, read-only, with what
+   * was loaded, until the page is reloaded.
+   */
+  gone?: 'removed' | 'left';
   last_message?: Message;
   muted_until: number;
   /** The server's unread count at the last refresh, for messages up to `serverLastId`. */
@@ -42,6 +50,8 @@ export function mergeChats(
       kind: summary.kind,
       title: summary.title,
       ...(summary.peer_user_id ? { peer_user_id: summary.peer_user_id } : {}),
+      ...(summary.role ? { role: summary.role } : {}),
+      ...(summary.member_count === undefined ? {} : { member_count: summary.member_count }),
       ...(lastMessage ? { last_message: lastMessage } : {}),
       muted_until: summary.muted_until,
       serverUnread: summary.unread_count,

@@ -1,7 +1,9 @@
 import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
 import { Emitter } from '@papo/client';
-import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
+import { type ChatSummary, LIMITS, type MyProfile, type Role } from '@papo/protocol';
+import { isSystem } from '../lib/system-text';
 import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
+import { Blocks, GroupInfos } from './groups';
 import { People } from './people';
 import { TypingTracker } from './typing';
 
@@ -35,6 +37,12 @@ const MAX_CHAT_PAGES = 50;
 export class AppStore extends Emitter<StoreEvents> {
   readonly people: People;
   readonly typing: TypingTracker;
+  readonly groups: GroupInfos;
+  readonly blocks: Blocks;
+  /** Groups the user was removed from or left, this session: kept in the list and open, read-only. */
+  private gone = new Map<string, 'removed' | 'left'>();
+  /** The invite code of the link the page was opened with (#/invite/CODE), until joined or dismissed. */
+  private invite: string | null = null;
   private chatsById = new Map<string, ChatItem>();
   private chatsLoaded = false;
   /** Every page of the chat list has come (false while later pages are loading). */
@@ -61,6 +69,8 @@ export class AppStore extends Emitter<StoreEvents> {
     this.stateValue = client.state;
     this.people = new People(client, () => this.changed());
     this.typing = new TypingTracker(() => this.changed());
+    this.groups = new GroupInfos(client, this.people, () => this.changed());
+    this.blocks = new Blocks(client, () => this.changed());
   }
 
   // ── Life ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -82,6 +92,7 @@ export class AppStore extends Emitter<StoreEvents> {
     on('auth', () => {
       void this.refreshChats();
       void this.loadMe();
+      void this.blocks.load();
       this.people.refreshPresence([...this.chatsById.values()].flatMap((c) => c.peer_user_id ?? []));
       this.markOpenChatRead();
     });
@@ -108,20 +119,44 @@ export class AppStore extends Emitter<StoreEvents> {
     on('presence', (event) => this.people.presence(event.user_id, event.status === 'online', event.last_seen));
     on('chats_changed', (event) => {
       if (event.reason !== 'chat_muted') void this.refreshChats();
-      if (event.reason === 'left' && this.openChat === event.chat_id) this.setOpenChat(null);
+      if (event.reason === 'joined' || event.reason === 'chat_added') this.back(event.chat_id);
+      if (event.reason !== 'left') return;
+      // A group left (here or on another device) stays open, read-only; a public chat closes.
+      if (this.chatsById.get(event.chat_id)?.kind === 'group') this.markGone(event.chat_id, 'left');
+      else if (this.openChat === event.chat_id) this.setOpenChat(null);
+    });
+    on('chat_removed', (event) => this.markGone(event.chat_id, 'removed'));
+    on('chat_updated', (event) => {
+      const chat = this.chatsById.get(event.chat_id);
+      if (chat) chat.title = event.title;
+      this.groups.patch(event.chat_id, { title: event.title, description: event.description });
+      this.changed();
+    });
+    on('chat_member_role', (event) => {
+      const chat = this.chatsById.get(event.chat_id);
+      if (chat && event.user_id === this.client.userId) chat.role = event.role;
+      this.groups.stale(event.chat_id);
+      this.changed();
     });
     on('chat_muted', (event) => {
       const chat = this.chatsById.get(event.chat_id);
       if (chat) chat.muted_until = event.until;
       this.changed();
     });
-    on('chat_member_added', () => this.changed());
-    on('chat_member_removed', () => this.changed());
+    on('chat_member_added', (event) => {
+      this.groups.stale(event.chat_id);
+      this.changed();
+    });
+    on('chat_member_removed', (event) => {
+      this.groups.stale(event.chat_id);
+      this.changed();
+    });
     on('session_expired', () => this.stop(true));
     this.lastOutbox = this.client.outbox();
     this.client.connect();
     void this.refreshChats();
     void this.loadMe();
+    void this.blocks.load();
   }
 
   /**
@@ -137,6 +172,9 @@ export class AppStore extends Emitter<StoreEvents> {
     this.drafts.clear();
     this.typing.clear();
     this.people.clear();
+    this.groups.clear();
+    this.blocks.clear();
+    this.gone.clear();
     this.me = undefined;
     this.openChat = null;
     this.sessionExpired = expired;
@@ -262,6 +300,7 @@ export class AppStore extends Emitter<StoreEvents> {
     const chatId = this.openChat;
     if (!chatId || !this.visible) return;
     const chat = this.chatsById.get(chatId);
+    if (chat?.gone) return;
     const newest = Math.max(this.client.messages(chatId).at(-1)?.id ?? 0, chat?.last_message?.id ?? 0);
     if (newest <= 0) return;
     this.client.markRead(chatId, newest);
@@ -302,9 +341,97 @@ export class AppStore extends Emitter<StoreEvents> {
   }
 
   async leave(chatId: string): Promise<void> {
+    const group = this.chatsById.get(chatId)?.kind === 'group';
     await this.client.leaveChat(chatId);
+    if (group) {
+      this.markGone(chatId, 'left');
+      return;
+    }
     this.chatsById.delete(chatId);
     if (this.openChat === chatId) this.setOpenChat(null);
+    this.changed();
+  }
+
+  // ── Groups ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Create a private group with these members; resolves with its chat id. */
+  async createGroup(title: string, memberIds: string[], description: string): Promise<string> {
+    const { chat_id } = await this.client.createGroup({
+      title,
+      member_ids: memberIds,
+      ...(description ? { description } : {}),
+    });
+    this.back(chat_id);
+    await this.ensureChat(chat_id);
+    return chat_id;
+  }
+
+  /** Join the group an invite code leads to; resolves with its chat id. */
+  async joinByInvite(code: string): Promise<string> {
+    const { chat_id } = await this.client.joinByInvite(code);
+    this.back(chat_id);
+    await this.ensureChat(chat_id);
+    // As with a public chat: the history from before one joined is not news to the newcomer.
+    const chat = this.chatsById.get(chat_id);
+    if (chat?.last_message) this.readUpTo(chat_id, chat.last_message.id);
+    return chat_id;
+  }
+
+  async addMembers(chatId: string, userIds: string[]): Promise<string[]> {
+    const { user_ids } = await this.client.addMembers(chatId, userIds);
+    this.groups.stale(chatId);
+    return user_ids;
+  }
+
+  async removeMember(chatId: string, userId: string): Promise<void> {
+    await this.client.removeMember(chatId, userId);
+    this.groups.stale(chatId);
+  }
+
+  async setRole(chatId: string, userId: string, role: Role): Promise<void> {
+    await this.client.setRole(chatId, userId, role);
+    this.groups.stale(chatId);
+  }
+
+  async updateGroup(chatId: string, change: { title?: string; description?: string }): Promise<void> {
+    const updated = await this.client.updateChat(chatId, change);
+    const chat = this.chatsById.get(chatId);
+    if (chat) chat.title = updated.title;
+    this.groups.patch(chatId, { title: updated.title, description: updated.description });
+    this.changed();
+  }
+
+  /** The user's role in a group: from its info when held (the freshest), else from the chat list. */
+  roleIn(chat: ChatItem): Role | undefined {
+    if (chat.gone) return undefined;
+    return this.groups.get(chat.chat_id)?.role ?? chat.role;
+  }
+
+  /** The invite the page was opened with (#/invite/CODE), shown as a card once logged in. */
+  get inviteCode(): string | null {
+    return this.invite;
+  }
+
+  setInvite(code: string | null): void {
+    if (this.invite === code) return;
+    this.invite = code;
+    this.changed();
+  }
+
+  /** Removed from a group, or left it: it stays in the list and open, read-only. */
+  private markGone(chatId: string, reason: 'removed' | 'left'): void {
+    this.gone.set(chatId, reason);
+    const chat = this.chatsById.get(chatId);
+    if (chat) chat.gone = reason;
+    this.typing.clearChat(chatId);
+    this.changed();
+  }
+
+  /** In the group again (added back, or joined by a link). */
+  private back(chatId: string): void {
+    if (!this.gone.delete(chatId)) return;
+    const chat = this.chatsById.get(chatId);
+    if (chat) delete chat.gone;
     this.changed();
   }
 
@@ -332,6 +459,10 @@ export class AppStore extends Emitter<StoreEvents> {
       return;
     }
     if (!chat.last_message || message.id > chat.last_message.id) chat.last_message = message;
+    if (isSystem(message)) {
+      this.onSystemMessage(chat, message);
+      return;
+    }
     const mine = message.sender_id === this.client.userId;
     if (!mine) this.typing.set(message.chat_id, message.sender_id, false);
     const inFront = this.openChat === message.chat_id && this.visible;
@@ -344,6 +475,20 @@ export class AppStore extends Emitter<StoreEvents> {
       chat.localUnread.add(message.id);
       const muted = this.isMuted(chat);
       this.emit('notify', { chat_id: chat.chat_id, message, muted, audible: !muted });
+    }
+    this.changed();
+  }
+
+  /**
+   * A change of the group, recorded in its sequence: never unread nor notified; read along with the chat when
+   * it is open. The title it names is shown at once (the chat_updated event says it too).
+   */
+  private onSystemMessage(chat: ChatItem, message: ChatMessage): void {
+    const facts = message.system;
+    if (facts?.event === 'info_changed' && facts.title) chat.title = facts.title;
+    if (this.openChat === chat.chat_id && this.visible) {
+      this.markOpenChatRead();
+      this.emit('incoming', message);
     }
     this.changed();
   }
@@ -384,7 +529,17 @@ export class AppStore extends Emitter<StoreEvents> {
   }
 
   private merge(summaries: ChatSummary[], complete: boolean): void {
-    this.chatsById = mergeChats(this.chatsById, summaries, complete);
+    const old = this.chatsById;
+    this.chatsById = mergeChats(old, summaries, complete);
+    // A group one was removed from while away (no chat_removed came) and that is open stays, read-only.
+    const open = this.openChat ? old.get(this.openChat) : undefined;
+    if (complete && open?.kind === 'group' && !open.gone && !this.chatsById.has(open.chat_id)) {
+      this.gone.set(open.chat_id, 'removed');
+    }
+    for (const [chatId, reason] of this.gone) {
+      const held = this.chatsById.get(chatId) ?? old.get(chatId);
+      if (held) this.chatsById.set(chatId, { ...held, gone: reason });
+    }
     this.chatsComplete = complete;
     for (const summary of summaries) {
       if (summary.peer_user_id) this.people.seed(summary.peer_user_id, { username: summary.title });

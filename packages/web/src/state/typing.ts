@@ -36,6 +36,15 @@ export class TypingTracker {
     return [...(this.chats.get(chatId)?.keys() ?? [])];
   }
 
+  /** Nobody is shown typing in this chat any more (the user is no longer in it). */
+  clearChat(chatId: string): void {
+    const users = this.chats.get(chatId);
+    if (!users) return;
+    for (const timer of users.values()) clearTimeout(timer);
+    this.chats.delete(chatId);
+    this.changed();
+  }
+
   clear(): void {
     for (const users of this.chats.values()) for (const timer of users.values()) clearTimeout(timer);
     this.chats.clear();

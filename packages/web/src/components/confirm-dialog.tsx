@@ -1,0 +1,93 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import { t } from '../i18n';
+import { errorText } from '../lib/errors';
+import { FormError } from './form-error';
+
+/**
+ * "Leave the group?", "Remove Ana?", "Block Ana?": a modal alert dialog asking before something that cannot be
+ * taken back with one click. Focus starts on Cancel (the safe choice), Tab stays inside, Escape cancels and
+ * focus goes back where it was. A refusal from the server is said in the dialog, which stays open.
+ */
+export function ConfirmDialog({
+  title,
+  text,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: {
+  title: string;
+  text: string;
+  confirmLabel: string;
+  /** Resolves when done (the dialog then closes through the caller); a rejection is shown. */
+  onConfirm: () => Promise<void>;
+  onCancel: () => void;
+}) {
+  const titleId = useId();
+  const textId = useId();
+  const dialogRef = useRef<HTMLDivElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const returnTo = document.activeElement as HTMLElement | null;
+    dialogRef.current?.querySelector<HTMLButtonElement>('button')?.focus();
+    return () => {
+      if (returnTo?.isConnected) returnTo.focus();
+    };
+  }, []);
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      onCancel();
+    } else if (event.key === 'Tab') {
+      const buttons = [...(dialogRef.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];
+      const first = buttons[0];
+      const last = buttons.at(-1);
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last?.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first?.focus();
+      }
+    }
+  };
+
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm();
+    } catch (err) {
+      setError(errorText(err, t));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="dialog-backdrop">
+      <div
+        ref={dialogRef}
+        className="dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        aria-describedby={textId}
+        onKeyDown={onKeyDown}
+      >
+        <h2 id={titleId}>{title}</h2>
+        <p id={textId}>{text}</p>
+        <FormError error={error} />
+        <div className="dialog-actions">
+          <button type="button" className="link" onClick={onCancel}>
+            {t('info.cancel')}
+          </button>
+          <button type="button" className="primary danger" disabled={busy} onClick={() => void confirm()}>
+            {confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
