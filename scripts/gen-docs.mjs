@@ -79,10 +79,24 @@ const SAMPLES = {
   expires_in: TIMINGS.tokenTtlSeconds,
   kind: 'public',
   member_count: 3,
+  member_ids: ['u_7c', 'u_3d'],
+  user_ids: ['u_7c'],
+  joined: ['u_7c'],
+  description: 'A família toda',
+  role: 'admin',
+  by: 'u_9f',
+  created_by: 'u_9f',
+  invite_code: 'Xk3Jd9QpL2vR8sTq1wYzAa',
+  expires_in_s: 7 * 24 * 3600,
+  expires_at: 1767830400,
+  max_uses: 50,
+  uses: 3,
   unread_count: 2,
   online: true,
   next_cursor: null,
 };
+/** Second samples, for a field name two schemas share (a login code and an invite code). */
+const OTHER_SAMPLES = { code: 'Xk3Jd9QpL2vR8sTq1wYzAa' };
 /** Optional fields shown in examples; other optional fields are left out of them. */
 const OPTIONAL_IN_EXAMPLES = new Set(
   'username avatar_url client_msg_id request_id action limit before last_message dev_code'.split(' '),
@@ -131,6 +145,7 @@ function fits(s, v) {
 
 function example(s, name) {
   if (name in SAMPLES && fits(s, SAMPLES[name])) return structuredClone(SAMPLES[name]);
+  if (name in OTHER_SAMPLES && fits(s, OTHER_SAMPLES[name])) return OTHER_SAMPLES[name];
   if ('const' in s) return s.const;
   if (s.anyOf) return example(s.anyOf.find((variant) => variant.type !== 'null') ?? s.anyOf[0], name);
   if (s.type === 'array') return [example(s.items, name)];
@@ -272,7 +287,13 @@ const LIMIT_NOTES = {
     '`GET /api/contacts` lists the members of the caller’s chats of at most this many members; a bigger chat makes nobody a contact.',
   contactsMembersBudget:
     'Memberships one `GET /api/contacts` request reads at most, the smallest chats first: its work is bounded whatever chats the caller is in.',
-  chatTitleMaxLength: 'Public chat title.',
+  chatTitleMaxLength: 'Public chat and group title.',
+  chatDescriptionMaxLength: 'Group (or public chat) description.',
+  groupAddMax: 'User ids one `create_group` or `add_members` takes.',
+  groupMembersDefault: 'A group’s members by default (the server’s MAX_GROUP_MEMBERS).',
+  invitesPerGroupMax: 'Live invite codes a group holds at most; `create_invite` past it is `forbidden`.',
+  inviteMaxUses: 'Largest `max_uses` of an invite.',
+  blocksMax: 'Users one user may block.',
   usernameMaxLength: 'Username (a display name).',
   aboutMaxLength: 'The “about” line under a name (PATCH /api/me).',
   avatarUrlMaxLength: 'Avatar URL.',
@@ -296,6 +317,8 @@ const TIMING_NOTES = {
   loginCodeTries: 'Wrong tries each challenge of a login code has.',
   idempotencyWindowSeconds: 'How long a `client_msg_id` is remembered.',
   presenceStaleSeconds: 'A user whose server process died is offline within this.',
+  inviteTtlDefaultSeconds: 'An invite’s lifetime when `expires_in_s` is omitted (7 days).',
+  inviteTtlMaxSeconds: 'Largest `expires_in_s` of an invite (30 days).',
 };
 const ENVELOPE_NOTES = {
   action: 'One of the actions below.',

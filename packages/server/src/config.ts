@@ -218,6 +218,12 @@ export function loadConfig() {
     /** GET /api/users/lookup per user per hour, found or not: finding people by phone or e-mail, not enumerating them. */
     userLookupsPerHour: int('USER_LOOKUPS_PER_HOUR', 30, 1),
     maxPublicChatMembers: int('MAX_PUBLIC_CHAT_MEMBERS', 10_000, 2),
+    maxGroupMembers: int('MAX_GROUP_MEMBERS', LIMITS.groupMembersDefault, 2),
+    /**
+     * Group changes one user may make per hour, each member added or removed, role, info and invite counting
+     * one: each tells every member of the group.
+     */
+    groupChangesPerHour: int('GROUP_CHANGES_PER_HOUR', 2000, 1),
     /** Chats one user may be in (public chats and DMs); creating or joining one more is `forbidden`. */
     maxChatsPerUser: int('MAX_CHATS_PER_USER', 1000, 1),
     /** Joins and leaves one user may make per hour: each tells every member of the chat. */

@@ -8,6 +8,7 @@ import { logSender, webhookSender } from './login/code-sender.js';
 import { collectProcessMetrics, gaugeSources, joinClusterMetrics } from './metrics.js';
 import { createAccountSweeper } from './store/accounts.js';
 import { createChatStore } from './store/chats.js';
+import { createGroupStore } from './store/groups.js';
 import { createKeys } from './store/keys.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
@@ -43,12 +44,13 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const users = createUserStore(storeContext, sessions);
   const accounts = createAccountSweeper(storeContext, sessions, log);
   const chats = createChatStore(storeContext);
+  const groups = createGroupStore(storeContext);
   const messages = createMessageStore(storeContext);
   const presence = createPresenceStore(storeContext, workerId, log);
   const hub = new Hub(redis.subscriber, keys, messages, log);
   await hub.start();
 
-  const ctx: HandlerContext = { config, log, hub, users, chats, messages, presence };
+  const ctx: HandlerContext = { config, log, hub, users, chats, groups, messages, presence };
   const dispatcher = createDispatcher(ctx);
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
   const trust = compileTrust(config.trustProxy);
@@ -63,6 +65,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     users,
     sessions,
     chats,
+    groups,
     messages,
     codeSender,
     trust,

@@ -7,6 +7,8 @@ export type BusFrame =
   | { kind: 'all'; json: Buffer }
   | { kind: 'message'; id: number; json: Buffer }
   | { kind: 'except-user'; userId: string; json: Buffer }
+  /** A member left or was removed: their connections stop following the chat before anything later. */
+  | { kind: 'member-removed'; userId: string; json: Buffer }
   | {
       kind: 'user';
       attach: { chatId: string; lastId: number }[];
@@ -20,11 +22,20 @@ export type BusFrame =
 
 const OPEN_BRACE = 0x7b;
 const NEWLINE = 0x0a;
-// The scripts write these events with their fields in this order (send-message.lua, typing.lua, lib.lua).
+// The scripts write these events with their fields in this order (send-message.lua, typing.lua, lib.lua,
+// group-remove.lua, leave-chat.lua, forget-member.lua).
 const MESSAGE_HEAD = Buffer.from('{"type":"message_created",');
 const MESSAGE_ID = Buffer.from('"message":{"id":');
 const TYPING_HEAD = Buffer.from('{"type":"typing",');
+const REMOVED_HEAD = Buffer.from('{"type":"chat_member_removed",');
 const USER_ID = Buffer.from('"user_id":"');
+
+/** The value of the first `"user_id"` of an event, read from its bytes. */
+function userIdIn(raw: Buffer): string | undefined {
+  const at = raw.indexOf(USER_ID);
+  const end = at > 0 ? raw.indexOf(0x22, at + USER_ID.length) : -1;
+  return end > 0 ? raw.toString('latin1', at + USER_ID.length, end) : undefined;
+}
 
 /** A chat channel's event: messages carry their id, typing its user (whose own sockets skip it). */
 function classifyChatEvent(raw: Buffer): BusFrame {
@@ -41,9 +52,12 @@ function classifyChatEvent(raw: Buffer): BusFrame {
     }
   }
   if (raw.subarray(0, TYPING_HEAD.length).equals(TYPING_HEAD)) {
-    const at = raw.indexOf(USER_ID);
-    const end = at > 0 ? raw.indexOf(0x22, at + USER_ID.length) : -1;
-    if (end > 0) return { kind: 'except-user', userId: raw.toString('latin1', at + USER_ID.length, end), json: raw };
+    const userId = userIdIn(raw);
+    if (userId !== undefined) return { kind: 'except-user', userId, json: raw };
+  }
+  if (raw.subarray(0, REMOVED_HEAD.length).equals(REMOVED_HEAD)) {
+    const userId = userIdIn(raw);
+    if (userId !== undefined) return { kind: 'member-removed', userId, json: raw };
   }
   return { kind: 'all', json: raw };
 }

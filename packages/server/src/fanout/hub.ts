@@ -202,7 +202,18 @@ export class Hub {
     }
     if (frame.kind === 'message') this.deliver(route.conns, frame.json, 'message_created');
     else if (frame.kind === 'except-user') this.deliver(route.conns, frame.json, 'typing', frame.userId);
+    else if (frame.kind === 'member-removed') this.onMemberRemoved(chatId, route, frame.userId, frame.json);
     else this.deliver(route.conns, frame.json, eventTypeOf(frame.json));
+  }
+
+  /**
+   * A member left or was removed. Their connections here stop following the chat now, at this point of the
+   * chat's own sequence, so nothing the chat publishes after the removal reaches them, whenever their own
+   * channel's news (chat_removed or left, from their chat list's change) arrives. The others are told.
+   */
+  private onMemberRemoved(chatId: string, route: ChatRoute, userId: string, json: Buffer): void {
+    for (const conn of [...route.conns]) if (conn.userId === userId) this.detachChat(conn, chatId);
+    if (this.chats.get(chatId) === route) this.deliver(route.conns, json, 'chat_member_removed');
   }
 
   private onUserFrame(userId: string, frame: Extract<BusFrame, { kind: 'user' }>): void {

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Hub } from '../fanout/hub.js';
 import type { Logger } from '../log.js';
 import type { ChatStore } from '../store/chats.js';
+import type { GroupStore } from '../store/groups.js';
 import type { MessageStore } from '../store/messages.js';
 import type { PresenceStore } from '../store/presence.js';
 import type { UserStore } from '../store/users.js';
@@ -14,6 +15,7 @@ export type HandlerContext = {
   hub: Hub;
   users: UserStore;
   chats: ChatStore;
+  groups: GroupStore;
   messages: MessageStore;
   presence: PresenceStore;
 };

@@ -1,4 +1,4 @@
-import type { ChatSummary, Message, PublicChatSummary } from '@papo/protocol';
+import type { ChatSummary, Message, PublicChatSummary, Role } from '@papo/protocol';
 import { createContactList } from './contacts.js';
 import { readAll, type StoreContext } from './store.js';
 
@@ -33,7 +33,15 @@ export function createChatLists(context: StoreContext) {
         ids.map((id) =>
           run(
             'chat-summary',
-            [keys.chat(id), keys.members(id), keys.messages(id), keys.reads(id), keys.mute(id)],
+            [
+              keys.chat(id),
+              keys.members(id),
+              keys.messages(id),
+              keys.reads(id),
+              keys.mute(id),
+              keys.roles(id),
+              keys.systemIds(id),
+            ],
             [me],
           ),
         ),
@@ -42,28 +50,20 @@ export function createChatLists(context: StoreContext) {
       rows.forEach((row, i) => {
         // A chat that no longer exists (nothing deletes chats today; kept for safety) is left out.
         if (row.length === 0) return;
-        const [kind, title, lastId, createdAt, count, peer, lastRaw, read, mutedUntil, othersRead] = row as [
-          string,
-          string,
-          number,
-          number,
-          number,
-          string,
-          string,
-          number,
-          number,
-          number,
-        ];
+        const [kind, title, lastId, createdAt, count, peer, lastRaw, read, mutedUntil, othersRead, role, system] =
+          row as [string, string, number, number, number, string, string, number, number, number, string, number];
         const lastMessage = lastRaw ? (JSON.parse(lastRaw) as Message) : undefined;
         draft.push({
           summary: {
             chat_id: ids[i]!,
-            kind: kind === 'dm' ? 'dm' : 'public',
+            kind: kind === 'dm' || kind === 'group' ? kind : 'public',
             title,
+            ...(kind === 'group' ? { role: role as Role } : {}),
             ...(peer ? { peer_user_id: peer } : {}),
             ...(lastMessage ? { last_message: lastMessage } : {}),
-            ...(kind === 'public' ? { member_count: Number(count) } : {}),
-            unread_count: Math.max(0, Number(lastId) - Number(read)),
+            ...(kind !== 'dm' ? { member_count: Number(count) } : {}),
+            // A group's system messages are not unread.
+            unread_count: Math.max(0, Number(lastId) - Number(read) - Number(system ?? 0)),
             muted_until: Number(mutedUntil),
             others_read_id: Number(othersRead),
           },

@@ -1,15 +1,8 @@
 import { TIMINGS } from '@papo/protocol';
-import { AppError } from '../errors.js';
 import { createChatLists } from './chat-lists.js';
+import { createChatPlaces } from './chat-places.js';
 import { newChatId } from './ids.js';
 import { countHit, okOrThrow, type StoreContext } from './store.js';
-
-/**
- * How long a place held in a user's chat list (reserve-chat.lua) outlives a caller that died before listing
- * the chat: each step has REDIS_COMMAND_TIMEOUT_MS at most, so this is ample; a stale place only keeps a user
- * at the cap from one more chat for this long.
- */
-const PLACE_HELD_MS = 60_000;
 
 /**
  * Chats: creation, membership, per-member state, and the summaries the HTTP routes list (chat-lists.ts).
@@ -30,6 +23,7 @@ const PLACE_HELD_MS = 60_000;
  */
 export function createChatStore(context: StoreContext) {
   const { redis, run, keys, config } = context;
+  const { reserve, release, listChat, attachFrame, detachFrame } = createChatPlaces(context);
 
   /** Counts a new chat against the creator's limit; throws rate_limited past it. */
   function countNewChat(me: string): Promise<void> {
@@ -46,24 +40,6 @@ export function createChatStore(context: StoreContext) {
     run('uncount', [counterKey], []).catch(() => {});
   }
 
-  /** Holds a place for the chat in the user's list; throws forbidden when the list is full. */
-  async function reserve(userId: string, chatId: string, whose: 'own' | 'peer'): Promise<void> {
-    const reply = await run(
-      'reserve-chat',
-      [keys.userChats(userId), keys.userChatsPending(userId)],
-      [chatId, config.maxChatsPerUser, PLACE_HELD_MS],
-    );
-    if (whose === 'peer' && Array.isArray(reply) && reply[0] === 'forbidden') {
-      throw new AppError('forbidden', 'This user’s chat list is full; they cannot be in a new chat.');
-    }
-    okOrThrow(reply);
-  }
-
-  /** Gives back a place held by `reserve` (best effort: an unused place expires by itself). */
-  function release(userId: string, chatId: string): void {
-    redis.zrem(keys.userChatsPending(userId), chatId).catch(() => {});
-  }
-
   /** A place in both users' lists, or neither. */
   async function reserveBoth(me: string, peer: string, chatId: string): Promise<void> {
     const [mine, theirs] = await Promise.allSettled([reserve(me, chatId, 'own'), reserve(peer, chatId, 'peer')]);
@@ -71,20 +47,6 @@ export function createChatStore(context: StoreContext) {
     release(me, chatId);
     release(peer, chatId);
     throw mine.status === 'rejected' ? mine.reason : (theirs as PromiseRejectedResult).reason;
-  }
-
-  /** Adds or removes the chat in the user's list; an added one attaches their connections (but `skipConn`). */
-  function listChat(userId: string, op: '+' | '-', chatId: string, frame: string) {
-    return run(
-      'user-chat',
-      [keys.userChats(userId), keys.userChatsPending(userId), keys.userChatsIndex(userId)],
-      [op, chatId, keys.userChannel(userId), frame],
-    );
-  }
-
-  /** The user frame that attaches a user's connections to a chat and tells them `event`. */
-  function attachFrame(chatId: string, lastId: number, event: string, skipConn?: string): string {
-    return `u+${chatId}@${lastId}${skipConn ? ` !${skipConn}` : ''}\n${event}`;
   }
 
   return {
@@ -145,7 +107,7 @@ export function createChatStore(context: StoreContext) {
       try {
         await countNewChat(me);
         okOrThrow(await run('create-chat', [keys.chat(chatId), keys.members(chatId)], ['public', title, me, me, '']));
-        const event = JSON.stringify({ type: 'chat_created', chat_id: chatId, title });
+        const event = JSON.stringify({ type: 'chat_created', chat_id: chatId, title, kind: 'public' });
         await listChat(me, '+', chatId, attachFrame(chatId, 0, event, connId));
       } catch (err) {
         release(me, chatId);
@@ -197,7 +159,7 @@ export function createChatStore(context: StoreContext) {
             [
               me,
               keys.chatChannel(chatId),
-              JSON.stringify({ type: 'chat_member_removed', chat_id: chatId, user_id: me }),
+              JSON.stringify({ type: 'chat_member_removed', chat_id: chatId, user_id: me, by: me }),
             ],
           ),
         );
@@ -210,7 +172,7 @@ export function createChatStore(context: StoreContext) {
         me,
         '-',
         chatId,
-        `u-${chatId} !${connId}\n${JSON.stringify({ type: 'left', chat_id: chatId })}`,
+        detachFrame(chatId, JSON.stringify({ type: 'left', chat_id: chatId }), connId),
       );
       // Not a member, unless a leave cut short left the chat in the user's list (just removed).
       if (removed !== 1 && unlisted !== 1) okOrThrow(['forbidden']);

@@ -21,6 +21,15 @@ export function createKeys(prefix: string) {
     messages: (chatId: string) => `${prefix}chat:{${chatId}}:messages`,
     reads: (chatId: string) => `${prefix}chat:{${chatId}}:reads`,
     mute: (chatId: string) => `${prefix}chat:{${chatId}}:mute`,
+    roles: (chatId: string) => `${prefix}chat:{${chatId}}:roles`,
+    /** A group's members → the first message id each may read (joined.lua order: the lowest is the oldest). */
+    joined: (chatId: string) => `${prefix}chat:{${chatId}}:joined`,
+    /** Ids of a group's system messages, so unread counts leave them out. */
+    systemIds: (chatId: string) => `${prefix}chat:{${chatId}}:system`,
+    invites: (chatId: string) => `${prefix}chat:{${chatId}}:invites`,
+    joinedBy: (chatId: string) => `${prefix}chat:{${chatId}}:joined_by`,
+    invite: (code: string) => `${prefix}invite:${code}`,
+    blocks: (userId: string) => `${prefix}blocks:${userId}`,
     clientMsgId: (chatId: string, userId: string, clientMsgId: string) =>
       `${prefix}chat:{${chatId}}:cmid:${userId}:${clientMsgId}`,
     userChats: (userId: string) => `${prefix}user_chats:${userId}`,
@@ -42,6 +51,7 @@ export function createKeys(prefix: string) {
     rateMembership: (userId: string) => `${prefix}rate:membership:${userId}`,
     rateReads: (userId: string) => `${prefix}rate:reads:${userId}`,
     rateLookups: (userId: string) => `${prefix}rate:lookups:${userId}`,
+    rateGroupChanges: (userId: string) => `${prefix}rate:group_changes:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
     // An address's code, its send counter and its failure counter share a hash tag: one script checks and
     // changes them together. (Whatever braces the address holds, the first `{` and the `}` after it are the

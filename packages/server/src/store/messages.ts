@@ -94,7 +94,7 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
       const [firstKeptId, messages, more] = okOrThrow(
         await run(
           'read-messages',
-          [keys.chat(chatId), keys.members(chatId), keys.messages(chatId)],
+          [keys.chat(chatId), keys.members(chatId), keys.messages(chatId), keys.joined(chatId)],
           [me, mode, n, limit, LIMITS.pageMaxBytes],
         ),
       );

@@ -18,6 +18,13 @@ export const ACTION_COSTS: Record<ActionName, number> = {
   create_public_chat: 5,
   join_chat: 5,
   leave_chat: 5,
+  create_group: 10,
+  add_members: 10,
+  remove_member: 5,
+  set_role: 5,
+  update_chat: 5,
+  create_invite: 5,
+  revoke_invite: 5,
 };
 
 /** A connection's bucket (fields of the connection itself: no object of its own per connection). */

@@ -14,6 +14,7 @@ import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CodeSender } from '../login/code-sender.js';
 import type { ChatStore } from '../store/chats.js';
+import type { GroupStore } from '../store/groups.js';
 import type { Keys } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
@@ -22,6 +23,7 @@ import type { SessionStore } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
 import { registerContactRoutes } from './http-contacts.js';
+import { registerGroupRoutes } from './http-groups.js';
 import { addressOf, authenticated, registerLoginRoutes } from './http-login.js';
 import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
@@ -36,6 +38,7 @@ type HttpDeps = {
   users: UserStore;
   sessions: SessionStore;
   chats: ChatStore;
+  groups: GroupStore;
   messages: MessageStore;
   codeSender: CodeSender;
   /** TRUST_PROXY, compiled (client-address.ts). */
@@ -53,7 +56,7 @@ const UserIdParam = Type.Object({ user_id: UserId });
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
-  const { config, log, redis, keys, users, sessions, chats, messages, codeSender, trust, redisMemory } = deps;
+  const { config, log, redis, keys, users, sessions, chats, groups, messages, codeSender, trust, redisMemory } = deps;
   const timeoutMs = config.httpRequestTimeoutMs;
   // Fastify's own request logging stays off: errors are logged below, and tokens never reach a log.
   const app = Fastify({
@@ -195,6 +198,7 @@ export function createHttpServer(deps: HttpDeps) {
   });
 
   registerContactRoutes(app, { users, chats });
+  registerGroupRoutes(app, { users, groups });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {
     const userId = await authUser(req);

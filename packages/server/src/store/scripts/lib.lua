@@ -42,11 +42,12 @@ end
 
 -- A fixed-window limit: nil (and counted) while under it, else the seconds left in the window. A refused
 -- hit is taken back, so only what was allowed counts.
-local function over_limit(key, limit, window)
-  local count = redis.call('INCR', key)
-  if count == 1 then redis.call('EXPIRE', key, window) end
+local function over_limit(key, limit, window, amount)
+  amount = tonumber(amount) or 1
+  local count = redis.call('INCRBY', key, amount)
+  if count == amount then redis.call('EXPIRE', key, window) end
   if count <= tonumber(limit) then return nil end
-  redis.call('DECR', key)
+  redis.call('DECRBY', key, amount)
   local ttl = redis.call('TTL', key)
   if ttl < 0 then
     redis.call('EXPIRE', key, window)
@@ -72,9 +73,59 @@ end
 -- and the chat is never deleted, so a member's chat exists.
 local function check_member(chat_key, members_key, user_id)
   if redis.call('SISMEMBER', members_key, user_id) == 1 then return nil end
+  -- A DM's or a group's existence is not revealed to a stranger (or a removed member): not_found.
   local kind = redis.call('HGET', chat_key, 'kind')
-  if not kind or kind == 'dm' then return 'not_found' end
+  if kind ~= 'public' then return 'not_found' end
   return 'forbidden'
+end
+
+-- Groups (contract section 9). Every group script takes the same first KEYS, in this order:
+--   [1] chat:{id}, [2] :members, [3] :roles, [4] :joined, [5] :messages, [6] :system, [7] :reads,
+--   [8] :invites, [9] :joined_by
+-- and the first ARGV: [1] the caller, [2] the chat id, [3] the chat's channel, [4] messages kept.
+
+-- A member's role: 'owner', 'admin' or 'member' (members have no entry in the roles hash).
+local function role_of(roles_key, user)
+  return redis.call('HGET', roles_key, user) or 'member'
+end
+
+-- nil when `user` is a member of the group, else the error (a stranger learns nothing of a group).
+local function check_group_member(user)
+  if redis.call('HGET', KEYS[1], 'kind') ~= 'group' then return 'not_found' end
+  if redis.call('SISMEMBER', KEYS[2], user) == 0 then return 'not_found' end
+  return nil
+end
+
+-- nil when `user` is the group's owner or an admin, else the error.
+local function check_group_admin(user)
+  local refused = check_group_member(user)
+  if refused then return refused end
+  local role = role_of(KEYS[3], user)
+  if role ~= 'owner' and role ~= 'admin' then return 'forbidden' end
+  return nil
+end
+
+-- Appends a system message (msg_type "system") to the group's sequence and publishes it as any message;
+-- returns its id. `info` is the message's `system` object (its `by` is set here). Ids stay 1, 2, 3… with
+-- the users' messages; the :system set lets unread counts leave these out.
+local function append_system(by, info)
+  local id = redis.call('HINCRBY', KEYS[1], 'last_id', 1)
+  info.by = by
+  local message = '{"id":' .. id .. ',"sender_id":"' .. by .. '","body":"","msg_type":"system","created_at":'
+    .. now_seconds() .. ',"system":' .. cjson.encode(info) .. '}'
+  local kept = tonumber(ARGV[4])
+  if redis.call('RPUSH', KEYS[5], message) > kept then
+    redis.call('LTRIM', KEYS[5], -kept, -1)
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', id - kept)
+  end
+  redis.call('ZADD', KEYS[6], id, id)
+  redis.call('SPUBLISH', ARGV[3], '{"type":"message_created","chat_id":"' .. ARGV[2] .. '","message":' .. message .. '}')
+  return id
+end
+
+-- Publishes an event (a Lua table) on the group's channel.
+local function publish_event(event)
+  redis.call('SPUBLISH', ARGV[3], cjson.encode(event))
 end
 
 -- The two highest read marks of a chat, kept in its hash so that "the highest mark of another member" (the
