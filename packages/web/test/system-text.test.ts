@@ -42,6 +42,11 @@ describe('system messages in words', () => {
     expect(say({ event: 'role_changed', by: 'ana', user_id: 'bruno', role: 'owner' }, 'bruno')).toBe(
       'You are now the group owner',
     );
+    // Handing the group over: the new owner, then the old owner an admin.
+    expect(say({ event: 'role_changed', by: 'ana', user_id: 'ana', role: 'admin' })).toBe('Ana is now an admin');
+    expect(say({ event: 'role_changed', by: 'ana', user_id: 'ana', role: 'admin' }, 'ana')).toBe(
+      'You are now an admin',
+    );
     expect(say({ event: 'info_changed', by: 'ana', title: 'Time' })).toBe('Ana changed the group name to “Time”');
     expect(say({ event: 'info_changed', by: 'ana', description: true })).toBe('Ana changed the group description');
   });

@@ -26,7 +26,7 @@ export function memberNames(store: AppStore, chatId: string): string | undefined
     .map((m) => store.people.get(m.user_id)?.username || m.username)
     .sort(collator.compare)
     .slice(0, HEADER_NAMES);
-  if (members.some((m) => m.user_id === me)) names.push(t('info.you'));
+  if (!store.chat(chatId)?.gone && members.some((m) => m.user_id === me)) names.push(t('info.you'));
   return names.join(', ');
 }
 

@@ -96,7 +96,11 @@ function InfoMain({ chat, onView }: { chat: ChatItem; onView: (view: View) => vo
   const members = info?.members ?? [];
   const count = info?.member_count ?? members.length;
   // The user first, then as the server orders them: owner, admins, then by name.
-  const ordered = [...members.filter((m) => m.user_id === me), ...members.filter((m) => m.user_id !== me)];
+  // (Out of the group: the members as last known, without the user.)
+  const ordered = [
+    ...(chat.gone ? [] : members.filter((m) => m.user_id === me)),
+    ...members.filter((m) => m.user_id !== me),
+  ];
 
   const nameOf = (member: ChatMember) => store.people.get(member.user_id)?.username || member.username;
   const items = (member: ChatMember): MenuItem[] => {

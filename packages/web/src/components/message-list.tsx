@@ -178,6 +178,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
               </Fragment>
             );
           })}
+          {chat.gone ? <GonePill chat={chat} me={me} nameOf={nameOf} /> : null}
         </ol>
       </section>
       {newBelow > 0 || away ? (
@@ -193,6 +194,24 @@ export function MessageList({ chat }: { chat: ChatItem }) {
         </button>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * The last line of a group the user is no longer in: its own system message does not reach the one removed
+ * (nothing of the group does after the removal), so it is said here, from the chat_removed event.
+ */
+function GonePill({ chat, me, nameOf }: { chat: ChatItem; me: string; nameOf: (userId: string) => string }) {
+  const text =
+    chat.gone === 'left'
+      ? t('sys.left', { actor: t('sys.you') })
+      : chat.goneBy
+        ? systemText({ event: 'member_removed', by: chat.goneBy, user_id: me }, me, nameOf, t)
+        : t('conv.removed');
+  return (
+    <li className="system-row">
+      <span className="system-pill">{text}</span>
+    </li>
   );
 }
 

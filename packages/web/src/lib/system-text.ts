@@ -34,6 +34,8 @@ export function systemText(facts: SystemFacts, me: string, name: (userId: string
     case 'joined_by_invite':
       return t('sys.joinedByInvite', { actor: subject(target) });
     case 'role_changed':
+      // The owner who hands the group over becomes an admin: "Ana is now an admin", not "Ana made Ana…".
+      if (facts.role === 'admin' && target === facts.by) return about('sys.nowAdmin', 'sys.nowAdminYou');
       if (facts.role === 'admin') return t('sys.madeAdmin', { actor, target: object(target) });
       if (facts.role === 'owner') return about('sys.nowOwner', 'sys.nowOwnerYou');
       return about('sys.noLongerAdmin', 'sys.noLongerAdminYou');

@@ -14,6 +14,8 @@ export type ChatItem = {
    * was loaded, until the page is reloaded.
    */
   gone?: 'removed' | 'left';
+  /** Who removed the user ('' when not known: removed while this client was away), or the user who left. */
+  goneBy?: string;
   last_message?: Message;
   muted_until: number;
   /** The server's unread count at the last refresh, for messages up to `serverLastId`. */

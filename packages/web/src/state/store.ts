@@ -40,7 +40,7 @@ export class AppStore extends Emitter<StoreEvents> {
   readonly groups: GroupInfos;
   readonly blocks: Blocks;
   /** Groups the user was removed from or left, this session: kept in the list and open, read-only. */
-  private gone = new Map<string, 'removed' | 'left'>();
+  private gone = new Map<string, { reason: 'removed' | 'left'; by: string }>();
   /** The invite code of the link the page was opened with (#/invite/CODE), until joined or dismissed. */
   private invite: string | null = null;
   private chatsById = new Map<string, ChatItem>();
@@ -122,10 +122,11 @@ export class AppStore extends Emitter<StoreEvents> {
       if (event.reason === 'joined' || event.reason === 'chat_added') this.back(event.chat_id);
       if (event.reason !== 'left') return;
       // A group left (here or on another device) stays open, read-only; a public chat closes.
-      if (this.chatsById.get(event.chat_id)?.kind === 'group') this.markGone(event.chat_id, 'left');
+      if (this.chatsById.get(event.chat_id)?.kind === 'group')
+        this.markGone(event.chat_id, 'left', this.client.userId ?? '');
       else if (this.openChat === event.chat_id) this.setOpenChat(null);
     });
-    on('chat_removed', (event) => this.markGone(event.chat_id, 'removed'));
+    on('chat_removed', (event) => this.markGone(event.chat_id, 'removed', event.by));
     on('chat_updated', (event) => {
       const chat = this.chatsById.get(event.chat_id);
       if (chat) chat.title = event.title;
@@ -344,7 +345,7 @@ export class AppStore extends Emitter<StoreEvents> {
     const group = this.chatsById.get(chatId)?.kind === 'group';
     await this.client.leaveChat(chatId);
     if (group) {
-      this.markGone(chatId, 'left');
+      this.markGone(chatId, 'left', this.client.userId ?? '');
       return;
     }
     this.chatsById.delete(chatId);
@@ -419,10 +420,13 @@ export class AppStore extends Emitter<StoreEvents> {
   }
 
   /** Removed from a group, or left it: it stays in the list and open, read-only. */
-  private markGone(chatId: string, reason: 'removed' | 'left'): void {
-    this.gone.set(chatId, reason);
+  private markGone(chatId: string, reason: 'removed' | 'left', by: string): void {
+    this.gone.set(chatId, { reason, by });
     const chat = this.chatsById.get(chatId);
-    if (chat) chat.gone = reason;
+    if (chat) {
+      chat.gone = reason;
+      chat.goneBy = by;
+    }
     this.typing.clearChat(chatId);
     this.changed();
   }
@@ -431,7 +435,10 @@ export class AppStore extends Emitter<StoreEvents> {
   private back(chatId: string): void {
     if (!this.gone.delete(chatId)) return;
     const chat = this.chatsById.get(chatId);
-    if (chat) delete chat.gone;
+    if (chat) {
+      delete chat.gone;
+      delete chat.goneBy;
+    }
     this.changed();
   }
 
@@ -534,11 +541,11 @@ export class AppStore extends Emitter<StoreEvents> {
     // A group one was removed from while away (no chat_removed came) and that is open stays, read-only.
     const open = this.openChat ? old.get(this.openChat) : undefined;
     if (complete && open?.kind === 'group' && !open.gone && !this.chatsById.has(open.chat_id)) {
-      this.gone.set(open.chat_id, 'removed');
+      this.gone.set(open.chat_id, { reason: 'removed', by: '' });
     }
-    for (const [chatId, reason] of this.gone) {
+    for (const [chatId, { reason, by }] of this.gone) {
       const held = this.chatsById.get(chatId) ?? old.get(chatId);
-      if (held) this.chatsById.set(chatId, { ...held, gone: reason });
+      if (held) this.chatsById.set(chatId, { ...held, gone: reason, goneBy: by });
     }
     this.chatsComplete = complete;
     for (const summary of summaries) {
