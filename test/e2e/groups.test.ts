@@ -289,6 +289,35 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
     expect([ana, bruno, carla].flatMap((u) => u.errors)).toEqual([]);
   });
 
+  it('speaks Brazilian Portuguese: the invite card, the pills, the removal', async () => {
+    const page = ana.page;
+    await drawer(page).getByRole('button', { name: 'Invite via link' }).click();
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const link = await page.locator('.invite-row .invite-link').first().inputValue();
+    await page.getByRole('button', { name: 'Back', exact: true }).click();
+
+    const gabi = await openApp(browser, server.url, 'Gabi Nunes', PHONE, 'pt-BR');
+    await gabi.page.goto(link);
+    await gabi.page.getByText('Entre para ver o grupo para o qual você foi convidado.').waitFor();
+    await gabi.page.getByLabel('Seu nome').fill(gabi.name);
+    await gabi.page.getByRole('button', { name: 'Começar a conversar' }).click();
+    gabi.userId = '';
+    const card = gabi.page.getByRole('dialog');
+    await card.getByText('Convite para grupo').waitFor();
+    expect(await axeViolations(gabi.page)).toEqual([]);
+    await card.getByRole('button', { name: 'Entrar no grupo' }).click();
+    await pill(gabi.page, 'Você entrou usando um link de convite').waitFor();
+    await gabi.page.getByTestId('conversation-status').filter({ hasText: ', Você' }).waitFor();
+    gabi.userId = await gabi.page.evaluate(() => JSON.parse(localStorage.getItem('papo:session') ?? '{}').user_id);
+
+    await pill(page, 'Gabi Nunes joined using an invite link').waitFor();
+    await memberAction(page, gabi, 'Remove Gabi Nunes');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Remove' }).click();
+    await pill(gabi.page, 'Ana Souza removeu você').waitFor();
+    await gabi.page.getByTestId('composer-note').filter({ hasText: 'Você foi removido(a) deste grupo' }).waitFor();
+    expect(gabi.errors).toEqual([]);
+  });
+
   it('blocks and unblocks from a DM’s menu', async () => {
     const page = ana.page;
     await chatRow(page, bruno.name).click();
