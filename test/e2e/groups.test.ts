@@ -199,6 +199,10 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
     inviteUrl = await link.inputValue();
     expect(inviteUrl).toMatch(new RegExp(`^${server.url}/#/invite/[A-Za-z0-9_-]{16,}$`));
     await page.locator('.invite-row', { hasText: 'Used 0 of 2 times' }).waitFor();
+    await ana.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await page.getByText('Link copied.').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(inviteUrl);
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'desktop-group-invites');
 

@@ -76,9 +76,14 @@ export function GroupInvites({ chat }: { chat: ChatItem }) {
     });
   };
 
-  const copy = (code: string) =>
+  const copy = (code: string, field: HTMLInputElement | null | undefined) =>
     void act(async () => {
-      await navigator.clipboard.writeText(inviteLink(code));
+      // The Clipboard API exists only on https (and localhost): elsewhere, the selected field's text is copied.
+      if (navigator.clipboard) await navigator.clipboard.writeText(inviteLink(code));
+      else {
+        field?.select();
+        if (!document.execCommand('copy')) throw new Error(t('invite.copyFailed'));
+      }
       return t('invite.copied');
     });
 
@@ -152,7 +157,14 @@ export function GroupInvites({ chat }: { chat: ChatItem }) {
                   </p>
                 ) : null}
                 <div className="invite-actions">
-                  <button type="button" className="secondary small" disabled={busy} onClick={() => copy(invite.code)}>
+                  <button
+                    type="button"
+                    className="secondary small"
+                    disabled={busy}
+                    onClick={(e) =>
+                      copy(invite.code, e.currentTarget.closest('li')?.querySelector<HTMLInputElement>('.invite-link'))
+                    }
+                  >
                     {t('invite.copy')}
                   </button>
                   <button

@@ -40,8 +40,10 @@ export function MessageList({ chat }: { chat: ChatItem }) {
   const chatId = chat.chat_id;
   const me = client.userId ?? '';
   const rows = store.shown(chatId).map((item) => rowOf(item, me));
-  // A group the user is no longer in keeps what was loaded: its history cannot be paged any more.
-  const hasOlder = client.hasOlder(chatId) && !chat.gone;
+  // A group the user is no longer in: its history up to the removal may still be paged in, until the server
+  // refuses once (then what is loaded is what there is: no asking again at every render).
+  const [refused, setRefused] = useState(false);
+  const hasOlder = client.hasOlder(chatId) && !(chat.gone && refused);
 
   const marker = store.unreadMarker?.chatId === chatId ? store.unreadMarker : null;
   const markerKey = marker
@@ -62,13 +64,14 @@ export function MessageList({ chat }: { chat: ChatItem }) {
   const count = useRef(0);
 
   const loadOlder = useCallback(async () => {
-    if (loadingRef.current || !client.hasOlder(chatId) || chat.gone) return;
+    if (loadingRef.current || !client.hasOlder(chatId) || (chat.gone && refused)) return;
     loadingRef.current = true;
     setLoading(true);
     try {
       await client.loadOlder(chatId, PAGE);
     } catch {
       // Offline: scrolling up again retries.
+      if (chat.gone) setRefused(true);
     }
     const el = scrollRef.current;
     // Captured before the page is rendered: the layout effect keeps what the user was looking at in place.
@@ -76,7 +79,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
     loadingRef.current = false;
     setLoading(false);
     store.changed();
-  }, [client, chatId, store, chat.gone]);
+  }, [client, chatId, store, chat.gone, refused]);
 
   const scrollToBottom = useCallback(() => {
     const el = scrollRef.current;
