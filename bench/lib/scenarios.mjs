@@ -383,7 +383,9 @@ export async function bigGroup(target, cfg) {
     const userIds = await usersUp(gen, c.users);
     log(`  ${target.name}: one group of ${c.users} members`);
     const first = userIds.slice(1, 256);
-    const created = await gen.createChats([{ key: 'group', idx: 0, kind: 'group', title: 'bench group', memberIds: first }]);
+    const created = await gen.createChats([
+      { key: 'group', idx: 0, kind: 'group', title: 'bench group', memberIds: first },
+    ]);
     if (nonZero(created.errors)) throw new Error(`create_group failed: ${JSON.stringify(created.errors)}`);
     const chatId = created.chats.get('group');
     const batches = [];
