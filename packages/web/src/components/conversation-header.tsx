@@ -17,7 +17,7 @@ const HEADER_NAMES = 20;
 
 /** A group's members as its header lists them: "Ana, Bruno, You" (others by name, the user last). */
 export function memberNames(store: AppStore, chatId: string): string | undefined {
-  const members = store.groups.get(chatId)?.members;
+  const members = store.groups.info(chatId)?.members;
   if (!members) return undefined;
   const me = store.client.userId;
   const collator = new Intl.Collator(locale, { sensitivity: 'base' });

@@ -16,7 +16,7 @@ export function AddMembers({ chat, onDone }: { chat: ChatItem; onDone: () => voi
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
-  const members = new Set(store.groups.get(chat.chat_id)?.members?.map((m) => m.user_id));
+  const members = new Set(store.groups.info(chat.chat_id)?.members?.map((m) => m.user_id));
 
   const add = async () => {
     setBusy(true);
@@ -24,7 +24,7 @@ export function AddMembers({ chat, onDone }: { chat: ChatItem; onDone: () => voi
     setStatus(null);
     try {
       const added = new Set(
-        await store.addMembers(
+        await store.groups.add(
           chat.chat_id,
           picked.map((p) => p.user_id),
         ),

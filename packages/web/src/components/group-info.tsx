@@ -88,9 +88,9 @@ function InfoMain({ chat, onView }: { chat: ChatItem; onView: (view: View) => vo
   const store = useStore();
   const now = useNow(30_000);
   const [confirm, setConfirm] = useState<Confirm>(null);
-  const info = store.groups.get(chat.chat_id);
+  const info = store.groups.info(chat.chat_id);
   const me = store.client.userId ?? '';
-  const role = store.roleIn(chat);
+  const role = store.groups.roleIn(chat);
   const admin = role === 'owner' || role === 'admin';
   const title = store.chatTitle(chat);
   const members = info?.members ?? [];
@@ -120,11 +120,11 @@ function InfoMain({ chat, onView }: { chat: ChatItem; onView: (view: View) => vo
         member.role === 'admin'
           ? {
               label: t('info.dismissAdmin'),
-              onSelect: () => void store.setRole(chat.chat_id, member.user_id, 'member').catch(() => {}),
+              onSelect: () => void store.groups.setRole(chat.chat_id, member.user_id, 'member').catch(() => {}),
             }
           : {
               label: t('info.makeAdmin'),
-              onSelect: () => void store.setRole(chat.chat_id, member.user_id, 'admin').catch(() => {}),
+              onSelect: () => void store.groups.setRole(chat.chat_id, member.user_id, 'admin').catch(() => {}),
             },
         { label: t('info.makeOwner'), onSelect: () => setConfirm({ kind: 'owner', member, name }) },
       );
@@ -171,7 +171,7 @@ function InfoMain({ chat, onView }: { chat: ChatItem; onView: (view: View) => vo
           maxLength={LIMITS.chatTitleMaxLength}
           required
           className="info-title"
-          onSave={(value) => store.updateGroup(chat.chat_id, { title: value })}
+          onSave={(value) => store.groups.update(chat.chat_id, { title: value })}
         />
         <p className="person-sub">{count === 1 ? t('info.summaryOne') : t('info.summary', { count })}</p>
       </section>
@@ -190,7 +190,7 @@ function InfoMain({ chat, onView }: { chat: ChatItem; onView: (view: View) => vo
             multiline
             maxLength={LIMITS.chatDescriptionMaxLength}
             className="info-description"
-            onSave={(value) => store.updateGroup(chat.chat_id, { description: value })}
+            onSave={(value) => store.groups.update(chat.chat_id, { description: value })}
           />
         ) : (
           <p className="person-sub">{t('info.loading')}</p>
@@ -294,7 +294,7 @@ function InfoConfirm({ chat, confirm, onDone }: { chat: ChatItem; confirm: NonNu
         text={t('info.removeText', { name })}
         confirmLabel={t('info.removeConfirm')}
         onCancel={onDone}
-        onConfirm={run(() => store.removeMember(chat.chat_id, member.user_id))}
+        onConfirm={run(() => store.groups.remove(chat.chat_id, member.user_id))}
       />
     );
   }
@@ -305,7 +305,7 @@ function InfoConfirm({ chat, confirm, onDone }: { chat: ChatItem; confirm: NonNu
         text={t('info.ownerText')}
         confirmLabel={t('info.ownerConfirm')}
         onCancel={onDone}
-        onConfirm={run(() => store.setRole(chat.chat_id, member.user_id, 'owner'))}
+        onConfirm={run(() => store.groups.setRole(chat.chat_id, member.user_id, 'owner'))}
       />
     );
   }

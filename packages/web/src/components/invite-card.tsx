@@ -60,7 +60,7 @@ export function InviteCard({ code }: { code: string }) {
     setBusy(true);
     setError(null);
     try {
-      const chatId = await store.joinByInvite(code);
+      const chatId = await store.groups.join(code);
       store.setInvite(null);
       store.setOpenChat(chatId);
     } catch (err) {

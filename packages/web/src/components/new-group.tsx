@@ -68,7 +68,7 @@ function GroupDetails({
     setError(null);
     try {
       onOpened(
-        await store.createGroup(
+        await store.groups.create(
           name,
           picked.map((p) => p.user_id),
           description.trim(),

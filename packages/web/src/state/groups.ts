@@ -1,119 +1,86 @@
 import type { PapoClient } from '@papo/client';
-import type { ChatInfo } from '@papo/protocol';
+import type { ChatInfo, Role } from '@papo/protocol';
+import type { ChatItem } from './chats';
+import { GroupInfos } from './group-infos';
 import type { People } from './people';
 
-const RETRY_AFTER_MS = 15_000;
-
-/**
- * Groups' info (GET /api/chats/:chat_id: title, description, members with roles and presence), fetched when a
- * screen first asks for it and fetched again when a membership, role or info event says it changed. Members'
- * names and presence go to the people store, where presence events keep them current.
- */
-export class GroupInfos {
-  private readonly byId = new Map<string, ChatInfo>();
-  private readonly fetching = new Set<string>();
-  /** Asked for since the last answer came: fetched once more when the one in flight ends. */
-  private readonly again = new Set<string>();
-  private readonly failed = new Set<string>();
-
-  constructor(
-    private readonly client: PapoClient,
-    private readonly people: People,
-    private readonly changed: () => void,
-  ) {}
-
-  /** The group's info if held; asks the server once in the background if not. */
-  get(chatId: string): ChatInfo | undefined {
-    const held = this.byId.get(chatId);
-    if (!held && !this.failed.has(chatId)) void this.fetch(chatId);
-    return held;
-  }
-
-  /** Something changed in the group: fetch it again if a screen has asked for it. */
-  stale(chatId: string): void {
-    if (this.byId.has(chatId) || this.fetching.has(chatId)) void this.fetch(chatId);
-  }
-
-  /** Changes already known (an event's title and description) applied at once, before any fetch. */
-  patch(chatId: string, change: Partial<ChatInfo>): void {
-    const held = this.byId.get(chatId);
-    if (!held) return;
-    this.byId.set(chatId, { ...held, ...change });
-    this.changed();
-  }
-
-  clear(): void {
-    this.byId.clear();
-    this.failed.clear();
-  }
-
-  private async fetch(chatId: string): Promise<void> {
-    if (this.fetching.has(chatId)) {
-      this.again.add(chatId);
-      return;
-    }
-    this.fetching.add(chatId);
-    try {
-      const info = await this.client.chatInfo(chatId);
-      this.byId.set(chatId, info);
-      for (const member of info.members ?? []) {
-        this.people.known({
-          user_id: member.user_id,
-          username: member.username,
-          avatar_url: member.avatar_url ?? '',
-          online: member.online,
-          last_seen: member.last_seen,
-        });
-      }
-      this.changed();
-    } catch {
-      // Offline, or no longer a member: what is held stays; asked again later rather than on every render.
-      this.failed.add(chatId);
-      setTimeout(() => this.failed.delete(chatId), RETRY_AFTER_MS);
-    } finally {
-      this.fetching.delete(chatId);
-      if (this.again.delete(chatId)) void this.fetch(chatId);
-    }
-  }
+/** What the group actions need of the app store. */
+export interface GroupHost {
+  readonly client: PapoClient;
+  readonly people: People;
+  chat(chatId: string): ChatItem | undefined;
+  changed(): void;
+  /** A group the user is now in (again): in the list, no longer read-only; `readAll`: its history read. */
+  adopt(chatId: string, readAll: boolean): Promise<void>;
 }
 
-/** The users this user blocked (GET /api/blocks), kept by block and unblock. */
-export class Blocks {
-  private readonly ids = new Set<string>();
+/**
+ * Private groups as the screens use them: their info (members, roles, presence), the user's role, and the
+ * actions (create, join by link, add, remove, roles, title and description), each keeping the store current.
+ */
+export class Groups {
+  readonly infos: GroupInfos;
 
-  constructor(
-    private readonly client: PapoClient,
-    private readonly changed: () => void,
-  ) {}
-
-  has(userId: string): boolean {
-    return this.ids.has(userId);
+  constructor(private readonly host: GroupHost) {
+    this.infos = new GroupInfos(host.client, host.people, () => host.changed());
   }
 
-  async load(): Promise<void> {
-    try {
-      const users = await this.client.blocks();
-      this.ids.clear();
-      for (const user of users) this.ids.add(user.user_id);
-      this.changed();
-    } catch {
-      // Loaded again at the next auth.
-    }
+  /** The group's info if held; fetched in the background if not. */
+  info(chatId: string): ChatInfo | undefined {
+    return this.infos.get(chatId);
   }
 
-  async block(userId: string): Promise<void> {
-    await this.client.block(userId);
-    this.ids.add(userId);
-    this.changed();
+  /** The user's role in a group: from its info when held (the freshest), else from the chat list. */
+  roleIn(chat: ChatItem): Role | undefined {
+    if (chat.gone) return undefined;
+    return this.infos.get(chat.chat_id)?.role ?? chat.role;
   }
 
-  async unblock(userId: string): Promise<void> {
-    await this.client.unblock(userId);
-    this.ids.delete(userId);
-    this.changed();
+  /** Create a private group with these members; resolves with its chat id. */
+  async create(title: string, memberIds: string[], description: string): Promise<string> {
+    const { chat_id } = await this.host.client.createGroup({
+      title,
+      member_ids: memberIds,
+      ...(description ? { description } : {}),
+    });
+    await this.host.adopt(chat_id, false);
+    return chat_id;
   }
 
-  clear(): void {
-    this.ids.clear();
+  /** Join the group an invite code leads to; resolves with its chat id. */
+  async join(code: string): Promise<string> {
+    const { chat_id } = await this.host.client.joinByInvite(code);
+    // As with a public chat: the history from before one joined is not news to the newcomer.
+    await this.host.adopt(chat_id, true);
+    return chat_id;
+  }
+
+  async add(chatId: string, userIds: string[]): Promise<string[]> {
+    const { user_ids } = await this.host.client.addMembers(chatId, userIds);
+    this.infos.stale(chatId);
+    return user_ids;
+  }
+
+  async remove(chatId: string, userId: string): Promise<void> {
+    await this.host.client.removeMember(chatId, userId);
+    this.infos.stale(chatId);
+  }
+
+  async setRole(chatId: string, userId: string, role: Role): Promise<void> {
+    await this.host.client.setRole(chatId, userId, role);
+    this.infos.stale(chatId);
+  }
+
+  async update(chatId: string, change: { title?: string; description?: string }): Promise<void> {
+    const updated = await this.host.client.updateChat(chatId, change);
+    this.updated(chatId, updated.title, updated.description);
+  }
+
+  /** The title and description changed (here, or an event said so): shown everywhere at once. */
+  updated(chatId: string, title: string, description: string): void {
+    const chat = this.host.chat(chatId);
+    if (chat) chat.title = title;
+    this.infos.patch(chatId, { title, description });
+    this.host.changed();
   }
 }

@@ -1,9 +1,11 @@
 import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
 import { Emitter } from '@papo/client';
-import { type ChatSummary, LIMITS, type MyProfile, type Role } from '@papo/protocol';
+import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
 import { isSystem } from '../lib/system-text';
+import { Blocks } from './blocks';
 import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
-import { Blocks, GroupInfos } from './groups';
+import { Departures } from './departures';
+import { type GroupHost, Groups } from './groups';
 import { People } from './people';
 import { TypingTracker } from './typing';
 
@@ -34,13 +36,12 @@ const MAX_CHAT_PAGES = 50;
  * which chat is open. The SDK holds messages and the outbox; this listens to its events and derives the rest.
  * Components subscribe through `useStore` and re-render on `change`.
  */
-export class AppStore extends Emitter<StoreEvents> {
+export class AppStore extends Emitter<StoreEvents> implements GroupHost {
   readonly people: People;
   readonly typing: TypingTracker;
-  readonly groups: GroupInfos;
+  readonly groups: Groups;
   readonly blocks: Blocks;
-  /** Groups the user was removed from or left, this session: kept in the list and open, read-only. */
-  private gone = new Map<string, { reason: 'removed' | 'left'; by: string }>();
+  private readonly departures = new Departures();
   /** The invite code of the link the page was opened with (#/invite/CODE), until joined or dismissed. */
   private invite: string | null = null;
   private chatsById = new Map<string, ChatItem>();
@@ -69,7 +70,7 @@ export class AppStore extends Emitter<StoreEvents> {
     this.stateValue = client.state;
     this.people = new People(client, () => this.changed());
     this.typing = new TypingTracker(() => this.changed());
-    this.groups = new GroupInfos(client, this.people, () => this.changed());
+    this.groups = new Groups(this);
     this.blocks = new Blocks(client, () => this.changed());
   }
 
@@ -127,16 +128,11 @@ export class AppStore extends Emitter<StoreEvents> {
       else if (this.openChat === event.chat_id) this.setOpenChat(null);
     });
     on('chat_removed', (event) => this.markGone(event.chat_id, 'removed', event.by));
-    on('chat_updated', (event) => {
-      const chat = this.chatsById.get(event.chat_id);
-      if (chat) chat.title = event.title;
-      this.groups.patch(event.chat_id, { title: event.title, description: event.description });
-      this.changed();
-    });
+    on('chat_updated', (event) => this.groups.updated(event.chat_id, event.title, event.description));
     on('chat_member_role', (event) => {
       const chat = this.chatsById.get(event.chat_id);
       if (chat && event.user_id === this.client.userId) chat.role = event.role;
-      this.groups.stale(event.chat_id);
+      this.groups.infos.stale(event.chat_id);
       this.changed();
     });
     on('chat_muted', (event) => {
@@ -145,11 +141,11 @@ export class AppStore extends Emitter<StoreEvents> {
       this.changed();
     });
     on('chat_member_added', (event) => {
-      this.groups.stale(event.chat_id);
+      this.groups.infos.stale(event.chat_id);
       this.changed();
     });
     on('chat_member_removed', (event) => {
-      this.groups.stale(event.chat_id);
+      this.groups.infos.stale(event.chat_id);
       this.changed();
     });
     on('session_expired', () => this.stop(true));
@@ -173,9 +169,9 @@ export class AppStore extends Emitter<StoreEvents> {
     this.drafts.clear();
     this.typing.clear();
     this.people.clear();
-    this.groups.clear();
+    this.groups.infos.clear();
     this.blocks.clear();
-    this.gone.clear();
+    this.departures.clear();
     this.me = undefined;
     this.openChat = null;
     this.sessionExpired = expired;
@@ -353,59 +349,12 @@ export class AppStore extends Emitter<StoreEvents> {
     this.changed();
   }
 
-  // ── Groups ───────────────────────────────────────────────────────────────────────────────────────────
-
-  /** Create a private group with these members; resolves with its chat id. */
-  async createGroup(title: string, memberIds: string[], description: string): Promise<string> {
-    const { chat_id } = await this.client.createGroup({
-      title,
-      member_ids: memberIds,
-      ...(description ? { description } : {}),
-    });
-    this.back(chat_id);
-    await this.ensureChat(chat_id);
-    return chat_id;
-  }
-
-  /** Join the group an invite code leads to; resolves with its chat id. */
-  async joinByInvite(code: string): Promise<string> {
-    const { chat_id } = await this.client.joinByInvite(code);
-    this.back(chat_id);
-    await this.ensureChat(chat_id);
-    // As with a public chat: the history from before one joined is not news to the newcomer.
-    const chat = this.chatsById.get(chat_id);
-    if (chat?.last_message) this.readUpTo(chat_id, chat.last_message.id);
-    return chat_id;
-  }
-
-  async addMembers(chatId: string, userIds: string[]): Promise<string[]> {
-    const { user_ids } = await this.client.addMembers(chatId, userIds);
-    this.groups.stale(chatId);
-    return user_ids;
-  }
-
-  async removeMember(chatId: string, userId: string): Promise<void> {
-    await this.client.removeMember(chatId, userId);
-    this.groups.stale(chatId);
-  }
-
-  async setRole(chatId: string, userId: string, role: Role): Promise<void> {
-    await this.client.setRole(chatId, userId, role);
-    this.groups.stale(chatId);
-  }
-
-  async updateGroup(chatId: string, change: { title?: string; description?: string }): Promise<void> {
-    const updated = await this.client.updateChat(chatId, change);
+  /** A group the user is now in (again): in the list, no longer read-only; `readAll`: its history read. */
+  async adopt(chatId: string, readAll: boolean): Promise<void> {
+    this.back(chatId);
+    await this.ensureChat(chatId);
     const chat = this.chatsById.get(chatId);
-    if (chat) chat.title = updated.title;
-    this.groups.patch(chatId, { title: updated.title, description: updated.description });
-    this.changed();
-  }
-
-  /** The user's role in a group: from its info when held (the freshest), else from the chat list. */
-  roleIn(chat: ChatItem): Role | undefined {
-    if (chat.gone) return undefined;
-    return this.groups.get(chat.chat_id)?.role ?? chat.role;
+    if (readAll && chat?.last_message) this.readUpTo(chatId, chat.last_message.id);
   }
 
   /** The invite the page was opened with (#/invite/CODE), shown as a card once logged in. */
@@ -421,25 +370,14 @@ export class AppStore extends Emitter<StoreEvents> {
 
   /** Removed from a group, or left it: it stays in the list and open, read-only. */
   private markGone(chatId: string, reason: 'removed' | 'left', by: string): void {
-    this.gone.set(chatId, { reason, by });
-    const chat = this.chatsById.get(chatId);
-    if (chat) {
-      chat.gone = reason;
-      chat.goneBy = by;
-    }
+    this.departures.mark(chatId, this.chatsById.get(chatId), reason, by);
     this.typing.clearChat(chatId);
     this.changed();
   }
 
   /** In the group again (added back, or joined by a link). */
   private back(chatId: string): void {
-    if (!this.gone.delete(chatId)) return;
-    const chat = this.chatsById.get(chatId);
-    if (chat) {
-      delete chat.gone;
-      delete chat.goneBy;
-    }
-    this.changed();
+    if (this.departures.back(chatId, this.chatsById.get(chatId))) this.changed();
   }
 
   // ── Internals ────────────────────────────────────────────────────────────────────────────────────────
@@ -538,15 +476,7 @@ export class AppStore extends Emitter<StoreEvents> {
   private merge(summaries: ChatSummary[], complete: boolean): void {
     const old = this.chatsById;
     this.chatsById = mergeChats(old, summaries, complete);
-    // A group one was removed from while away (no chat_removed came) and that is open stays, read-only.
-    const open = this.openChat ? old.get(this.openChat) : undefined;
-    if (complete && open?.kind === 'group' && !open.gone && !this.chatsById.has(open.chat_id)) {
-      this.gone.set(open.chat_id, { reason: 'removed', by: '' });
-    }
-    for (const [chatId, { reason, by }] of this.gone) {
-      const held = this.chatsById.get(chatId) ?? old.get(chatId);
-      if (held) this.chatsById.set(chatId, { ...held, gone: reason, goneBy: by });
-    }
+    this.departures.keep(this.chatsById, old, this.openChat, complete);
     this.chatsComplete = complete;
     for (const summary of summaries) {
       if (summary.peer_user_id) this.people.seed(summary.peer_user_id, { username: summary.title });
