@@ -287,8 +287,11 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
     await drawer(phone).getByText('Your role: Member').waitFor();
     expect(await axeViolations(phone)).toEqual([]);
     await screenshot(phone, 'phone-group-info');
-    await phone.getByRole('button', { name: 'Close group info' }).click();
+    // Escape closes it, and focus goes back to the title that opened it.
+    await phone.getByRole('button', { name: 'Close group info' }).waitFor();
+    await phone.keyboard.press('Escape');
     await drawer(phone).waitFor({ state: 'detached' });
+    await phone.waitForFunction(() => document.activeElement?.classList.contains('title-button'));
     await screenshot(phone, 'phone-group');
     expect([ana, bruno, carla].flatMap((u) => u.errors)).toEqual([]);
   });
