@@ -341,7 +341,7 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
     // Bruno's message in the DM is refused.
     await chatRow(bruno.page, ana.name).click();
     await send(bruno.page, 'Ana?');
-    await bubble(bruno.page, 'Ana?').getByText('Not sent').waitFor();
+    await bubble(bruno.page, 'Ana?').locator('.failed-actions', { hasText: 'Not sent' }).waitFor();
 
     // Unblocking from the line under the conversation brings the message box back.
     await page.getByTestId('composer-note').getByRole('button', { name: 'Unblock' }).click();
