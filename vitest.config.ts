@@ -22,6 +22,7 @@ const CORE_ON_CLUSTER = [
   'test/cross-slot-steps.test.ts',
   'test/chat-cap.test.ts',
   'test/chat-pages.test.ts',
+  'test/blocks.test.ts',
 ];
 
 export default defineConfig({
