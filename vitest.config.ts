@@ -22,6 +22,9 @@ const CORE_ON_CLUSTER = [
   'test/cross-slot-steps.test.ts',
   'test/chat-cap.test.ts',
   'test/chat-pages.test.ts',
+  'test/groups.test.ts',
+  'test/group-concurrency.test.ts',
+  'test/group-removal.test.ts',
   'test/blocks.test.ts',
 ];
 

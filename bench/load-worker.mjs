@@ -158,7 +158,11 @@ const commands = {
       const user = users.get(item.idx);
       try {
         const chatId =
-          item.kind === 'dm' ? await user.wire.createDm(item.peerUserId) : await user.wire.createPublicChat(item.title);
+          item.kind === 'dm'
+            ? await user.wire.createDm(item.peerUserId)
+            : item.kind === 'group'
+              ? await user.wire.createGroup(item.title, item.memberIds)
+              : await user.wire.createPublicChat(item.title);
         return { key: item.key, chatId };
       } catch (err) {
         countError(errors, err);
@@ -166,6 +170,21 @@ const commands = {
       }
     });
     return { chats: out.filter(Boolean), errors };
+  },
+
+  /** A group's owner adds users, up to 255 at a time (add_members), one batch after another. */
+  async addMembers({ idx, chatId, batches }) {
+    const errors = {};
+    let added = 0;
+    for (const userIds of batches) {
+      try {
+        const reply = await users.get(idx).wire.addMembers(chatId, userIds);
+        added += reply.user_ids.length;
+      } catch (err) {
+        countError(errors, err);
+      }
+    }
+    return { added, errors };
   },
 
   async joinChats({ items, concurrency }) {

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hardFileLimit, PAPO_MAIN, REPO_ROOT } from './lib/procs.mjs';
 import { printReport, renderSvg, summarize } from './lib/report.mjs';
-import { bigChat, cpuRounds, dms, fanout, idle, log, storm } from './lib/scenarios.mjs';
+import { bigChat, bigGroup, cpuRounds, dms, fanout, idle, log, storm } from './lib/scenarios.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -36,7 +36,7 @@ if (opts.help) {
   --quick                 small sizes and short steps (a smoke run, ~2 min)
   --scenario LIST         cpu,a,b,c,d,e (default all): cpu = CPU per delivery at 1,000 msg/s into chats of 10,
                           a = fan-out ramp, b = one chat of 1,000, c = 500 DM pairs, d = idle connections,
-                          e = connect storm
+                          e = connect storm; g = one group of 1,024 (not in the default: pass it)
   --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling);
                           papobase: the build at PAPO_BASE_MAIN with WORKERS=1, beside this one (an A/B);
                           papolocal: this build with its sends answered in the worker instead of by Redis (a
@@ -122,6 +122,13 @@ const cfg = {
   },
   bigChat: {
     users: quick ? 200 : 1000,
+    senders: quick ? 20 : 50,
+    rate: quick ? 20 : 40,
+    durationMs: quick ? 2000 : 10_000,
+    drainMs: quick ? 2000 : 5000,
+  },
+  bigGroup: {
+    users: quick ? 200 : 1024,
     senders: quick ? 20 : 50,
     rate: quick ? 20 : 40,
     durationMs: quick ? 2000 : 10_000,
@@ -242,6 +249,7 @@ if (scenarios.has('a')) {
 
 const others = [
   ['b', 'one chat of many members', bigChat],
+  ['g', 'one private group of 1,024 members', bigGroup],
   ['c', 'DM pairs', dms],
   ['d', 'idle connections', idle],
   ['e', 'connect storm', storm],

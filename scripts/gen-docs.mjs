@@ -99,7 +99,7 @@ const SAMPLES = {
 const OTHER_SAMPLES = { code: 'Xk3Jd9QpL2vR8sTq1wYzAa' };
 /** Optional fields shown in examples; other optional fields are left out of them. */
 const OPTIONAL_IN_EXAMPLES = new Set(
-  'username avatar_url client_msg_id request_id action limit before last_message dev_code'.split(' '),
+  'username avatar_url client_msg_id request_id action limit before last_message dev_code chat_id'.split(' '),
 );
 
 /** Whether a value satisfies a (plain) schema: enough of JSON Schema for the keywords the protocol uses. */

@@ -105,6 +105,7 @@ describe('leave_chat', () => {
       type: 'chat_member_removed',
       chat_id: chatId,
       user_id: bia!.userId,
+      by: bia!.userId,
     });
     expect(await redis.sismember(keys.members(chatId), bia!.userId)).toBe(0);
     expect(await redis.sismember(keys.userChats(bia!.userId), chatId)).toBe(0);

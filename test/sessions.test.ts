@@ -198,6 +198,9 @@ describe('a temporary account', () => {
     await joinChat(goneSocket, shared);
     const alone = await createPublicChat(goneSocket);
     const dm = await goneSocket.request('create_dm', { peer_user_id: kept.user_id });
+    // A group the gone account owned: it passes to the other member, and stays.
+    const group = (await goneSocket.request('create_group', { title: 'theirs', member_ids: [kept.user_id] }))
+      .chat_id as string;
 
     await goneSocket.close();
     expect((await api(server.url, '/api/logout', { method: 'POST', token: gone.token })).status).toBe(204);
@@ -211,6 +214,8 @@ describe('a temporary account', () => {
     expect(await redis.exists(keys.chat(alone))).toBe(0);
     expect(await redis.sismember(keys.publicChats, alone)).toBe(0);
     expect(await redis.exists(keys.chat(dm.chat_id as string))).toBe(1); // the peer keeps the DM
+    expect(await redis.smembers(keys.members(group))).toEqual([kept.user_id]);
+    expect(await redis.hgetall(keys.roles(group))).toEqual({ [kept.user_id]: 'owner' });
     expect(await redis.exists(keys.userChats(gone.user_id))).toBe(0);
     expect(await redis.zscore(keys.temporaryAccounts, gone.user_id)).toBeNull();
     // The account that still has a session is untouched.

@@ -111,7 +111,7 @@ export class Generator {
     return { ok, failed: n - ok, errors, ms: ended - started, latency: latency.summary() };
   }
 
-  /** items: { key, idx, kind: 'public'|'dm', title?, peerUserId? } → Map key → chat id */
+  /** items: { key, idx, kind: 'public'|'dm'|'group', title?, peerUserId?, memberIds? } → Map key → chat id */
   async createChats(items, concurrency = 32) {
     const parts = this.split(items);
     const replies = await this.all('createChats', (i) => ({ items: parts[i], concurrency }));
@@ -122,6 +122,11 @@ export class Generator {
       mergeCounts(errors, r.errors);
     }
     return { chats, errors };
+  }
+
+  /** The group owner `idx` adds `batches` of user ids, in turn (on the process that holds the owner). */
+  addMembers(idx, chatId, batches) {
+    return this.call(this.owner(idx), 'addMembers', { idx, chatId, batches });
   }
 
   async joinChats(items, concurrency = 32) {

@@ -174,6 +174,13 @@ export function printReport(results, targets) {
       runRows((t) => s.b[t.name]?.run ?? s.b[t.name]),
     );
   }
+  if (s.g) {
+    table(
+      `(g) one private group of ${cfg.bigGroup.users} members, ${cfg.bigGroup.senders} senders`,
+      targets,
+      runRows((t) => s.g[t.name]?.run ?? s.g[t.name]),
+    );
+  }
   if (s.c) {
     table(
       `(c) DMs between ${cfg.dms.pairs} pairs`,

@@ -371,6 +371,38 @@ export async function bigChat(target, cfg) {
   });
 }
 
+/**
+ * (g) one private group of MAX_GROUP_MEMBERS (1,024) members, made as a person would: create_group with the
+ * first 255, then add_members 255 at a time; the same senders and rate as (b), so the two compare. Papo only.
+ */
+export async function bigGroup(target, cfg) {
+  const c = cfg.bigGroup;
+  if (target.kind !== 'papo') return { failed: 'groups are Papo’s own' };
+  return withTarget(target, cfg, async (ctx) => {
+    const { gen } = ctx;
+    const userIds = await usersUp(gen, c.users);
+    log(`  ${target.name}: one group of ${c.users} members`);
+    const first = userIds.slice(1, 256);
+    const created = await gen.createChats([
+      { key: 'group', idx: 0, kind: 'group', title: 'bench group', memberIds: first },
+    ]);
+    if (nonZero(created.errors)) throw new Error(`create_group failed: ${JSON.stringify(created.errors)}`);
+    const chatId = created.chats.get('group');
+    const batches = [];
+    for (let at = 256; at < c.users; at += 255) batches.push(userIds.slice(at, at + 255));
+    const added = await gen.addMembers(0, chatId, batches);
+    if (nonZero(added.errors)) throw new Error(`add_members failed: ${JSON.stringify(added.errors)}`);
+    const members = Array.from({ length: c.users }, (_, idx) => idx);
+    const missing = await gen.awaitChats(members.map((idx) => ({ idx, chatId })));
+    if (missing) throw new Error(`${missing} members never got chat_added`);
+    await gen.arm(members.slice(0, c.senders).map((idx) => ({ idx, chatId, members: c.users })));
+    await sleep(1000); // the member events and system messages of the additions are over
+    const s = await measuredStep(ctx, c.rate, c.durationMs, c.drainMs, c.users);
+    log(`  ${target.name} ${describe(s)}`);
+    return { run: s };
+  });
+}
+
 /** (c) DMs between pairs: user 2i opens a DM with user 2i+1; everyone sends into their DM. */
 export async function dms(target, cfg) {
   const c = cfg.dms;

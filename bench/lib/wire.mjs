@@ -116,6 +116,7 @@ export class PapoWire {
         if (f.request_id && this.requests.settle(f.request_id, new RequestError(f.error))) return;
         return this.sink.error(f.error, f.client_msg_id);
       case 'chat_created':
+      case 'chat_added':
       case 'joined':
       case 'dm_ready':
         this.user.chats.add(f.chat_id);
@@ -141,6 +142,12 @@ export class PapoWire {
   }
   createDm(peerUserId) {
     return this.request('create_dm', { peer_user_id: peerUserId }).then((r) => r.chat_id);
+  }
+  createGroup(title, memberIds) {
+    return this.request('create_group', { title, member_ids: memberIds }).then((r) => r.chat_id);
+  }
+  addMembers(chatId, userIds) {
+    return this.request('add_members', { chat_id: chatId, user_ids: userIds });
   }
 
   send(chatId, body, clientMsgId) {

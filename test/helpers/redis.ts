@@ -40,6 +40,8 @@ export const keys = {
   messages: (chatId: string) => `chat:{${chatId}}:messages`,
   reads: (chatId: string) => `chat:{${chatId}}:reads`,
   mute: (chatId: string) => `chat:{${chatId}}:mute`,
+  roles: (chatId: string) => `chat:{${chatId}}:roles`,
+  joined: (chatId: string) => `chat:{${chatId}}:joined`,
   userChats: (userId: string) => `user_chats:${userId}`,
   dm: (a: string, b: string) => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`),
   publicChats: 'chats:public',

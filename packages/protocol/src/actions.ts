@@ -86,7 +86,10 @@ export const ActionData = {
   ),
   join_chat: Type.Object(
     { chat_id: Type.Optional(ChatId), invite_code: Type.Optional(InviteCode) },
-    { description: 'Join a public chat by its `chat_id`, or a group with a live `invite_code` (exactly one of them).' },
+    {
+      minProperties: 1,
+      description: 'Join a public chat by its `chat_id`, or a group with a live `invite_code` (exactly one of them).',
+    },
   ),
   leave_chat: Type.Object({ chat_id: ChatId }, { description: 'Leave a group or a public chat.' }),
   send_message: Type.Object(

@@ -18,6 +18,7 @@ import {
 type Cases = { valid: unknown[]; invalid: unknown[] };
 
 const chat = 'c_1a2b';
+const code = 'Xk3Jd9QpL2vR8sTq1wYzAa';
 const x = (n: number) => 'x'.repeat(n);
 
 /** Valid and invalid `data` for every action: the boundaries the contract sets. */
@@ -44,8 +45,76 @@ const ACTION_CASES: Record<ActionName, Cases> = {
     invalid: [{}, { title: '' }, { title: '   ' }, { title: x(65) }, { title: 'a\uD800' }, { title: '\uDC00b' }],
   },
   join_chat: {
-    valid: [{ chat_id: chat }],
-    invalid: [{}, { chat_id: '' }, { chat_id: 1 }, { chat_id: null }],
+    valid: [{ chat_id: chat }, { invite_code: code }],
+    invalid: [
+      {},
+      { chat_id: '' },
+      { chat_id: 1 },
+      { chat_id: null },
+      { invite_code: 'short' },
+      { invite_code: `${code}!` },
+    ],
+  },
+  create_group: {
+    valid: [
+      { title: 'Família', member_ids: [] },
+      { title: 'Time', member_ids: ['u_1', 'u_2'], description: '' },
+      { title: x(64), member_ids: Array.from({ length: LIMITS.groupAddMax }, (_, i) => `u_${i}`), description: x(512) },
+    ],
+    invalid: [
+      { title: 'x' },
+      { title: '', member_ids: [] },
+      { title: '  ', member_ids: [] },
+      { title: x(65), member_ids: [] },
+      { title: 'a', member_ids: Array.from({ length: LIMITS.groupAddMax + 1 }, (_, i) => `u_${i}`) },
+      { title: 'a', member_ids: ['bad id'] },
+      { title: 'a', member_ids: [], description: x(513) },
+      { title: 'a', member_ids: [], description: 'a\uD800' },
+    ],
+  },
+  add_members: {
+    valid: [{ chat_id: chat, user_ids: ['u_1'] }],
+    invalid: [
+      { chat_id: chat, user_ids: [] },
+      { chat_id: chat },
+      { chat_id: chat, user_ids: Array.from({ length: LIMITS.groupAddMax + 1 }, (_, i) => `u_${i}`) },
+    ],
+  },
+  remove_member: {
+    valid: [{ chat_id: chat, user_id: 'u_1' }],
+    invalid: [{ chat_id: chat }, { user_id: 'u_1' }, { chat_id: chat, user_id: '' }],
+  },
+  set_role: {
+    valid: [
+      { chat_id: chat, user_id: 'u_1', role: 'admin' },
+      { chat_id: chat, user_id: 'u_1', role: 'member' },
+      { chat_id: chat, user_id: 'u_1', role: 'owner' },
+    ],
+    invalid: [
+      { chat_id: chat, user_id: 'u_1', role: 'king' },
+      { chat_id: chat, user_id: 'u_1' },
+    ],
+  },
+  update_chat: {
+    valid: [{ chat_id: chat, title: 'Novo' }, { chat_id: chat, description: '' }, { chat_id: chat }],
+    invalid: [{ chat_id: chat, title: '' }, { chat_id: chat, description: x(513) }, { title: 'a' }],
+  },
+  create_invite: {
+    valid: [
+      { chat_id: chat },
+      { chat_id: chat, expires_in_s: 60, max_uses: 1 },
+      { chat_id: chat, expires_in_s: 30 * 86400 },
+    ],
+    invalid: [
+      { chat_id: chat, expires_in_s: 59 },
+      { chat_id: chat, expires_in_s: 30 * 86400 + 1 },
+      { chat_id: chat, max_uses: 0 },
+      { chat_id: chat, max_uses: LIMITS.inviteMaxUses + 1 },
+    ],
+  },
+  revoke_invite: {
+    valid: [{ chat_id: chat, code }],
+    invalid: [{ chat_id: chat }, { chat_id: chat, code: 'short' }],
   },
   leave_chat: {
     valid: [{ chat_id: chat }],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
+import { runGroupRemove } from './groups.js';
 import type { SessionStore } from './sessions.js';
 import type { StoreContext } from './store.js';
 
@@ -8,19 +9,25 @@ const SWEEP_BATCH = 100;
 
 /**
  * Temporary accounts are deleted once no session of theirs has lived for `TEMP_ACCOUNT_TTL_DAYS`, with what
- * only they held: their profile, chat list, sessions list and last-seen; their membership of public chats (the
- * members are told, as when someone leaves); a public chat or DM nobody is left in. Their messages in others'
+ * only they held: their profile, chat list, sessions list and last-seen; their membership of public chats and
+ * groups (the members are told, as when someone leaves; a group they owned passes to its oldest admin or member); a public chat or DM nobody is left in. Their messages in others'
  * chats stay (others' history), as in a DM with someone whose account is gone: the DM keeps both ids.
  *
  * `accounts:temporary` lists them by the time they may go (the last session's expiry + the grace); a sweep in
  * one worker at a time (a lock in Redis) takes the due ones. Each deletion is steps across slots, each safe to
  * repeat, and the account leaves the list last: a sweep cut short is finished by the next.
  */
-export function createAccountSweeper({ redis, run, keys, config }: StoreContext, sessions: SessionStore, log: Logger) {
+export function createAccountSweeper(context: StoreContext, sessions: SessionStore, log: Logger) {
+  const { redis, run, keys, config } = context;
   const graceMs = config.tempAccountTtlDays * 86_400_000;
 
   /** The account leaves one chat; a chat it leaves empty (a public chat, or a DM whose peer is gone too) goes. */
   async function leave(userId: string, chatId: string): Promise<void> {
+    // A group keeps an owner (the oldest admin or member takes over) and stays, even empty, for its history.
+    if ((await redis.hget(keys.chat(chatId), 'kind')) === 'group') {
+      await runGroupRemove(context, userId, chatId, userId, 'leave');
+      return;
+    }
     const event = JSON.stringify({ type: 'chat_member_removed', chat_id: chatId, user_id: userId });
     const [kind, left] = (await run(
       'forget-member',

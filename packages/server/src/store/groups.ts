@@ -12,7 +12,44 @@ import { AppError } from '../errors.js';
 import { hiddenIn, hiddenReads } from './blocks.js';
 import { createChatPlaces } from './chat-places.js';
 import { newChatId } from './ids.js';
+import type { Keys } from './keys.js';
 import { countHit, okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
+
+/** The keys every group script takes first, in lib.lua's order. */
+export function groupScriptKeys(keys: Keys, chatId: string): string[] {
+  return [
+    keys.chat(chatId),
+    keys.members(chatId),
+    keys.roles(chatId),
+    keys.joined(chatId),
+    keys.messages(chatId),
+    keys.systemIds(chatId),
+    keys.reads(chatId),
+    keys.invites(chatId),
+    keys.joinedBy(chatId),
+  ];
+}
+
+/** The arguments every group script takes first. */
+export function groupScriptArgs({ keys, config }: StoreContext, me: string, chatId: string): (string | number)[] {
+  return [me, chatId, keys.chatChannel(chatId), config.messagesKeep];
+}
+
+/** Runs group-remove.lua: `user` leaves (`me` = `user`) or is removed by `me`; the users' lists are the caller's. */
+export function runGroupRemove(
+  context: StoreContext,
+  me: string,
+  chatId: string,
+  user: string,
+  mode: 'leave' | 'remove',
+): Promise<unknown> {
+  const { run, keys } = context;
+  return run(
+    'group-remove',
+    [...groupScriptKeys(keys, chatId), keys.typing(chatId, user), keys.mute(chatId)],
+    [...groupScriptArgs(context, me, chatId), user, mode],
+  );
+}
 
 /**
  * Private groups (contract section 9): creation, members, roles, info, invites.
@@ -27,25 +64,8 @@ export function createGroupStore(context: StoreContext) {
   const { redis, run, keys, config } = context;
   const places = createChatPlaces(context);
 
-  /** The keys every group script takes first, in lib.lua's order. */
-  function groupKeys(chatId: string): string[] {
-    return [
-      keys.chat(chatId),
-      keys.members(chatId),
-      keys.roles(chatId),
-      keys.joined(chatId),
-      keys.messages(chatId),
-      keys.systemIds(chatId),
-      keys.reads(chatId),
-      keys.invites(chatId),
-      keys.joinedBy(chatId),
-    ];
-  }
-
-  /** The arguments every group script takes first. */
-  function groupArgs(me: string, chatId: string): (string | number)[] {
-    return [me, chatId, keys.chatChannel(chatId), config.messagesKeep];
-  }
+  const groupKeys = (chatId: string) => groupScriptKeys(keys, chatId);
+  const groupArgs = (me: string, chatId: string) => groupScriptArgs(context, me, chatId);
 
   /** Counts `n` group changes against the user's hourly limit; throws rate_limited past it. */
   async function countChanges(me: string, n: number): Promise<void> {

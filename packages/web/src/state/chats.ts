@@ -3,7 +3,7 @@ import type { ChatSummary, Message } from '@papo/protocol';
 /** A chat in the list, with what the UI needs beyond the server's summary. */
 export type ChatItem = {
   chat_id: string;
-  kind: 'dm' | 'public';
+  kind: 'dm' | 'public' | 'group';
   title: string;
   peer_user_id?: string;
   last_message?: Message;
