@@ -62,7 +62,7 @@ export function createBlockStore({ redis, run, keys, config }: StoreContext) {
         await run('block-set', [keys.blocks(me), keys.blockMarks(me)], [op, peer, LIMITS.blocksMax]),
       ).map(Number) as [number, number];
     } catch (err) {
-      // Refused (the cap) or never run: it changed nothing, so it does not count.
+      // Refused (the cap): it changed nothing, so it does not count. (`internal` may have run: it counts.)
       if (err instanceof AppError && err.code !== 'internal') run('uncount', [rateKey], []).catch(() => {});
       throw err;
     }
