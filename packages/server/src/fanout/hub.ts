@@ -136,6 +136,11 @@ export class Hub {
     const existing = this.chats.get(chatId);
     if (existing) {
       existing.conns.add(conn);
+      // The route went past `fromId` before this connection joined it (another connection here attached first
+      // and took the catch-up, e.g. a group's other member): what it forwarded meanwhile is this one's to get.
+      if (fromId !== undefined && fetch && existing.lastId > fromId) {
+        return existing.subscribed.then(() => this.backfill(conn, chatId, existing, fromId));
+      }
       return existing.subscribed;
     }
     const catchUp = fromId !== undefined && fetch;
@@ -322,6 +327,43 @@ export class Hub {
       }
     }
     this.deliver(targets, frame.json, 'presence');
+  }
+
+  /**
+   * Sends one connection that joined a route late the messages the route forwarded after `fromId` before it
+   * joined, holding the route's live frames meanwhile so that everything still goes out in id order. A
+   * catch-up under way (frames held already) is left to reach it: it forwards to every connection of the route.
+   */
+  private async backfill(conn: Connection, chatId: string, route: ChatRoute, fromId: number): Promise<void> {
+    if (route.held || !conn.userId || this.chats.get(chatId) !== route) return;
+    route.held = [];
+    const upTo = route.lastId;
+    const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
+    const tail = Buffer.from('}');
+    try {
+      for (let after = fromId; after < upTo; ) {
+        const { messages, more } = await this.messages.page(conn.userId, chatId, 'after', after, CATCH_UP_PAGE);
+        let last = after;
+        for (const message of messages) {
+          const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
+          if (!(id > last) || id > upTo) break;
+          last = id;
+          this.deliver([conn], Buffer.concat([head, Buffer.from(message), tail]), 'message_created');
+        }
+        if (!more || last <= after) break;
+        after = last;
+      }
+    } catch (err) {
+      // The client fills what it misses by id (it sees a gap, or syncs on its next reconnect).
+      this.log.warn({ chatId, err: (err as Error).message }, 'backfill failed; the client resyncs by id');
+    } finally {
+      const held = route.held ?? [];
+      route.held = null;
+      for (const raw of held) {
+        const frame = parseBusFrame(raw);
+        if (frame) this.onChatFrame(chatId, frame, raw);
+      }
+    }
   }
 
   /**

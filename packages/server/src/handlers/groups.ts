@@ -1,4 +1,5 @@
-import { cleanName } from '../display-text.js';
+import { cleanDisplayText } from '@papo/protocol';
+import { cleanName, hasVisibleText } from '../display-text.js';
 import { AppError } from '../errors.js';
 import { type Handler, userOf } from './context.js';
 
@@ -8,9 +9,18 @@ import { type Handler, userOf } from './context.js';
  * the chat's channel (members) and their own (the added and the removed).
  */
 
-/** A description is kept as written but for its ends: spaces around it mean nothing. */
+/**
+ * A description keeps its lines (WhatsApp's are often several), each cleaned as a name is of control and
+ * bidi-override characters; '' when nothing visible is left.
+ */
 function cleanDescription(description: string | undefined): string | undefined {
-  return description?.trim();
+  if (description === undefined) return undefined;
+  const lines = description.replace(/\r\n?/g, '\n').split('\n').map(cleanDisplayText);
+  const text = lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return hasVisibleText(text) ? text : '';
 }
 
 export const createGroup: Handler<'create_group'> = async (ctx, conn, data) => {
