@@ -25,6 +25,7 @@ const CORE_ON_CLUSTER = [
   'test/groups.test.ts',
   'test/group-concurrency.test.ts',
   'test/group-removal.test.ts',
+  'test/blocks.test.ts',
 ];
 
 export default defineConfig({

@@ -293,7 +293,8 @@ const LIMIT_NOTES = {
   groupMembersDefault: 'A group’s members by default (the server’s MAX_GROUP_MEMBERS).',
   invitesPerGroupMax: 'Live invite codes a group holds at most; `create_invite` past it is `forbidden`.',
   inviteMaxUses: 'Largest `max_uses` of an invite.',
-  blocksMax: 'Users one user may block.',
+  blocksMax:
+    'Users one user may block (`blocks:{user_id}`); blocking one more is `forbidden` (403) until they unblock someone.',
   usernameMaxLength: 'Username (a display name).',
   aboutMaxLength: 'The “about” line under a name (PATCH /api/me).',
   avatarUrlMaxLength: 'Avatar URL.',

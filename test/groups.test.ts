@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectError, sendText, sync } from './helpers/chat-actions.js';
 import { api, uniq } from './helpers/http.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
-import { type Session, users } from './helpers/session.js';
+import { type Session, secondConnection, users } from './helpers/session.js';
 import type { Frame, TestClient } from './helpers/ws-client.js';
 
 // Contract section 9: private groups, roles, system messages, invites.
@@ -60,6 +60,19 @@ describe('create_group', () => {
     expect((await info(dana!, chatId)).status).toBe(404);
     await expectError(dana!.client, 'send_message', { chat_id: chatId, body: 'hi' }, 'not_found');
     await expectError(dana!.client, 'join_chat', { chat_id: chatId }, 'not_found');
+  });
+});
+
+describe('the creator’s connection', () => {
+  it('gets the group’s first message every time, though others on the server attached to the group first', async () => {
+    const [ana, bruno] = await users(server, 2);
+    const anaElsewhere = await secondConnection(server, ana!);
+    for (let i = 0; i < 30; i++) {
+      const chatId = await createGroup(ana!, [bruno!]);
+      const first = await ana!.client.next('message_created', (f) => f.chat_id === chatId);
+      expect(first.message.id, `creation ${i}`).toBe(1);
+      await anaElsewhere.next('chat_created', (f) => f.chat_id === chatId);
+    }
   });
 });
 

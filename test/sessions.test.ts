@@ -209,7 +209,13 @@ describe('a temporary account', () => {
       (n) => n === 0,
       { what: 'the temporary account deleted', timeoutMs: 10_000 },
     );
-    expect(await keptSocket.next('chat_member_removed')).toMatchObject({ chat_id: shared, user_id: gone.user_id });
+    expect(await keptSocket.next('chat_member_removed', (f) => f.chat_id === shared)).toMatchObject({
+      user_id: gone.user_id,
+    });
+    expect(await keptSocket.next('chat_member_role', (f) => f.chat_id === group)).toMatchObject({
+      user_id: kept.user_id,
+      role: 'owner',
+    });
     expect(await redis.sismember(keys.members(shared), gone.user_id)).toBe(0);
     expect(await redis.exists(keys.chat(alone))).toBe(0);
     expect(await redis.sismember(keys.publicChats, alone)).toBe(0);

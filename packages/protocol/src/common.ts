@@ -71,6 +71,12 @@ export const SystemInfo = Type.Object(
     user_id: Type.Optional(
       Type.String({ description: 'Whom the change is about (added, removed, left, joined, whose role changed).' }),
     ),
+    user_ids: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'With `member_added` of several users in one `add_members` (or `create_group`): all of them, `user_id` being the first. (extension)',
+      }),
+    ),
     by: Type.String({ description: 'Who made the change.' }),
     title: Type.Optional(Type.String({ description: 'The group’s title: with `created`, and `info_changed` of it.' })),
     role: Type.Optional(Role),

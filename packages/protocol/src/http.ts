@@ -23,8 +23,10 @@ export const UserDetails = Type.Object({
   user_id: UserId,
   username: Type.String(),
   avatar_url: Type.String(),
-  online: Type.Boolean(),
-  last_seen: Type.Union([UnixSeconds, Type.Null()], { description: 'null when the user was never online.' }),
+  online: Type.Boolean({ description: 'false for a user who blocked the caller or whom the caller blocked.' }),
+  last_seen: Type.Union([UnixSeconds, Type.Null()], {
+    description: 'null when the user was never online, or between a user and someone they blocked.',
+  }),
 });
 
 export const ChatSummary = Type.Object({
@@ -124,8 +126,10 @@ export const Contact = Type.Object({
   about: Type.Union([Type.String(), Type.Null()], {
     description: 'The user’s “about” line (PATCH /api/me); null when they wrote none.',
   }),
-  online: Type.Boolean(),
-  last_seen: Type.Union([UnixSeconds, Type.Null()], { description: 'null when the user was never online.' }),
+  online: Type.Boolean({ description: 'false for a user who blocked the caller or whom the caller blocked.' }),
+  last_seen: Type.Union([UnixSeconds, Type.Null()], {
+    description: 'null when the user was never online, or between a user and someone they blocked.',
+  }),
 });
 /** Contacts page by user id as chats do by chat id: the same cursor and limit. */
 export const ContactsQuery = ChatsQuery;
@@ -397,7 +401,7 @@ export const HTTP_ROUTES = {
     path: '/api/blocks',
     auth: true,
     status: 200,
-    description: `The users the caller blocked (at most ${LIMITS.blocksMax}, LIMITS.blocksMax).`,
+    description: `The users the caller blocked (at most ${LIMITS.blocksMax}, LIMITS.blocksMax), by user id; an account deleted since is left out.`,
     answer: Type.Object({ users: Type.Array(UserProfile) }),
   },
   block: {
@@ -406,7 +410,7 @@ export const HTTP_ROUTES = {
     auth: true,
     status: 204,
     description:
-      'Block a user: they cannot open a DM with the caller or send in an existing one (`forbidden`), and neither sees the other’s presence, typing or last seen. In a group both still see each other’s messages. Blocking twice is no error.',
+      'Block a user: they cannot open a DM with the caller or send in an existing one (`forbidden`), nor can the caller until they unblock (as WhatsApp), and neither sees the other’s presence, typing or last seen (`online: false`, `last_seen: null` in the HTTP reads). In a group both still see each other’s messages. Blocking twice is no error; oneself is 400, an unknown user 404, one more past LIMITS.blocksMax 403. Blocks and unblocks count against the caller’s BLOCKS_PER_HOUR (429 past it).',
     body: BlockBody,
     answer: Type.Null({ description: 'No body.' }),
   },
@@ -415,7 +419,7 @@ export const HTTP_ROUTES = {
     path: '/api/blocks/:user_id',
     auth: true,
     status: 204,
-    description: 'Unblock a user (no error when they were not blocked).',
+    description: 'Unblock a user (no error when they were not blocked); counts against BLOCKS_PER_HOUR.',
     answer: Type.Null({ description: 'No body.' }),
   },
   chatMessages: {

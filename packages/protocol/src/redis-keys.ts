@@ -27,7 +27,7 @@ export const REDIS_KEYS = [
     key: 'chat:{chat_id}',
     type: 'Hash',
     holds:
-      'kind (dm|public|group), title, description, created_by, created_at, last_id; (extension) reads_top_user, reads_top, reads_second: the highest read mark, whose it is, and the highest of anyone else’s',
+      'kind (dm|public|group), title, description, created_by, created_at, last_id; (extension) reads_top_user, reads_top, reads_second: the highest read mark, whose it is, and the highest of anyone else’s; in a DM, blocked (the members whose block of the other stands, space-separated; absent when none: no message is sent in the DM) and block:<user_id> (that member’s latest block mark, mirrored from block_marks)',
   },
   { key: 'chat:{chat_id}:members', type: 'Set', holds: 'user ids' },
   {
@@ -90,6 +90,18 @@ export const EXTRA_KEYS = [
     holds: 'member → the invite code they joined with (dropped when they leave)',
   },
   {
+    key: 'block_marks:{{blocks:{user_id}}}',
+    type: 'Hash',
+    holds:
+      'peer → the user’s latest change of their block of that peer: +n blocked, −n unblocked, n one more each time; orders the mirrors (blocked_by, a DM’s block:<user_id>) so the newest change wins; one slot with blocks:{user_id}',
+  },
+  {
+    key: 'blocked_by:{{blocks:{user_id}}}',
+    type: 'Hash',
+    holds:
+      'blocker → their mark for this user (a mirror of block_marks, > 0 while the block stands): who blocked the user, read with blocks:{user_id} in one slot to know whose presence and typing the user is not told',
+  },
+  {
     key: 'presence:workers',
     type: 'Sorted set',
     holds:
@@ -128,6 +140,7 @@ export const EXTRA_KEYS = [
   { key: 'rate:membership:{user_id}', type: 'Counter with TTL', holds: 'joins and leaves this hour' },
   { key: 'rate:reads:{user_id}', type: 'Counter with TTL', holds: 'history pages read in the current window' },
   { key: 'rate:lookups:{user_id}', type: 'Counter with TTL', holds: 'GET /api/users/lookup calls this hour' },
+  { key: 'rate:blocks:{user_id}', type: 'Counter with TTL', holds: 'blocks and unblocks this hour (BLOCKS_PER_HOUR)' },
   {
     key: 'rate:group_changes:{user_id}',
     type: 'Counter with TTL',
@@ -161,7 +174,7 @@ export const EXTRA_KEYS = [
     key: 'broadcast:user:{{user_chats:{user_id}}}',
     type: 'Sharded Pub/Sub channel',
     holds:
-      'events for one user’s connections (dm_ready, joined, left, chat_muted…) wherever they are; its hash tag is the user’s chat-list key, so one script changes the list and publishes',
+      'events for one user’s connections (dm_ready, joined, left, chat_muted…) wherever they are, and the server’s news for them (a block made or lifted: read the hidden users again); its hash tag is the user’s chat-list key, so one script changes the list and publishes',
   },
   {
     key: 'broadcast:presence',

@@ -7,6 +7,7 @@ import type { Logger } from './log.js';
 import { logSender, webhookSender } from './login/code-sender.js';
 import { collectProcessMetrics, gaugeSources, joinClusterMetrics } from './metrics.js';
 import { createAccountSweeper } from './store/accounts.js';
+import { createBlockStore } from './store/blocks.js';
 import { createChatStore } from './store/chats.js';
 import { createGroupStore } from './store/groups.js';
 import { createKeys } from './store/keys.js';
@@ -47,7 +48,8 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const groups = createGroupStore(storeContext);
   const messages = createMessageStore(storeContext);
   const presence = createPresenceStore(storeContext, workerId, log);
-  const hub = new Hub(redis.subscriber, keys, messages, log);
+  const blocks = createBlockStore(storeContext);
+  const hub = new Hub(redis.subscriber, keys, messages, log, blocks.hiddenFrom);
   await hub.start();
 
   const ctx: HandlerContext = { config, log, hub, users, chats, groups, messages, presence };
@@ -67,6 +69,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     chats,
     groups,
     messages,
+    blocks,
     codeSender,
     trust,
     redisMemory,

@@ -16,6 +16,10 @@ export type BusFrame =
       skipConn?: string;
       /** A session that ended: its connections are closed. */
       endSession?: string;
+      /** The users hidden from this user changed (a block made or lifted): read them again. */
+      hiddenChanged?: boolean;
+      /** A block made: hide this user at once, before the read. */
+      hide?: string;
       json: Buffer;
     }
   | { kind: 'presence'; userId: string; chats: string[]; json: Buffer };
@@ -84,6 +88,10 @@ export function parseBusFrame(raw: Buffer): BusFrame | undefined {
         } else if (field.startsWith('-')) frame.detach.push(field.slice(1));
         else if (field.startsWith('!')) frame.skipConn = field.slice(1);
         else if (field.startsWith('x')) frame.endSession = field.slice(1);
+        else if (field === 'h' || field.startsWith('h+')) {
+          frame.hiddenChanged = true;
+          if (field.length > 2) frame.hide = field.slice(2);
+        }
       }
       return frame;
     }

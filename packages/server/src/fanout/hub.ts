@@ -4,7 +4,7 @@ import { eventTypeOf, frameOut } from '../metrics.js';
 import { chatIdFromChannel, type Keys, userIdFromChannel } from '../store/keys.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
-import type { Connection } from '../transport/connection.js';
+import type { Connection, Hidden } from '../transport/connection.js';
 import { type BusFrame, parseBusFrame } from './bus-frame.js';
 import { textFrame } from './ws-frame.js';
 
@@ -25,6 +25,12 @@ const CATCH_UP_RETRY_MS = [250, 1000, 3000];
 /** Live frames held past this while a catch-up is retried: it is given up at once. */
 const MAX_HELD_FRAMES = 2000;
 
+/** Hides everyone: a connection's hidden users while they are read at auth, so nobody blocked slips through. */
+const HIDE_ALL: Hidden = { has: () => true };
+
+/** Reads the users hidden from a user (store/blocks.ts). */
+export type HiddenReader = (userId: string) => Promise<string[]>;
+
 /**
  * Routes bus frames from Redis Pub/Sub to this worker's sockets. The worker subscribes to a chat's channel
  * only while it has a local connection in that chat, and to a user's channel while that user has one here.
@@ -36,12 +42,15 @@ export class Hub {
   private readonly chats = new Map<string, ChatRoute>();
   /** A user's connections here: most users have one, kept without a Set of its own (memory per connection). */
   private readonly users = new Map<string, Connection | Set<Connection>>();
+  /** Users whose hidden users are being read, and the latest read's number: an older read's answer is dropped. */
+  private readonly hiddenReads = new Map<string, number>();
 
   constructor(
     private readonly subscriber: RedisClient,
     private readonly keys: Keys,
     private readonly messages: MessageStore,
     private readonly log: Logger,
+    private readonly readHidden: HiddenReader = async () => [],
   ) {}
 
   async start(): Promise<void> {
@@ -89,16 +98,31 @@ export class Hub {
   }
 
   /** Sends one serialised event to each connection: framed once, the same bytes to every socket. */
-  private deliver(conns: Iterable<Connection>, json: Buffer, type: string, skipUser?: string): void {
+  private deliver(conns: Iterable<Connection>, json: Buffer, type: string): void {
     let frame: Buffer | undefined;
     let sent = 0;
     for (const conn of conns) {
-      if (skipUser !== undefined && conn.userId === skipUser) continue;
       frame ??= textFrame(json);
       conn.sendFramed(frame);
       sent++;
     }
     if (sent > 0) frameOut(type).inc(sent);
+  }
+
+  /**
+   * A typing event: to every connection but the typist's own and those the typist is hidden from (blocks; a
+   * connection without any pays one property read).
+   */
+  private deliverTyping(conns: Iterable<Connection>, json: Buffer, typist: string): void {
+    let frame: Buffer | undefined;
+    let sent = 0;
+    for (const conn of conns) {
+      if (conn.userId === typist || conn.hidden?.has(typist)) continue;
+      frame ??= textFrame(json);
+      conn.sendFramed(frame);
+      sent++;
+    }
+    if (sent > 0) frameOut('typing').inc(sent);
   }
 
   /**
@@ -112,6 +136,11 @@ export class Hub {
     const existing = this.chats.get(chatId);
     if (existing) {
       existing.conns.add(conn);
+      // The route went past `fromId` before this connection joined it (another connection here attached first
+      // and took the catch-up, e.g. a group's other member): what it forwarded meanwhile is this one's to get.
+      if (fromId !== undefined && fetch && existing.lastId > fromId) {
+        return existing.subscribed.then(() => this.backfill(conn, chatId, existing, fromId));
+      }
       return existing.subscribed;
     }
     const catchUp = fromId !== undefined && fetch;
@@ -142,14 +171,57 @@ export class Hub {
     this.subscriber.sunsubscribe(this.keys.chatChannel(chatId)).catch(() => {});
   }
 
+  /**
+   * The connection follows its user's channel. Until `refreshHidden` has read the user's hidden users, the
+   * connection is told nobody's presence or typing.
+   */
   async attachUser(conn: Connection, userId: string): Promise<void> {
     if (!conn.open) return;
+    conn.hidden = HIDE_ALL;
     const conns = this.users.get(userId);
     if (!conns) {
       this.users.set(userId, conn);
       await this.subscriber.ssubscribe(this.keys.userChannel(userId));
     } else if (conns instanceof Set) conns.add(conn);
     else if (conns !== conn) this.users.set(userId, new Set([conns, conn]));
+  }
+
+  /**
+   * Reads the users hidden from `userId` and gives the set to each of the user's connections here (none for a
+   * user with no block either way). Called at auth, after the connection follows the user's channel, and on
+   * each `h` user frame (a block made or lifted): whichever read starts last decides, so a change published
+   * while an earlier read is under way is not lost. Throws when the read fails (a failed read after a change
+   * leaves the connections' sets as they were, and is logged).
+   */
+  async refreshHidden(userId: string): Promise<void> {
+    const number = (this.hiddenReads.get(userId) ?? 0) + 1;
+    this.hiddenReads.set(userId, number);
+    try {
+      const ids = await this.readHidden(userId);
+      if (this.hiddenReads.get(userId) !== number) return;
+      const hidden = ids.length > 0 ? new Set(ids) : undefined;
+      const conns = this.users.get(userId);
+      for (const conn of conns instanceof Set ? conns : conns ? [conns] : []) conn.hidden = hidden;
+    } finally {
+      if (this.hiddenReads.get(userId) === number) this.hiddenReads.delete(userId);
+    }
+  }
+
+  /**
+   * A block made: the user's connections here hide `userId` now, in this frame's order on the user's channel
+   * (what follows it there sees the block in force), before the read that `refreshHidden` then makes.
+   */
+  private hideNow(conns: Connection | Set<Connection>, userId: string): void {
+    // A user's connections here share one set (refreshHidden); one that has none gets a new shared one.
+    let made: Set<string> | undefined;
+    for (const conn of conns instanceof Set ? conns : [conns]) {
+      if (conn.hidden instanceof Set) conn.hidden.add(userId);
+      else if (conn.hidden === undefined) {
+        made ??= new Set([userId]);
+        conn.hidden = made;
+      }
+      // Otherwise HIDE_ALL: its read is under way and hides everyone meanwhile.
+    }
   }
 
   /** Forget a closed connection everywhere. */
@@ -201,7 +273,7 @@ export class Hub {
       route.lastId = frame.id;
     }
     if (frame.kind === 'message') this.deliver(route.conns, frame.json, 'message_created');
-    else if (frame.kind === 'except-user') this.deliver(route.conns, frame.json, 'typing', frame.userId);
+    else if (frame.kind === 'except-user') this.deliverTyping(route.conns, frame.json, frame.userId);
     else if (frame.kind === 'member-removed') this.onMemberRemoved(chatId, route, frame.userId, frame.json);
     else this.deliver(route.conns, frame.json, eventTypeOf(frame.json));
   }
@@ -219,6 +291,13 @@ export class Hub {
   private onUserFrame(userId: string, frame: Extract<BusFrame, { kind: 'user' }>): void {
     const conns = this.users.get(userId);
     if (!conns) return;
+    if (frame.hiddenChanged) {
+      if (frame.hide !== undefined) this.hideNow(conns, frame.hide);
+      this.refreshHidden(userId).catch((err: Error) =>
+        this.log.warn({ user: userId, err: err.message }, 'hidden users not read again after a block'),
+      );
+      return;
+    }
     const type = eventTypeOf(frame.json);
     for (const conn of conns instanceof Set ? [...conns] : [conns]) {
       if (conn.id === frame.skipConn) continue;
@@ -239,9 +318,52 @@ export class Hub {
     const targets = new Set<Connection>();
     for (const chatId of frame.chats) {
       const route = this.chats.get(chatId);
-      if (route) for (const conn of route.conns) if (conn.userId !== frame.userId) targets.add(conn);
+      if (!route) continue;
+      for (const conn of route.conns) {
+        // Neither side of a block sees the other's presence (a connection with no block pays one read).
+        if (conn.userId !== frame.userId && (conn.hidden === undefined || !conn.hidden.has(frame.userId))) {
+          targets.add(conn);
+        }
+      }
     }
     this.deliver(targets, frame.json, 'presence');
+  }
+
+  /**
+   * Sends one connection that joined a route late the messages the route forwarded after `fromId` before it
+   * joined, holding the route's live frames meanwhile so that everything still goes out in id order. A
+   * catch-up under way (frames held already) is left to reach it: it forwards to every connection of the route.
+   */
+  private async backfill(conn: Connection, chatId: string, route: ChatRoute, fromId: number): Promise<void> {
+    if (route.held || !conn.userId || this.chats.get(chatId) !== route) return;
+    route.held = [];
+    const upTo = route.lastId;
+    const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
+    const tail = Buffer.from('}');
+    try {
+      for (let after = fromId; after < upTo; ) {
+        const { messages, more } = await this.messages.page(conn.userId, chatId, 'after', after, CATCH_UP_PAGE);
+        let last = after;
+        for (const message of messages) {
+          const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
+          if (!(id > last) || id > upTo) break;
+          last = id;
+          this.deliver([conn], Buffer.concat([head, Buffer.from(message), tail]), 'message_created');
+        }
+        if (!more || last <= after) break;
+        after = last;
+      }
+    } catch (err) {
+      // The client fills what it misses by id (it sees a gap, or syncs on its next reconnect).
+      this.log.warn({ chatId, err: (err as Error).message }, 'backfill failed; the client resyncs by id');
+    } finally {
+      const held = route.held ?? [];
+      route.held = null;
+      for (const raw of held) {
+        const frame = parseBusFrame(raw);
+        if (frame) this.onChatFrame(chatId, frame, raw);
+      }
+    }
   }
 
   /**

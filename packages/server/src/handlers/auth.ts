@@ -6,7 +6,7 @@ import type { Handler } from './context.js';
 /**
  * `auth`: the token names the user (using it does not extend it: the client refreshes its session for a new
  * one); the connection is recorded (the user is online), follows the user's channel and every chat of theirs,
- * and only then hears `auth_ok`.
+ * knows whose presence and typing to leave out (blocks), and only then hears `auth_ok`.
  */
 export const auth: Handler<'auth'> = async (ctx, conn, data) => {
   const userId = await ctx.users.tokenUser(data.token);
@@ -29,8 +29,13 @@ export const auth: Handler<'auth'> = async (ctx, conn, data) => {
   const { chats, lastIds } = recorded;
   try {
     await ctx.hub.attachUser(conn, userId);
+    // The users hidden from this one (blocks) are read once the user's channel is followed, so a block made
+    // meanwhile is read again; until then the connection is told nobody's presence or typing.
     // The chats' positions at auth: a message lost on the bus from now on shows as a gap and is fetched.
-    await Promise.all(chats.map((chatId, i) => ctx.hub.attachChat(conn, chatId, lastIds[i], false)));
+    await Promise.all([
+      ctx.hub.refreshHidden(userId),
+      ...chats.map((chatId, i) => ctx.hub.attachChat(conn, chatId, lastIds[i], false)),
+    ]);
   } catch (err) {
     // Not authenticated after all: the record goes now, not when the socket closes.
     ctx.hub.detachAll(conn);

@@ -72,6 +72,11 @@ export function createAccountSweeper(context: StoreContext, sessions: SessionSto
       keys.rateChats,
       keys.rateMembership,
       keys.rateReads,
+      // Their blocks go with them: mirrors left in others' blocked_by name a user nobody can be any more.
+      keys.blocks,
+      keys.blockMarks,
+      keys.blockedBy,
+      keys.rateBlocks,
     ];
     await Promise.all(userKeys.map((key) => redis.del(key(userId))));
     await redis.srem(keys.onlineUsers, userId);

@@ -1,4 +1,5 @@
 import { TIMINGS } from '@papo/protocol';
+import { createBlockStore } from './blocks.js';
 import { createChatLists } from './chat-lists.js';
 import { createChatPlaces } from './chat-places.js';
 import { newChatId } from './ids.js';
@@ -19,11 +20,14 @@ import { countHit, okOrThrow, type StoreContext } from './store.js';
  * - a DM is claimed by its pair key (SET NX) before the chat is made, so two racing calls get one chat, and
  *   every call re-runs the idempotent steps after the claim: a DM half-made by a crash is finished by the next
  *   call;
- * - a public chat is listed in chats:public last: until then nobody else can find it.
+ * - a public chat is listed in chats:public last: until then nobody else can find it;
+ * - a DM is refused while a block stands either way, and once its chat is made the pair's blocks are
+ *   mirrored into it (blocks.ts), so a block made while the DM was being made still holds.
  */
 export function createChatStore(context: StoreContext) {
   const { redis, run, keys, config } = context;
   const { reserve, release, listChat, attachFrame, detachFrame } = createChatPlaces(context);
+  const blocks = createBlockStore(context);
 
   /** Counts a new chat against the creator's limit; throws rate_limited past it. */
   function countNewChat(me: string): Promise<void> {
@@ -55,6 +59,8 @@ export function createChatStore(context: StoreContext) {
     /** The one DM of a pair, created if missing; `created` tells whether this call made it. */
     async createDm(me: string, peer: string, connId: string): Promise<{ chatId: string; created: boolean }> {
       if ((await redis.exists(keys.user(peer))) === 0) okOrThrow(['not_found']);
+      const refusal = await blocks.dmRefusal(me, peer);
+      if (refusal) throw refusal;
       const pairKey = keys.dm(me, peer);
       let chatId = await redis.get(pairKey);
       let created = false;
@@ -88,6 +94,9 @@ export function createChatStore(context: StoreContext) {
         const [, lastId] = okOrThrow(
           await run('create-chat', [keys.chat(dm), keys.members(dm)], ['dm', '', me, me, peer]),
         ) as [unknown, number];
+        // Read once the chat exists: a block whose own mirror found no chat yet is mirrored now, and any call
+        // repairs a mirror a crash left out (two reads when neither ever blocked the other).
+        await blocks.mirrorIntoDm(me, peer, dm);
         const dmReady = (peerOf: string) => JSON.stringify({ type: 'dm_ready', chat_id: dm, peer_user_id: peerOf });
         await Promise.all([
           listChat(me, '+', dm, attachFrame(dm, Number(lastId), dmReady(peer), connId)),

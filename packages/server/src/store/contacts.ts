@@ -1,6 +1,7 @@
 import { type Contact, LIMITS } from '@papo/protocol';
+import { hiddenIn, hiddenReads } from './blocks.js';
 import type { Page } from './chat-lists.js';
-import { readAll, type StoreContext } from './store.js';
+import { type ReadCommand, readAll, type StoreContext } from './store.js';
 
 /**
  * GET /api/contacts: the people who share a chat with the caller. Nothing indexes them, so each request
@@ -15,33 +16,38 @@ import { readAll, type StoreContext } from './store.js';
  * slots (every chat in its own), so they are pipelined reads, not one script.
  */
 /**
- * Users as contacts (profile, about line, presence), in the order given; a user whose account is gone (a
- * temporary account swept) is left out: nobody to write to. Three reads each, pipelined.
+ * Users as contacts (profile, about line, presence), in the order given, as `viewer` may see them: offline and
+ * no last seen between the viewer and someone either blocked (contract section 9). A user whose account is
+ * gone (a temporary account swept) is left out: nobody to write to. Three reads each and the viewer's two
+ * (blocks.ts hiddenReads), pipelined.
  */
 export async function readContacts(
   { redis, keys }: Pick<StoreContext, 'redis' | 'keys'>,
   ids: string[],
+  viewer: string,
 ): Promise<Contact[]> {
-  const rows = await readAll(
-    redis,
-    ids.flatMap((id) => [
+  const [blocked, blockedBy, ...rows] = await readAll(redis, [
+    ...hiddenReads(keys, viewer),
+    ...ids.flatMap((id): ReadCommand[] => [
       ['hmget', keys.user(id), 'username', 'avatar_url', 'about'],
       ['sismember', keys.onlineUsers, id],
       ['get', keys.lastSeen(id)],
     ]),
-  );
+  ]);
+  const hidden = hiddenIn(blocked, blockedBy);
   const users: Contact[] = [];
   ids.forEach((id, i) => {
     const [username, avatarUrl, about] = rows[i * 3] as (string | null)[];
     if (username === null || username === undefined) return;
     const lastSeen = rows[i * 3 + 2] as string | null;
+    const seen = !hidden.has(id);
     users.push({
       user_id: id,
       username,
       avatar_url: avatarUrl || null,
       about: about || null,
-      online: rows[i * 3 + 1] === 1,
-      last_seen: lastSeen ? Number(lastSeen) : null,
+      online: seen && rows[i * 3 + 1] === 1,
+      last_seen: seen && lastSeen ? Number(lastSeen) : null,
     });
   });
   return users;
@@ -83,7 +89,7 @@ export function createContactList({ redis, keys }: StoreContext) {
       const from = cursor === undefined ? 0 : all.findIndex((id) => id > cursor);
       const ids = from < 0 ? [] : all.slice(from, from + limit);
       const more = from >= 0 && from + limit < all.length;
-      const users = await readContacts({ redis, keys }, ids);
+      const users = await readContacts({ redis, keys }, ids, me);
       users.sort(
         (a, b) =>
           Number(b.online) - Number(a.online) ||

@@ -9,10 +9,11 @@ import {
   TIMINGS,
 } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import { hiddenIn, hiddenReads } from './blocks.js';
 import { createChatPlaces } from './chat-places.js';
 import { newChatId } from './ids.js';
 import type { Keys } from './keys.js';
-import { countHit, okOrThrow, readAll, type StoreContext } from './store.js';
+import { countHit, okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
 
 /** The keys every group script takes first, in lib.lua's order. */
 export function groupScriptKeys(keys: Keys, chatId: string): string[] {
@@ -321,14 +322,16 @@ export function createGroupStore(context: StoreContext) {
       };
       if (kind === 'public') return info;
       const ids = pairs.filter((_, i) => i % 2 === 0);
-      const rows = await readAll(
-        redis,
-        ids.flatMap((id) => [
+      // Presence as the caller may see it: offline, no last seen, across a block (blocks.ts).
+      const [blocked, blockedBy, ...rows] = await readAll(redis, [
+        ...hiddenReads(keys, me),
+        ...ids.flatMap((id): ReadCommand[] => [
           ['hmget', keys.user(id), 'username', 'avatar_url'],
           ['sismember', keys.onlineUsers, id],
           ['get', keys.lastSeen(id)],
         ]),
-      );
+      ]);
+      const hidden = hiddenIn(blocked, blockedBy);
       const order: Record<Role, number> = { owner: 0, admin: 1, member: 2 };
       info.members = ids
         .map((id, i) => {
@@ -339,8 +342,8 @@ export function createGroupStore(context: StoreContext) {
             role: pairs[i * 2 + 1] as Role,
             username: username ?? '',
             avatar_url: avatar || null,
-            online: rows[i * 3 + 1] === 1,
-            last_seen: lastSeen === null ? null : Number(lastSeen),
+            online: !hidden.has(id) && rows[i * 3 + 1] === 1,
+            last_seen: lastSeen === null || hidden.has(id) ? null : Number(lastSeen),
           };
         })
         .sort((a, b) => order[a.role] - order[b.role] || a.username.localeCompare(b.username));

@@ -30,6 +30,11 @@ export function createKeys(prefix: string) {
     joinedBy: (chatId: string) => `${prefix}chat:{${chatId}}:joined_by`,
     invite: (code: string) => `${prefix}invite:${code}`,
     blocks: (userId: string) => `${prefix}blocks:${userId}`,
+    // A user's block companions carry blocks:{user} as their hash tag: one slot with it (block-set.lua).
+    /** Peer → the user's last block (+n) or unblock (−n) of them, n rising with each: orders the mirrors. */
+    blockMarks: (userId: string) => `${prefix}block_marks:{${prefix}blocks:${userId}}`,
+    /** Blocker → the mark of their block of this user (a mirror of block_marks; > 0 while it stands). */
+    blockedBy: (userId: string) => `${prefix}blocked_by:{${prefix}blocks:${userId}}`,
     clientMsgId: (chatId: string, userId: string, clientMsgId: string) =>
       `${prefix}chat:{${chatId}}:cmid:${userId}:${clientMsgId}`,
     userChats: (userId: string) => `${prefix}user_chats:${userId}`,
@@ -51,6 +56,7 @@ export function createKeys(prefix: string) {
     rateMembership: (userId: string) => `${prefix}rate:membership:${userId}`,
     rateReads: (userId: string) => `${prefix}rate:reads:${userId}`,
     rateLookups: (userId: string) => `${prefix}rate:lookups:${userId}`,
+    rateBlocks: (userId: string) => `${prefix}rate:blocks:${userId}`,
     rateGroupChanges: (userId: string) => `${prefix}rate:group_changes:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
     // An address's code, its send counter and its failure counter share a hash tag: one script checks and

@@ -34,6 +34,9 @@ const WITH_DEADLINE = new Set<ScriptName>([
   'invite-create',
   'invite-revoke',
   'invite-join',
+  'block-set',
+  'block-peer',
+  'dm-block',
 ]);
 
 /**
@@ -83,6 +86,10 @@ const KEY_COUNTS = {
   'chat-info': 9,
   'invite-preview': 9,
   'invites-list': 9,
+  'block-set': 2,
+  'block-peer': 1,
+  'dm-block': 2,
+  'hidden-users': 2,
   count: 1,
   uncount: 1,
 } as const;

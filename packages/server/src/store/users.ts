@@ -8,6 +8,7 @@ import {
   type UserProfile,
 } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import { hiddenIn, hiddenReads } from './blocks.js';
 import { readContacts } from './contacts.js';
 import { newUserId } from './ids.js';
 import type { SessionStore } from './sessions.js';
@@ -151,31 +152,43 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
 
     profiles,
 
-    /** Whoever logs in with exactly this phone or e-mail, as a contact; undefined when nobody does (now). */
-    async lookup(login: Address): Promise<Contact | undefined> {
+    /**
+     * Whoever logs in with exactly this phone or e-mail, as a contact seen by `viewer`; undefined when nobody
+     * does (now).
+     */
+    async lookup(login: Address, viewer: string): Promise<Contact | undefined> {
       const userId = await redis.get(keys.loginUser(login.address));
-      return userId ? (await readContacts({ redis, keys }, [userId]))[0] : undefined;
+      return userId ? (await readContacts({ redis, keys }, [userId], viewer))[0] : undefined;
     },
 
-    async details(userId: string): Promise<UserDetails | undefined> {
-      const [fields, online, lastSeen] = await readAll(redis, [
+    /** A user's profile and presence as `viewer` may see them: offline, no last seen, across a block. */
+    async details(userId: string, viewer: string): Promise<UserDetails | undefined> {
+      const [fields, online, lastSeen, blocked, blockedBy] = await readAll(redis, [
         ['hmget', keys.user(userId), 'username', 'avatar_url'],
         ['sismember', keys.onlineUsers, userId],
         ['get', keys.lastSeen(userId)],
+        ...hiddenReads(keys, viewer),
       ]);
       const [username, avatarUrl] = fields as (string | null)[];
       if (username === null || username === undefined) return undefined;
+      const seen = !hiddenIn(blocked, blockedBy).has(userId);
       return {
         user_id: userId,
         username,
         avatar_url: avatarUrl ?? '',
-        online: online === 1,
-        last_seen: lastSeen ? Number(lastSeen) : null,
+        online: seen && online === 1,
+        last_seen: seen && lastSeen ? Number(lastSeen) : null,
       };
     },
 
-    async onlineUsers(): Promise<UserProfile[]> {
-      return profiles(await redis.smembers(keys.onlineUsers));
+    /** The users online now, but those hidden from `viewer` (a block either way). */
+    async onlineUsers(viewer: string): Promise<UserProfile[]> {
+      const [online, blocked, blockedBy] = await readAll(redis, [
+        ['smembers', keys.onlineUsers],
+        ...hiddenReads(keys, viewer),
+      ]);
+      const hidden = hiddenIn(blocked, blockedBy);
+      return profiles((online as string[]).filter((id) => !hidden.has(id)));
     },
 
     async userExists(userId: string): Promise<boolean> {

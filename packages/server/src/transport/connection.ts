@@ -9,6 +9,9 @@ const TEXT = { binary: false } as const;
 /** Typing entries past which expired ones are pruned before another is added. */
 const TYPING_PRUNE_AT = 16;
 
+/** Who is hidden from a connection: a Set, or everyone while its set is being read at auth. */
+export type Hidden = { has(userId: string): boolean };
+
 export type ConnectionState = 'new' | 'authenticating' | 'authenticated' | 'closed';
 
 /** One WebSocket: who it is, which chats it follows, and a send that drops a consumer that stops reading. */
@@ -24,6 +27,11 @@ export class Connection {
    * those alone are told it stopped. Made on the first `typing`, so an idle connection carries none.
    */
   typingUntil: Map<string, number> | undefined;
+  /**
+   * Users whose presence and typing this connection is not told (blocked by its user, or who blocked its user;
+   * fanout/hub.ts). Undefined, and so free in delivery, for a user with no block either way.
+   */
+  hidden: Hidden | undefined;
   /** Resolves when an `auth` in flight ends; frames that arrive meanwhile wait for it. */
   authDone: Promise<void> | undefined;
   waiting = 0;

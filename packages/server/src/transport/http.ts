@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CodeSender } from '../login/code-sender.js';
+import type { BlockStore } from '../store/blocks.js';
 import type { ChatStore } from '../store/chats.js';
 import type { GroupStore } from '../store/groups.js';
 import type { Keys } from '../store/keys.js';
@@ -22,6 +23,7 @@ import { MEMORY_WARNING_RATIO, type RedisMemory } from '../store/redis-memory.js
 import type { SessionStore } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
 import { capConnectionsPerAddress, type TrustFn } from './client-address.js';
+import { registerBlockRoutes } from './http-blocks.js';
 import { registerContactRoutes } from './http-contacts.js';
 import { registerGroupRoutes } from './http-groups.js';
 import { addressOf, authenticated, registerLoginRoutes } from './http-login.js';
@@ -40,6 +42,7 @@ type HttpDeps = {
   chats: ChatStore;
   groups: GroupStore;
   messages: MessageStore;
+  blocks: BlockStore;
   codeSender: CodeSender;
   /** TRUST_PROXY, compiled (client-address.ts). */
   trust: TrustFn;
@@ -56,7 +59,8 @@ const UserIdParam = Type.Object({ user_id: UserId });
 
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
-  const { config, log, redis, keys, users, sessions, chats, groups, messages, codeSender, trust, redisMemory } = deps;
+  const { config, log, redis, keys, users, sessions, chats, groups, messages, blocks, codeSender, trust, redisMemory } =
+    deps;
   const timeoutMs = config.httpRequestTimeoutMs;
   // Fastify's own request logging stays off: errors are logged below, and tokens never reach a log.
   const app = Fastify({
@@ -155,8 +159,8 @@ export function createHttpServer(deps: HttpDeps) {
   registerLoginRoutes(app, { config, keys, users, sessions, codeSender });
 
   app.get('/api/users/online', async (req) => {
-    await authUser(req);
-    return { users: await users.onlineUsers() };
+    const userId = await authUser(req);
+    return { users: await users.onlineUsers(userId) };
   });
 
   // Exact matches only, and each lookup counts whether it finds someone or not: a way to reach a friend whose
@@ -168,15 +172,15 @@ export function createHttpServer(deps: HttpDeps) {
     if (typeof raw.phone === 'string') raw.phone = raw.phone.replace(/^ (?=[0-9])/, '+');
     const query = validate(UserLookupQuery, raw, 'query');
     await users.hit(keys.rateLookups(userId), config.userLookupsPerHour, 3600, 'lookups');
-    const found = await users.lookup(addressOf(query));
+    const found = await users.lookup(addressOf(query), userId);
     if (!found) throw new AppError('not_found', 'Nobody logs in with that phone or e-mail.');
     return found;
   });
 
   app.get('/api/users/:user_id', async (req) => {
-    await authUser(req);
+    const viewer = await authUser(req);
     if (!checker(UserIdParam).Check(req.params)) throw new AppError('not_found', 'No such user.');
-    const details = await users.details((req.params as { user_id: string }).user_id);
+    const details = await users.details((req.params as { user_id: string }).user_id, viewer);
     if (!details) throw new AppError('not_found', 'No such user.');
     return details;
   });
@@ -199,6 +203,7 @@ export function createHttpServer(deps: HttpDeps) {
 
   registerContactRoutes(app, { users, chats });
   registerGroupRoutes(app, { users, groups });
+  registerBlockRoutes(app, { users, blocks });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {
     const userId = await authUser(req);

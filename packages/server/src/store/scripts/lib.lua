@@ -13,6 +13,9 @@
 --                                 connections to a chat, -<chat> detach them, !<conn_id> skip that connection,
 --                                 x<session_id> close the connections of that session (it ended; published
 --                                 by the server, with no JSON)
+--                                 h the users hidden from the user changed (a block made or lifted): its
+--                                 connections read them again; h+<user_id> a block made: they hide that
+--                                 user at once, before the read (published by the server, with no JSON)
 --   p<user_id> <chat> <chat>…\n<json>  presence (published by the server, not a script), for the connections
 --                                 that share one of those chats
 -- Ids are [A-Za-z0-9_-] only (the protocol's pattern), so they are safe to concatenate into JSON.

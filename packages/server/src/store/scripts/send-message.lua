@@ -9,7 +9,7 @@
 -- [3] the JSON after created_at (`,"client_msg_id":"…"` or ''), [4] '1' when there is a client_msg_id,
 -- [5] messages kept, [6] idempotency window (s), [7] chat channel,
 -- [8] the event's JSON up to the message (`{"type":"message_created","chat_id":"…","message":`)
--- Returns {'ok', id, 0} | {'ok', first id, 1} (a repeat) | {'not_found'} | {'forbidden'}
+-- Returns {'ok', id, 0} | {'ok', first id, 1} (a repeat) | {'not_found'} | {'forbidden'[, why]}
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local me = ARGV[1]
@@ -19,6 +19,16 @@ if refused then return {refused} end
 if ARGV[4] == '1' then
   local first_id = redis.call('GET', KEYS[4])
   if first_id then return {'ok', tonumber(first_id), 1} end
+end
+-- A DM with a block standing between its two members takes no message from either (contract section 9, as
+-- WhatsApp: the blocker unblocks to write). The blocks are mirrored into the DM's hash (dm-block.lua), so this
+-- is one HGET of the chat's small hash, the only cost to every other send.
+local blocked = redis.call('HGET', KEYS[1], 'blocked')
+if blocked then
+  if string.find(' ' .. blocked .. ' ', ' ' .. me .. ' ', 1, true) then
+    return {'forbidden', 'You blocked this user: unblock them to send a message.'}
+  end
+  return {'forbidden', 'You cannot send messages to this user.'}
 end
 
 local id = redis.call('HINCRBY', KEYS[1], 'last_id', 1)
