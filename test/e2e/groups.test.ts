@@ -58,6 +58,8 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
   let bruno: User;
   let carla: User;
   const title = uniqueName('Família');
+  /** The group's name after Ana renames it. */
+  const renamed = uniqueName('Time');
   let inviteUrl = '';
   /** Carla's second page, where she joined back through the link. */
   let carlaPage: Page;
@@ -260,7 +262,6 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
   it('renames the group everywhere at once; hands it over; the phone layout of the drawer', async () => {
     const page = ana.page;
     await page.getByRole('button', { name: 'Back', exact: true }).click();
-    const renamed = uniqueName('Time');
     await drawer(page).getByRole('button', { name: 'Edit group name' }).click();
     await drawer(page).getByLabel('Group name').fill(renamed);
     await drawer(page).getByRole('button', { name: 'Save' }).click();
@@ -325,7 +326,7 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
     expect(gabi.errors).toEqual([]);
   });
 
-  it('blocks and unblocks from a DM’s menu', async () => {
+  it('blocks and unblocks from a DM’s menu and from a group’s member list', async () => {
     const page = ana.page;
     await chatRow(page, bruno.name).click();
     await page.getByRole('heading', { name: bruno.name, level: 2 }).waitFor();
@@ -349,6 +350,15 @@ describe('private groups in the browser', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Chat options' }).click();
     await page.getByRole('menuitem', { name: 'Block Bruno Lima' }).waitFor();
     await page.keyboard.press('Escape');
+
+    // From the group's member list too: his row says so, and his menu offers to unblock.
+    await chatRow(page, renamed).click();
+    await openInfo(page);
+    await memberAction(page, bruno, 'Block Bruno Lima');
+    await page.getByRole('alertdialog', { name: 'Block Bruno Lima?' }).getByRole('button', { name: 'Block' }).click();
+    await memberRow(page, bruno).locator('.person-sub', { hasText: 'blocked' }).waitFor();
+    await memberAction(page, bruno, 'Unblock Bruno Lima');
+    await memberRow(page, bruno).locator('.person-sub', { hasText: 'online' }).waitFor();
     expect(ana.errors).toEqual([]);
   });
 });
