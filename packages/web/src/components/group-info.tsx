@@ -244,7 +244,12 @@ function InfoMain({ chat, onView }: { chat: ChatItem; onView: (view: View) => vo
                   </span>
                   <span className="person-sub">{own ? '' : presence(member)}</span>
                 </span>
-                {own || chat.gone ? null : <Menu label={t('info.memberOptions', { name })} items={items(member)} />}
+                {own || chat.gone ? (
+                  // The badges line up with the others', which stand before a menu button.
+                  <span className="menu-spacer" />
+                ) : (
+                  <Menu label={t('info.memberOptions', { name })} items={items(member)} />
+                )}
               </li>
             );
           })}

@@ -119,7 +119,8 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     });
     on('presence', (event) => this.people.presence(event.user_id, event.status === 'online', event.last_seen));
     on('chats_changed', (event) => {
-      if (event.reason !== 'chat_muted') void this.refreshChats();
+      // A mute or a new title is applied from its own event: no need to load the whole list again.
+      if (event.reason !== 'chat_muted' && event.reason !== 'chat_updated') void this.refreshChats();
       if (event.reason === 'joined' || event.reason === 'chat_added') this.back(event.chat_id);
       if (event.reason !== 'left') return;
       // A group left (here or on another device) stays open, read-only; a public chat closes.
