@@ -1,8 +1,8 @@
 import type { Message, SystemInfo } from '@papo/protocol';
 import type { MessageKey, Translate } from '../i18n';
 
-/** A system message's facts; `user_ids` when one change added several people at once. */
-export type SystemFacts = SystemInfo & { user_ids?: string[] };
+/** A system message's facts (`user_ids` when one change added several people at once). */
+export type SystemFacts = SystemInfo;
 
 /** Names shown before "and N others" in a bulk add ("Ana added Bruno, Carla and 3 others"). */
 const NAMES_SHOWN = 2;
