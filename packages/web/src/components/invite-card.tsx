@@ -1,8 +1,9 @@
 import { PapoError } from '@papo/client';
 import type { InvitePreview } from '@papo/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { t } from '../i18n';
 import { errorText } from '../lib/errors';
+import { useModalDialog } from '../lib/modal-dialog';
 import { useStore } from '../state/react';
 import { Avatar } from './avatar';
 import { FormError } from './form-error';
@@ -20,7 +21,9 @@ export function InviteCard({ code }: { code: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const titleId = useId();
-  const dialogRef = useRef<HTMLDivElement>(null);
+  const close = () => store.setInvite(null);
+  // Focus is placed below, once the card has loaded.
+  const { dialogRef, onKeyDown } = useModalDialog(close, { placesFocus: true });
 
   useEffect(() => {
     let alive = true;
@@ -43,9 +46,8 @@ export function InviteCard({ code }: { code: string }) {
     const dialog = dialogRef.current;
     const button = loaded ? dialog?.querySelector<HTMLButtonElement>('.dialog-actions .primary') : null;
     (button ?? dialog)?.focus();
-  }, [loaded]);
+  }, [loaded, dialogRef]);
 
-  const close = () => store.setInvite(null);
   const preview = loaded && 'preview' in loaded ? loaded.preview : undefined;
   const member = preview ? store.chat(preview.chat_id) : undefined;
   const already = member !== undefined && !member.gone;
@@ -68,24 +70,6 @@ export function InviteCard({ code }: { code: string }) {
       if (err instanceof PapoError && err.code === 'not_found') setLoaded({ invalid: true });
       else setError(errorText(err, t));
       setBusy(false);
-    }
-  };
-
-  const onKeyDown = (event: React.KeyboardEvent) => {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      close();
-    } else if (event.key === 'Tab') {
-      const buttons = [...(dialogRef.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];
-      const first = buttons[0];
-      const last = buttons.at(-1);
-      if (event.shiftKey && document.activeElement === first) {
-        event.preventDefault();
-        last?.focus();
-      } else if (!event.shiftKey && document.activeElement === last) {
-        event.preventDefault();
-        first?.focus();
-      }
     }
   };
 

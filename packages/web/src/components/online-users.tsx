@@ -1,12 +1,11 @@
-import { PapoError } from '@papo/client';
-import type { Contact, UserProfile } from '@papo/protocol';
+import type { UserProfile } from '@papo/protocol';
 import { useEffect, useState } from 'react';
 import { locale, t } from '../i18n';
-import { lookupTarget, mergeById, orderContacts } from '../lib/contacts';
+import { orderContacts } from '../lib/contacts';
 import { errorText } from '../lib/errors';
 import { lastSeenText } from '../lib/time';
+import { useContactSearch } from '../state/contact-search';
 import { useNow, useStore } from '../state/react';
-import type { AppStore } from '../state/store';
 import { Avatar } from './avatar';
 import { DrawerHeader } from './drawer-header';
 import { FormError } from './form-error';
@@ -14,14 +13,6 @@ import { GroupIcon } from './icons';
 
 /** Strangers send no presence: the list of others online is polled while the drawer is open. */
 const REFRESH_MS = 5000;
-
-/** The contacts held and the cursor of the next page (null: all are held). */
-type Listing = { users: Contact[]; cursor: string | null };
-
-/** Contacts come with presence: the people store keeps them without asking for each again. */
-function remember(store: AppStore, users: Contact[]): void {
-  for (const u of users) store.people.known({ ...u, avatar_url: u.avatar_url ?? '' });
-}
 
 type Row = { user_id: string; username: string; avatar_url: string; online: boolean; sub: string };
 
@@ -41,27 +32,13 @@ export function OnlineUsers({
 }) {
   const store = useStore();
   const now = useNow(30_000);
-  const [listing, setListing] = useState<Listing | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const { contacts, hasMore, loadingMore, loadMore, query, setQuery, target, found, find, error, setError } =
+    useContactSearch(store);
   const [others, setOthers] = useState<UserProfile[] | null>(null);
-  const [query, setQuery] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
-  /** What "Find" answered for the search text: the person, or null when nobody logs in with it. */
-  const [found, setFound] = useState<{ text: string; user: Contact | null } | null>(null);
 
   useEffect(() => {
     let alive = true;
-    const loadContacts = async () => {
-      try {
-        const page = await store.client.contacts();
-        if (!alive) return;
-        remember(store, page.users);
-        setListing({ users: page.users, cursor: page.next_cursor });
-      } catch (err) {
-        if (alive) setError(errorText(err, t));
-      }
-    };
     const loadOnline = async () => {
       try {
         const list = await store.client.onlineUsers();
@@ -72,43 +49,13 @@ export function OnlineUsers({
         if (alive) setError(errorText(err, t));
       }
     };
-    void loadContacts();
     void loadOnline();
     const timer = setInterval(loadOnline, REFRESH_MS);
     return () => {
       alive = false;
       clearInterval(timer);
     };
-  }, [store]);
-
-  const loadMore = async () => {
-    if (!listing?.cursor) return;
-    setLoadingMore(true);
-    try {
-      const page = await store.client.contacts(listing.cursor);
-      remember(store, page.users);
-      setListing((held) => ({ users: mergeById(held?.users ?? [], page.users), cursor: page.next_cursor }));
-    } catch (err) {
-      setError(errorText(err, t));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-
-  const target = lookupTarget(query);
-  const find = async () => {
-    if (!target) return;
-    setError(null);
-    const text = query.trim();
-    try {
-      const user = await store.client.lookupUser(target);
-      remember(store, [user]);
-      setFound({ text, user });
-    } catch (err) {
-      if (err instanceof PapoError && err.code === 'not_found') setFound({ text, user: null });
-      else setError(errorText(err, t));
-    }
-  };
+  }, [store, setError]);
 
   const start = async (userId: string) => {
     setBusy(userId);
@@ -127,7 +74,7 @@ export function OnlineUsers({
   const matches = (name: string) => !needle || name.toLocaleLowerCase().includes(needle);
   // Presence as this client knows it now (events since the list came), else as the list said.
   const contactRows: Row[] = orderContacts(
-    (listing?.users ?? []).map((u) => {
+    (contacts ?? []).map((u) => {
       const person = store.people.get(u.user_id);
       const online = store.isOnline(u.user_id) ?? u.online;
       const lastSeen = person?.last_seen ?? u.last_seen;
@@ -141,7 +88,7 @@ export function OnlineUsers({
     }),
     locale,
   ).filter((row) => matches(row.username));
-  const contactIds = new Set(listing?.users.map((u) => u.user_id));
+  const contactIds = new Set(contacts?.map((u) => u.user_id));
   const otherRows: Row[] = orderContacts(
     (others ?? [])
       .filter((u) => u.user_id !== me && !contactIds.has(u.user_id))
@@ -203,7 +150,7 @@ export function OnlineUsers({
           </button>
         </div>
       ) : null}
-      {found && found.text === query.trim() ? (
+      {found ? (
         found.user ? (
           <>
             <h3 className="drawer-section">{t('online.found')}</h3>
@@ -225,9 +172,9 @@ export function OnlineUsers({
       ) : null}
       <FormError error={error} />
       <h3 className="drawer-section">{t('online.contacts')}</h3>
-      {listing && contactRows.length === 0 ? <p className="list-empty">{t('online.noContacts')}</p> : null}
+      {contacts && contactRows.length === 0 ? <p className="list-empty">{t('online.noContacts')}</p> : null}
       <div className="contacts-list">{list(contactRows)}</div>
-      {listing?.cursor ? (
+      {hasMore ? (
         <div className="directory-more">
           <button type="button" className="secondary small" disabled={loadingMore} onClick={() => void loadMore()}>
             {loadingMore ? t('public.loading') : t('online.more')}

@@ -1,22 +1,14 @@
-import { PapoError } from '@papo/client';
 import type { Contact } from '@papo/protocol';
-import { useEffect, useState } from 'react';
 import { locale, t } from '../i18n';
-import { lookupTarget, mergeById, orderContacts } from '../lib/contacts';
-import { errorText } from '../lib/errors';
+import { orderContacts } from '../lib/contacts';
 import { lastSeenText } from '../lib/time';
+import { useContactSearch } from '../state/contact-search';
 import { useNow, useStore } from '../state/react';
-import type { AppStore } from '../state/store';
 import { Avatar } from './avatar';
 import { FormError } from './form-error';
 
 /** Someone picked: enough to show a chip and to send their id. */
 export type Picked = { user_id: string; username: string; avatar_url: string };
-
-/** Contacts come with presence: the people store keeps them without asking for each again. */
-function remember(store: AppStore, users: Contact[]): void {
-  for (const u of users) store.people.known({ ...u, avatar_url: u.avatar_url ?? '' });
-}
 
 /**
  * Picking people for a group: the contacts (GET /api/contacts, a page at a time) as checkboxes, filtered by
@@ -34,58 +26,8 @@ export function PeoplePicker({
 }) {
   const store = useStore();
   const now = useNow(30_000);
-  const [contacts, setContacts] = useState<Contact[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [query, setQuery] = useState('');
-  const [found, setFound] = useState<{ text: string; user: Contact | null } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let alive = true;
-    store.client.contacts().then(
-      (page) => {
-        if (!alive) return;
-        remember(store, page.users);
-        setContacts(page.users);
-        setCursor(page.next_cursor);
-      },
-      (err: unknown) => alive && setError(errorText(err, t)),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [store]);
-
-  const loadMore = async () => {
-    if (!cursor) return;
-    setLoadingMore(true);
-    try {
-      const page = await store.client.contacts(cursor);
-      remember(store, page.users);
-      setContacts((held) => mergeById(held ?? [], page.users));
-      setCursor(page.next_cursor);
-    } catch (err) {
-      setError(errorText(err, t));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-
-  const target = lookupTarget(query);
-  const find = async () => {
-    if (!target) return;
-    setError(null);
-    const text = query.trim();
-    try {
-      const user = await store.client.lookupUser(target);
-      remember(store, [user]);
-      setFound({ text, user });
-    } catch (err) {
-      if (err instanceof PapoError && err.code === 'not_found') setFound({ text, user: null });
-      else setError(errorText(err, t));
-    }
-  };
+  const { contacts, hasMore, loadingMore, loadMore, query, setQuery, target, found, find, error } =
+    useContactSearch(store);
 
   const me = store.client.userId;
   const pickedIds = new Set(picked.map((p) => p.user_id));
@@ -107,7 +49,7 @@ export function PeoplePicker({
       }),
     locale,
   ).filter((u) => !needle || u.username.toLocaleLowerCase().includes(needle));
-  const lookedUp = found && found.text === query.trim() ? found : null;
+  const lookedUp = found;
   const extra =
     lookedUp?.user && lookedUp.user.user_id !== me && !rows.some((r) => r.user_id === lookedUp.user?.user_id)
       ? lookedUp.user
@@ -195,7 +137,7 @@ export function PeoplePicker({
         <p className="list-empty">{t('group.noMatch', { query: query.trim() })}</p>
       ) : null}
       {contacts && contacts.length === 0 && !needle ? <p className="list-empty">{t('online.noContacts')}</p> : null}
-      {cursor ? (
+      {hasMore ? (
         <div className="directory-more">
           <button type="button" className="secondary small" disabled={loadingMore} onClick={() => void loadMore()}>
             {loadingMore ? t('public.loading') : t('online.more')}
