@@ -94,3 +94,39 @@ describe('PATCH /api/me: one’s own name and “about” line', () => {
     expect(await redis.exists(keys.user(ana.user_id))).toBe(0);
   });
 });
+
+describe('the profile and contacts routes are limited per user', () => {
+  let strict: ServerProcess;
+  beforeAll(async () => {
+    strict = await startServer({
+      env: {
+        REDIS_KEY_PREFIX: `profile-strict-${Date.now()}:`,
+        PROFILE_CHANGES_PER_HOUR: '3',
+        READ_PAGES_PER_WINDOW: '25',
+      },
+    });
+  });
+
+  it('PATCH /api/me past PROFILE_CHANGES_PER_HOUR is 429 and changes nothing', async () => {
+    const ana = await login(strict.url, 'Ana');
+    for (let i = 0; i < 3; i++) {
+      const ok = await api(strict.url, '/api/me', { method: 'PATCH', token: ana.token, body: { about: `take ${i}` } });
+      expect(ok.status).toBe(200);
+    }
+    const refused = await api(strict.url, '/api/me', {
+      method: 'PATCH',
+      token: ana.token,
+      body: { about: 'one more' },
+    });
+    expect(refused).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
+    expect(refused.body.retry_after).toBeGreaterThan(0);
+    expect((await api(strict.url, '/api/me', { token: ana.token })).body.about).toBe('take 2');
+  });
+
+  it('a contacts page costs ten reads of the read budget (READ_PAGES_PER_WINDOW)', async () => {
+    const bia = await login(strict.url, 'Bia');
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await api(strict.url, '/api/contacts', { token: bia.token })).status);
+    expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+});

@@ -140,6 +140,7 @@ export const EXTRA_KEYS = [
   { key: 'rate:membership:{user_id}', type: 'Counter with TTL', holds: 'joins and leaves this hour' },
   { key: 'rate:reads:{user_id}', type: 'Counter with TTL', holds: 'history pages read in the current window' },
   { key: 'rate:lookups:{user_id}', type: 'Counter with TTL', holds: 'GET /api/users/lookup calls this hour' },
+  { key: 'rate:profile:{user_id}', type: 'Counter with TTL', holds: 'PATCH /api/me calls this hour' },
   { key: 'rate:blocks:{user_id}', type: 'Counter with TTL', holds: 'blocks and unblocks this hour (BLOCKS_PER_HOUR)' },
   {
     key: 'rate:group_changes:{user_id}',

@@ -217,6 +217,8 @@ export function loadConfig() {
     chatsPerHour: int('CHATS_PER_HOUR', 60, 1),
     /** GET /api/users/lookup per user per hour, found or not: finding people by phone or e-mail, not enumerating them. */
     userLookupsPerHour: int('USER_LOOKUPS_PER_HOUR', 30, 1),
+    /** PATCH /api/me per user per hour: each rewrites the profile (and grows the AOF). */
+    profileChangesPerHour: int('PROFILE_CHANGES_PER_HOUR', 60, 1),
     /** POST and DELETE /api/blocks per user per hour: each tells both users' connections on every worker. */
     blocksPerHour: int('BLOCKS_PER_HOUR', 100, 1),
     maxPublicChatMembers: int('MAX_PUBLIC_CHAT_MEMBERS', 10_000, 2),

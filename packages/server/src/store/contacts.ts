@@ -1,7 +1,7 @@
 import { type Contact, LIMITS } from '@papo/protocol';
 import { hiddenIn, hiddenReads } from './blocks.js';
 import type { Page } from './chat-lists.js';
-import { type ReadCommand, readAll, type StoreContext } from './store.js';
+import { countHit, type ReadCommand, readAll, type StoreContext } from './store.js';
 
 /**
  * GET /api/contacts: the people who share a chat with the caller. Nothing indexes them, so each request
@@ -53,7 +53,13 @@ export async function readContacts(
   return users;
 }
 
-export function createContactList({ redis, keys }: StoreContext) {
+/**
+ * A page of contacts reads up to LIMITS.contactsMembersBudget memberships, some ten times a history page's
+ * work: it counts as that many pages against the caller's read budget (READ_PAGES_PER_WINDOW).
+ */
+const CONTACTS_PAGE_READS = 10;
+
+export function createContactList({ redis, run, keys, config }: StoreContext) {
   /** The ids of everyone in the caller's chats that count, within the budget, but the caller. */
   async function contactIds(me: string): Promise<string[]> {
     const chatIds = await redis.smembers(keys.userChats(me));
@@ -85,6 +91,14 @@ export function createContactList({ redis, keys }: StoreContext) {
   return {
     /** A page of the caller's contacts, in user id order across pages, online first then by name within it. */
     async contacts(me: string, cursor: string | undefined, limit: number): Promise<Page<Contact>> {
+      await countHit(
+        run,
+        keys.rateReads(me),
+        config.readPagesPerWindow,
+        config.readWindowSeconds,
+        'reads',
+        CONTACTS_PAGE_READS,
+      );
       const all = await contactIds(me);
       const from = cursor === undefined ? 0 : all.findIndex((id) => id > cursor);
       const ids = from < 0 ? [] : all.slice(from, from + limit);

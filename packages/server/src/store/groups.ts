@@ -68,10 +68,8 @@ export function createGroupStore(context: StoreContext) {
   const groupArgs = (me: string, chatId: string) => groupScriptArgs(context, me, chatId);
 
   /** Counts `n` group changes against the user's hourly limit; throws rate_limited past it. */
-  async function countChanges(me: string, n: number): Promise<void> {
-    const wait = Number(await run('count', [keys.rateGroupChanges(me)], [config.groupChangesPerHour, 3600, n]));
-    if (wait > 0)
-      throw new AppError('rate_limited', `Too many group changes; try again in ${wait} s.`, { retry_after: wait });
+  function countChanges(me: string, n: number): Promise<void> {
+    return countHit(run, keys.rateGroupChanges(me), config.groupChangesPerHour, 3600, 'group changes', n);
   }
 
   /**
@@ -306,6 +304,8 @@ export function createGroupStore(context: StoreContext) {
 
     /** GET /api/chats/:chat_id: the chat's info, and for groups and DMs its members with roles and names. */
     async info(me: string, chatId: string): Promise<ChatInfo> {
+      // Up to MAX_GROUP_MEMBERS profiles: a history page's worth of work against the read budget.
+      await countHit(run, keys.rateReads(me), config.readPagesPerWindow, config.readWindowSeconds, 'reads');
       const [kind, title, description, createdBy, createdAt, count, role, ...pairs] = okOrThrow(
         await run('chat-info', groupKeys(chatId), [me]),
       ) as [ChatKind, string, string, string, number, number, string, ...string[]];

@@ -56,6 +56,7 @@ export function createKeys(prefix: string) {
     rateMembership: (userId: string) => `${prefix}rate:membership:${userId}`,
     rateReads: (userId: string) => `${prefix}rate:reads:${userId}`,
     rateLookups: (userId: string) => `${prefix}rate:lookups:${userId}`,
+    rateProfile: (userId: string) => `${prefix}rate:profile:${userId}`,
     rateBlocks: (userId: string) => `${prefix}rate:blocks:${userId}`,
     rateGroupChanges: (userId: string) => `${prefix}rate:group_changes:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,

@@ -25,15 +25,16 @@ export function rateLimited(what: string, wait: number): AppError {
   return new AppError('rate_limited', `Too many ${what}; try again in ${wait} s.`, { retry_after: wait });
 }
 
-/** One hit on a fixed-window limit (count.lua); throws `rate_limited` past it. */
+/** `amount` hits (one by default) on a fixed-window limit (count.lua); throws `rate_limited` past it. */
 export async function countHit(
   run: ScriptRunner,
   counterKey: string,
   limit: number,
   windowSeconds: number,
   what: string,
+  amount = 1,
 ): Promise<void> {
-  const wait = Number(await run('count', [counterKey], [limit, windowSeconds]));
+  const wait = Number(await run('count', [counterKey], [limit, windowSeconds, amount]));
   if (wait > 0) throw rateLimited(what, wait);
 }
 

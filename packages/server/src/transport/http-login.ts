@@ -177,6 +177,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
   app.patch('/api/me', async (req) => {
     const { userId } = await authed(req);
     const body = validate(ProfileUpdateBody, req.body, 'body');
+    await users.hit(keys.rateProfile(userId), config.profileChangesPerHour, 3600, 'profile changes');
     const change = {
       ...(body.username !== undefined ? { username: cleanName(body.username, 'username') } : {}),
       ...(body.about !== undefined ? { about: cleanOptionalText(body.about) } : {}),
