@@ -364,3 +364,22 @@ async function waitForTyping(watcher: Session, typist: Session, chatId: string):
     }
   }
 }
+
+describe('the blocker’s other devices', () => {
+  it('hear blocks_changed on every connection; the one blocked hears nothing of it', async () => {
+    const [ana, bruno] = await users(server, 2);
+    const anaPhone = await connectWithToken(server, ana!.token);
+    expect((await block(ana!, bruno!.userId)).status).toBe(204);
+    for (const client of [ana!.client, anaPhone]) {
+      expect(await client.next('blocks_changed')).toMatchObject({ user_id: bruno!.userId, blocked: true });
+    }
+    expect((await unblock(ana!, bruno!.userId)).status).toBe(204);
+    for (const client of [ana!.client, anaPhone]) {
+      expect(await client.next('blocks_changed')).toMatchObject({ user_id: bruno!.userId, blocked: false });
+    }
+    // A later event on Bruno's own channel, as a barrier: he was never told.
+    const dm = await createDm(ana!.client, bruno!.userId);
+    await bruno!.client.next('dm_ready', (f) => f.chat_id === dm.chat_id);
+    expect(bruno!.client.all().filter((f) => f.type === 'blocks_changed')).toEqual([]);
+  });
+});

@@ -328,6 +328,7 @@ export class PapoClient extends Emitter<ClientEvents> {
       case 'chat_member_added':
       case 'chat_member_removed':
       case 'chat_member_role':
+      case 'blocks_changed':
         this.emit(event.type, event as never);
         break;
       case 'chat_updated':

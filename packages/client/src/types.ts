@@ -105,6 +105,8 @@ export type ClientEvents = {
   chat_member_role: ServerEventOf<'chat_member_role'>;
   /** A chat's title or description changed. */
   chat_updated: ServerEventOf<'chat_updated'>;
+  /** This user blocked or unblocked someone, on this device or another. */
+  blocks_changed: ServerEventOf<'blocks_changed'>;
   chat_member_added: ServerEventOf<'chat_member_added'>;
   chat_member_removed: ServerEventOf<'chat_member_removed'>;
   chat_muted: ServerEventOf<'chat_muted'>;

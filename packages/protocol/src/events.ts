@@ -170,6 +170,17 @@ export const ServerEvents = {
     },
     { description: 'A user who shares a chat with the receiver came online or went offline.' },
   ),
+  blocks_changed: Type.Object(
+    {
+      type: Type.Literal('blocks_changed'),
+      user_id: UserId,
+      blocked: Type.Boolean({ description: 'true: the user blocked `user_id`; false: unblocked them.' }),
+    },
+    {
+      description:
+        'The receiving user blocked or unblocked someone (on any of their devices); the one blocked is not told. (extension)',
+    },
+  ),
   chat_muted: Type.Object(
     { type: Type.Literal('chat_muted'), chat_id: ChatId, until: UnixSeconds, ...withRequestId },
     { description: 'The user muted (until > now) or unmuted (0) a chat; sent to all their connections. (extension)' },

@@ -296,6 +296,7 @@ export class Hub {
       this.refreshHidden(userId).catch((err: Error) =>
         this.log.warn({ user: userId, err: err.message }, 'hidden users not read again after a block'),
       );
+      if (frame.json.length > 0) this.deliver(conns instanceof Set ? conns : [conns], frame.json, 'blocks_changed');
       return;
     }
     const type = eventTypeOf(frame.json);

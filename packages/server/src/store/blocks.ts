@@ -43,12 +43,15 @@ export function hiddenIn(blocked: unknown, blockedBy: unknown): Set<string> {
 export function createBlockStore({ redis, run, keys, config }: StoreContext) {
   /**
    * Both users' connections read their hidden users again (hub.ts, the `h` field of a user frame); after a
-   * block they hide each other at once, before that read (`h+<user>`).
+   * block they hide each other at once, before that read (`h+<user>`). The blocker's connections are also
+   * told `blocks_changed`.
    */
   async function tellBoth(me: string, peer: string, op: '+' | '-'): Promise<void> {
     const frame = (other: string) => (op === '+' ? `uh+${other}\n` : 'uh\n');
+    // The blocker's devices also learn of it (their block lists); the one blocked is told nothing.
+    const news = JSON.stringify({ type: 'blocks_changed', user_id: peer, blocked: op === '+' });
     await Promise.all([
-      redis.spublish(keys.userChannel(me), frame(peer)),
+      redis.spublish(keys.userChannel(me), `${frame(peer)}${news}`),
       redis.spublish(keys.userChannel(peer), frame(me)),
     ]);
   }

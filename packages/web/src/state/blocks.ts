@@ -36,6 +36,14 @@ export class Blocks {
     this.changed();
   }
 
+  /** A block or unblock made on another device (or this one: the same again changes nothing). */
+  apply(userId: string, blocked: boolean): void {
+    if (blocked === this.ids.has(userId)) return;
+    if (blocked) this.ids.add(userId);
+    else this.ids.delete(userId);
+    this.changed();
+  }
+
   clear(): void {
     this.ids.clear();
   }

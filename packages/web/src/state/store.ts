@@ -129,6 +129,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
       else if (this.openChat === event.chat_id) this.setOpenChat(null);
     });
     on('chat_removed', (event) => this.markGone(event.chat_id, 'removed', event.by));
+    on('blocks_changed', (event) => this.blocks.apply(event.user_id, event.blocked));
     on('chat_updated', (event) => this.groups.updated(event.chat_id, event.title, event.description));
     on('chat_member_role', (event) => {
       const chat = this.chatsById.get(event.chat_id);
