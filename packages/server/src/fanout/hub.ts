@@ -24,6 +24,8 @@ const RESYNC_SETTLE_MS = 250;
 const CATCH_UP_RETRY_MS = [250, 1000, 3000];
 /** Live frames held past this while a catch-up is retried: it is given up at once. */
 const MAX_HELD_FRAMES = 2000;
+/** The end of a `message_created` event around a stored message (catch-up and backfill build them). */
+const EVENT_TAIL = Buffer.from('}');
 
 /** Hides everyone: a connection's hidden users while they are read at auth, so nobody blocked slips through. */
 const HIDE_ALL: Hidden = { has: () => true };
@@ -339,31 +341,53 @@ export class Hub {
     if (route.held || !conn.userId || this.chats.get(chatId) !== route) return;
     route.held = [];
     const upTo = route.lastId;
-    const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
-    const tail = Buffer.from('}');
     try {
-      for (let after = fromId; after < upTo; ) {
-        const { messages, more } = await this.messages.page(conn.userId, chatId, 'after', after, CATCH_UP_PAGE);
-        let last = after;
-        for (const message of messages) {
-          const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
-          if (!(id > last) || id > upTo) break;
-          last = id;
-          this.deliver([conn], Buffer.concat([head, Buffer.from(message), tail]), 'message_created');
-        }
-        if (!more || last <= after) break;
-        after = last;
-      }
+      await this.readAfter(conn.userId, chatId, fromId, (id, event) => {
+        if (id > upTo) return false;
+        this.deliver([conn], event, 'message_created');
+        return true;
+      });
     } catch (err) {
       // The client fills what it misses by id (it sees a gap, or syncs on its next reconnect).
       this.log.warn({ chatId, err: (err as Error).message }, 'backfill failed; the client resyncs by id');
     } finally {
-      const held = route.held ?? [];
-      route.held = null;
-      for (const raw of held) {
-        const frame = parseBusFrame(raw);
-        if (frame) this.onChatFrame(chatId, frame, raw);
+      this.releaseHeld(chatId, route);
+    }
+  }
+
+  /** Live frames held meanwhile go out now, through the usual path (those already forwarded are skipped). */
+  private releaseHeld(chatId: string, route: ChatRoute, fillGaps = true): void {
+    const held = route.held ?? [];
+    route.held = null;
+    for (const raw of held) {
+      const frame = parseBusFrame(raw);
+      if (frame) this.onChatFrame(chatId, frame, raw, fillGaps);
+    }
+  }
+
+  /**
+   * Reads the chat's messages after `fromId` as `reader`, a page at a time, and hands each in id order to
+   * `take` as its `message_created` event's bytes; `take` answers false to stop. Pages stop at a byte cap as
+   * well (read-messages.lua): the reading goes on while one says more follow and it moved on.
+   */
+  private async readAfter(
+    reader: string,
+    chatId: string,
+    fromId: number,
+    take: (id: number, event: Buffer) => boolean,
+  ): Promise<void> {
+    const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
+    for (let after = fromId; ; ) {
+      const { messages, more } = await this.messages.page(reader, chatId, 'after', after, CATCH_UP_PAGE);
+      let last = after;
+      for (const message of messages) {
+        const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
+        if (!(id > last)) continue;
+        last = id;
+        if (!take(id, Buffer.concat([head, Buffer.from(message), EVENT_TAIL]))) return;
       }
+      if (!more || last <= after) return;
+      after = last;
     }
   }
 
@@ -378,23 +402,15 @@ export class Hub {
   private catchUp(chatId: string, route: ChatRoute, fromId: number, attempt = 0): void {
     route.held ??= [];
     const reader = [...route.conns].find((c) => c.userId)?.userId;
-    const head = Buffer.from(`{"type":"message_created","chat_id":"${chatId}","message":`);
-    const tail = Buffer.from('}');
     let failed: Error | undefined;
-    // Pages stop at a byte cap as well (read-messages.lua): go on while one says more follow and moved on.
     const fetchAll = async () => {
       if (!reader) return;
-      for (let after = fromId; ; ) {
-        const { messages, more } = await this.messages.page(reader, chatId, 'after', after, CATCH_UP_PAGE);
-        for (const message of messages) {
-          const id = Number(/^\{"id":(\d+)/.exec(message)?.[1]);
-          if (!(id > route.lastId)) continue;
-          route.lastId = id;
-          this.deliver(route.conns, Buffer.concat([head, Buffer.from(message), tail]), 'message_created');
-        }
-        if (!more || route.lastId <= after) return;
-        after = route.lastId;
-      }
+      await this.readAfter(reader, chatId, fromId, (id, event) => {
+        if (id <= route.lastId) return true; // forwarded already
+        route.lastId = id;
+        this.deliver(route.conns, event, 'message_created');
+        return true;
+      });
     };
     fetchAll()
       .catch((err: Error) => {
@@ -408,15 +424,9 @@ export class Hub {
           return;
         }
         if (failed) this.log.warn({ chatId, err: failed.message }, 'catch-up failed; clients resync by id');
-        const held = route.held ?? [];
-        route.held = null;
         // Gaps among the held frames start another catch-up only if this one made progress (so each is
         // shorter than the last, and it ends).
-        const fillGaps = !failed && route.lastId > fromId;
-        for (const raw of held) {
-          const frame = parseBusFrame(raw);
-          if (frame) this.onChatFrame(chatId, frame, raw, fillGaps);
-        }
+        this.releaseHeld(chatId, route, !failed && route.lastId > fromId);
       });
   }
 }

@@ -4,18 +4,6 @@ import type { Page } from './chat-lists.js';
 import { countHit, type ReadCommand, readAll, type StoreContext } from './store.js';
 
 /**
- * GET /api/contacts: the people who share a chat with the caller. Nothing indexes them, so each request
- * gathers them from the caller's chats, with its work bounded whatever those chats are:
- * - one SCARD per chat of the caller (at most MAX_CHATS_PER_USER);
- * - the members of chats of at most LIMITS.contactsChatMaxMembers, the smallest first (DMs, then small
- *   groups), while the memberships read stay within LIMITS.contactsMembersBudget; a bigger chat (a large
- *   public chat) makes nobody a contact, and would let anyone list thousands of users by joining it;
- * - then the page's own users only: three reads each.
- * Pages follow the users' ids (the cursor is the last id of the previous page), so a walk lists each person
- * who shared a chat with the caller throughout it once, whatever joins and leaves meanwhile. The reads span
- * slots (every chat in its own), so they are pipelined reads, not one script.
- */
-/**
  * Users as contacts (profile, about line, presence), in the order given, as `viewer` may see them: offline and
  * no last seen between the viewer and someone either blocked (contract section 9). A user whose account is
  * gone (a temporary account swept) is left out: nobody to write to. Three reads each and the viewer's two
@@ -59,6 +47,18 @@ export async function readContacts(
  */
 const CONTACTS_PAGE_READS = 10;
 
+/**
+ * GET /api/contacts: the people who share a chat with the caller. Nothing indexes them, so each request
+ * gathers them from the caller's chats, with its work bounded whatever those chats are:
+ * - one SCARD per chat of the caller (at most MAX_CHATS_PER_USER);
+ * - the members of chats of at most LIMITS.contactsChatMaxMembers, the smallest first (DMs, then small
+ *   groups), while the memberships read stay within LIMITS.contactsMembersBudget; a bigger chat (a large
+ *   public chat) makes nobody a contact, and would let anyone list thousands of users by joining it;
+ * - then the page's own users only: three reads each.
+ * Pages follow the users' ids (the cursor is the last id of the previous page), so a walk lists each person
+ * who shared a chat with the caller throughout it once, whatever joins and leaves meanwhile. The reads span
+ * slots (every chat in its own), so they are pipelined reads, not one script.
+ */
 export function createContactList({ redis, run, keys, config }: StoreContext) {
   /** The ids of everyone in the caller's chats that count, within the budget, but the caller. */
   async function contactIds(me: string): Promise<string[]> {

@@ -9,11 +9,11 @@ import {
   TIMINGS,
 } from '@papo/protocol';
 import { AppError } from '../errors.js';
-import { hiddenIn, hiddenReads } from './blocks.js';
 import { createChatPlaces } from './chat-places.js';
+import { readContacts } from './contacts.js';
 import { newChatId } from './ids.js';
 import type { Keys } from './keys.js';
-import { countHit, okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
+import { countHit, okOrThrow, readAll, type StoreContext } from './store.js';
 
 /** The keys every group script takes first, in lib.lua's order. */
 export function groupScriptKeys(keys: Keys, chatId: string): string[] {
@@ -322,28 +322,19 @@ export function createGroupStore(context: StoreContext) {
       };
       if (kind === 'public') return info;
       const ids = pairs.filter((_, i) => i % 2 === 0);
-      // Presence as the caller may see it: offline, no last seen, across a block (blocks.ts).
-      const [blocked, blockedBy, ...rows] = await readAll(redis, [
-        ...hiddenReads(keys, me),
-        ...ids.flatMap((id): ReadCommand[] => [
-          ['hmget', keys.user(id), 'username', 'avatar_url'],
-          ['sismember', keys.onlineUsers, id],
-          ['get', keys.lastSeen(id)],
-        ]),
-      ]);
-      const hidden = hiddenIn(blocked, blockedBy);
+      // Profiles and presence as the caller may see them (offline, no last seen, across a block): as contacts.
+      const seen = new Map((await readContacts({ redis, keys }, ids, me)).map((user) => [user.user_id, user]));
       const order: Record<Role, number> = { owner: 0, admin: 1, member: 2 };
       info.members = ids
         .map((id, i) => {
-          const [username, avatar] = (rows[i * 3] as (string | null)[]) ?? [];
-          const lastSeen = rows[i * 3 + 2] as string | null;
+          const user = seen.get(id);
           return {
             user_id: id,
             role: pairs[i * 2 + 1] as Role,
-            username: username ?? '',
-            avatar_url: avatar || null,
-            online: !hidden.has(id) && rows[i * 3 + 1] === 1,
-            last_seen: lastSeen === null || hidden.has(id) ? null : Number(lastSeen),
+            username: user?.username ?? '',
+            avatar_url: user?.avatar_url ?? null,
+            online: user?.online ?? false,
+            last_seen: user?.last_seen ?? null,
           };
         })
         .sort((a, b) => order[a.role] - order[b.role] || a.username.localeCompare(b.username));

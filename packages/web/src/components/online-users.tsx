@@ -10,6 +10,7 @@ import { Avatar } from './avatar';
 import { DrawerHeader } from './drawer-header';
 import { FormError } from './form-error';
 import { GroupIcon } from './icons';
+import { PeopleSearch } from './people-search';
 
 /** Strangers send no presence: the list of others online is polled while the drawer is open. */
 const REFRESH_MS = 5000;
@@ -32,8 +33,8 @@ export function OnlineUsers({
 }) {
   const store = useStore();
   const now = useNow(30_000);
-  const { contacts, hasMore, loadingMore, loadMore, query, setQuery, target, found, find, error, setError } =
-    useContactSearch(store);
+  const search = useContactSearch(store);
+  const { contacts, hasMore, loadingMore, loadMore, query, found, error, setError } = search;
   const [others, setOthers] = useState<UserProfile[] | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
@@ -132,24 +133,7 @@ export function OnlineUsers({
           </span>
         </button>
       </div>
-      <div className="search">
-        <label className="search-box">
-          <span className="sr-only">{t('online.filter')}</span>
-          <input
-            type="search"
-            value={query}
-            placeholder={t('online.filter')}
-            onChange={(e) => setQuery(e.target.value)}
-          />
-        </label>
-      </div>
-      {target ? (
-        <div className="directory-more">
-          <button type="button" className="secondary small" onClick={() => void find()}>
-            {t('online.find', { address: query.trim() })}
-          </button>
-        </div>
-      ) : null}
+      <PeopleSearch search={search} label={t('online.filter')} />
       {found ? (
         found.user ? (
           <>

@@ -6,6 +6,7 @@ import { useContactSearch } from '../state/contact-search';
 import { useNow, useStore } from '../state/react';
 import { Avatar } from './avatar';
 import { FormError } from './form-error';
+import { PeopleSearch } from './people-search';
 
 /** Someone picked: enough to show a chip and to send their id. */
 export type Picked = { user_id: string; username: string; avatar_url: string };
@@ -26,8 +27,8 @@ export function PeoplePicker({
 }) {
   const store = useStore();
   const now = useNow(30_000);
-  const { contacts, hasMore, loadingMore, loadMore, query, setQuery, target, found, find, error } =
-    useContactSearch(store);
+  const search = useContactSearch(store);
+  const { contacts, hasMore, loadingMore, loadMore, query, target, found, error } = search;
 
   const me = store.client.userId;
   const pickedIds = new Set(picked.map((p) => p.user_id));
@@ -99,30 +100,7 @@ export function PeoplePicker({
           ))}
         </ul>
       ) : null}
-      <div className="search">
-        <label className="search-box">
-          <span className="sr-only">{t('group.search')}</span>
-          <input
-            type="search"
-            value={query}
-            placeholder={t('group.search')}
-            onChange={(e) => setQuery(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && target) {
-                e.preventDefault();
-                void find();
-              }
-            }}
-          />
-        </label>
-      </div>
-      {target ? (
-        <div className="directory-more">
-          <button type="button" className="secondary small" onClick={() => void find()}>
-            {t('online.find', { address: query.trim() })}
-          </button>
-        </div>
-      ) : null}
+      <PeopleSearch search={search} label={t('group.search')} findOnEnter />
       {lookedUp && !lookedUp.user ? (
         <p className="list-empty" role="status">
           {t('online.notFound', { address: lookedUp.text })}

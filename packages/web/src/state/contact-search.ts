@@ -86,3 +86,5 @@ export function useContactSearch(store: AppStore) {
     setError,
   };
 }
+
+export type ContactSearch = ReturnType<typeof useContactSearch>;
