@@ -16,6 +16,8 @@ type ChatRoute = {
   lastId: number;
   /** Frames held while missed messages are fetched, so everything still goes out in id order. */
   held: Buffer[] | null;
+  /** Called once the held frames are out (a backfill waiting for a catch-up to end). */
+  onReleased?: (() => void)[];
 };
 
 const CATCH_UP_PAGE = 200;
@@ -140,8 +142,10 @@ export class Hub {
       existing.conns.add(conn);
       // The route went past `fromId` before this connection joined it (another connection here attached first
       // and took the catch-up, e.g. a group's other member): what it forwarded meanwhile is this one's to get.
-      if (fromId !== undefined && fetch && existing.lastId > fromId) {
-        return existing.subscribed.then(() => this.backfill(conn, chatId, existing, fromId));
+      // (What it missed is what the route forwarded up to now: later frames reach it.)
+      const upTo = existing.lastId;
+      if (fromId !== undefined && fetch && upTo > fromId) {
+        return existing.subscribed.then(() => this.backfill(conn, chatId, existing, fromId, upTo));
       }
       return existing.subscribed;
     }
@@ -334,13 +338,21 @@ export class Hub {
 
   /**
    * Sends one connection that joined a route late the messages the route forwarded after `fromId` before it
-   * joined, holding the route's live frames meanwhile so that everything still goes out in id order. A
-   * catch-up under way (frames held already) is left to reach it: it forwards to every connection of the route.
+   * joined (up to `upTo`, the route's position then), holding the route's live frames meanwhile so that
+   * everything still goes out in id order.
    */
-  private async backfill(conn: Connection, chatId: string, route: ChatRoute, fromId: number): Promise<void> {
-    if (route.held || !conn.userId || this.chats.get(chatId) !== route) return;
+  private async backfill(
+    conn: Connection,
+    chatId: string,
+    route: ChatRoute,
+    fromId: number,
+    upTo: number,
+  ): Promise<void> {
+    // A catch-up under way holds the route's frames: wait for it to end (what it forwards from now on reaches
+    // this connection too; what it forwarded before is below `upTo`, fetched here).
+    while (route.held) await new Promise<void>((resolve) => (route.onReleased ??= []).push(resolve));
+    if (!conn.userId || !conn.open || this.chats.get(chatId) !== route || !route.conns.has(conn)) return;
     route.held = [];
-    const upTo = route.lastId;
     try {
       await this.readAfter(conn.userId, chatId, fromId, (id, event) => {
         if (id > upTo) return false;
@@ -363,6 +375,9 @@ export class Hub {
       const frame = parseBusFrame(raw);
       if (frame) this.onChatFrame(chatId, frame, raw, fillGaps);
     }
+    const waiting = route.onReleased;
+    route.onReleased = undefined;
+    for (const resume of waiting ?? []) resume();
   }
 
   /**
