@@ -350,7 +350,11 @@ export class Hub {
   ): Promise<void> {
     // A catch-up under way holds the route's frames: wait for it to end (what it forwards from now on reaches
     // this connection too; what it forwarded before is below `upTo`, fetched here).
-    while (route.held) await new Promise<void>((resolve) => (route.onReleased ??= []).push(resolve));
+    while (route.held) {
+      const waiting = route.onReleased ?? [];
+      route.onReleased = waiting;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
     if (!conn.userId || !conn.open || this.chats.get(chatId) !== route || !route.conns.has(conn)) return;
     route.held = [];
     try {
