@@ -94,6 +94,17 @@ const SAMPLES = {
   unread_count: 2,
   online: true,
   next_cursor: null,
+  emoji: '👍',
+  reply_to: 41,
+  mentions: ['u_7c'],
+  forward_of: { chat_id: 'c_77e0', message_id: 7 },
+  after_change_id: 12,
+  change_id: 13,
+  received_id: 42,
+  read_id: 41,
+  delivered_at: 1767225630,
+  at: 1767225630,
+  pending: ['u_3d'],
 };
 /** Second samples, for a field name two schemas share (a login code and an invite code). */
 const OTHER_SAMPLES = { code: 'Xk3Jd9QpL2vR8sTq1wYzAa' };
@@ -306,6 +317,14 @@ const LIMIT_NOTES = {
   syncLimitDefault: '`limit` of `sync` when omitted.',
   historyLimitDefault: '`limit` of `GET /api/chats/:chat_id/messages` when omitted.',
   historyLimitMax: 'Largest `limit` of `GET /api/chats/:chat_id/messages`.',
+  mentionsMax: 'User ids one message’s `mentions` takes.',
+  replyPreviewMaxLength: 'Characters of the quoted body a reply keeps (`reply_to.preview`).',
+  reactionMaxBytes: 'A reaction’s emoji, in UTF-8 bytes (one grapheme).',
+  forwardMaxChats: 'Chats the web client forwards one message to at once.',
+  receiptsFanoutMaxMembers:
+    'Per-user `read_receipt` and `delivered_receipt` events go out in DMs and chats of at most this many members (RECEIPTS_FANOUT_MAX_MEMBERS); bigger groups get only `chat_receipts`.',
+  changesKeep: 'Changes a chat keeps for `sync` with `after_change_id` (CHANGES_KEEP); older: `changes_reset`.',
+  receiptTimesMessages: 'Message info keeps the times of receipts for this many of a chat’s last messages.',
 };
 const TIMING_NOTES = {
   tokenTtlSeconds: 'Lifetime of a token (`auth` does not extend it; the client refreshes its session for a new one).',
@@ -320,6 +339,9 @@ const TIMING_NOTES = {
   presenceStaleSeconds: 'A user whose server process died is offline within this.',
   inviteTtlDefaultSeconds: 'An invite’s lifetime when `expires_in_s` is omitted (7 days).',
   inviteTtlMaxSeconds: 'Largest `expires_in_s` of an invite (30 days).',
+  editWindowSeconds: 'Own messages can be edited this long after they were sent (EDIT_WINDOW_S).',
+  deleteWindowSeconds: 'Own messages can be deleted for everyone this long after they were sent (DELETE_WINDOW_S).',
+  receiptCoalesceMs: 'The SDK sends `received` and `read_receipt` for one chat at most this often (milliseconds).',
 };
 const ENVELOPE_NOTES = {
   action: 'One of the actions below.',

@@ -15,10 +15,11 @@ export class ChatLog {
   private readonly waiting = new Map<number, Message>();
   /** True once history reaches the chat's first message. */
   atStart = false;
-  /** Highest id another member has read. */
-  othersRead = 0;
-  /** Highest id this client sent a read_receipt for. */
-  readSent = 0;
+  /** The chat's kind, once known (the chat list, chat_created, dm_ready…): public chats have no ticks. */
+  kind: 'dm' | 'public' | 'group' | undefined;
+  /** The chat's lowest received and read marks (chat_receipts): every member has the messages up to them. */
+  receivedId = 0;
+  readId = 0;
   /** A sync for the gap is in flight. */
   filling = false;
 

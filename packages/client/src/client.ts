@@ -14,6 +14,7 @@ import type {
   LoginCodeBody,
   LoginVerifyBody,
   Message,
+  MessageReceipts,
   MyProfile,
   ProfileUpdateBody,
   PublicChatSummary,
@@ -31,6 +32,7 @@ import { Emitter } from './emitter.js';
 import { PapoError } from './errors.js';
 import { HttpApi, type PageOptions } from './http.js';
 import { memoryStorage, Outbox } from './outbox.js';
+import { ReceiptSender } from './receipts.js';
 import { SessionKeeper } from './session.js';
 import type {
   ChatMessage,
@@ -82,6 +84,7 @@ export class PapoClient extends Emitter<ClientEvents> {
   private readonly reconnectMaxMs: number;
   private readonly typingNotifier: TypingNotifier;
   private readonly outboxStore: Outbox;
+  private readonly receipts: ReceiptSender;
   private readonly logs = new Map<string, ChatLog>();
   private readonly requests = new Map<string, PendingRequest>();
   private readonly keeper: SessionKeeper;
@@ -120,6 +123,9 @@ export class PapoClient extends Emitter<ClientEvents> {
       options.typingIdleMs ?? 3000,
     );
     this.outboxStore = new Outbox(this.storage, `${this.storageKey}:outbox`);
+    this.receipts = new ReceiptSender((action, chatId, messageId) =>
+      this.sendFrame(action, { chat_id: chatId, message_id: messageId }),
+    );
     this.keeper = new SessionKeeper(
       this.storage,
       `${this.storageKey}:session`,
@@ -320,6 +326,12 @@ export class PapoClient extends Emitter<ClientEvents> {
       case 'read_receipt':
         this.onReadReceipt(event);
         break;
+      case 'delivered_receipt':
+        this.emit('delivered_receipt', event);
+        break;
+      case 'chat_receipts':
+        this.raiseReceipts(this.log(event.chat_id), event.received_id, event.read_id);
+        break;
       case 'error':
         this.onError(event);
         break;
@@ -337,7 +349,7 @@ export class PapoClient extends Emitter<ClientEvents> {
         break;
       case 'chat_added':
         // Placed by its first live message: the system message that says who added the user.
-        this.log(event.chat_id);
+        this.log(event.chat_id).kind = event.kind;
         this.emit('chat_added', event);
         this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
         break;
@@ -348,11 +360,13 @@ export class PapoClient extends Emitter<ClientEvents> {
       case 'chat_created':
         // A chat just made has no messages yet: live delivery starts at its first.
         this.log(event.chat_id).position ??= 0;
+        this.log(event.chat_id).kind = event.kind;
         this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
         break;
       case 'dm_ready':
         // Unasked (the peer made it): the DM is new. The answer to our create_dm may name an old one.
         if (!event.request_id) this.log(event.chat_id).position ??= 0;
+        this.log(event.chat_id).kind = 'dm';
         if (event.request_id || this.log(event.chat_id).position === undefined) void this.placeLater();
         this.emit('dm_ready', event);
         this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
@@ -389,6 +403,7 @@ export class PapoClient extends Emitter<ClientEvents> {
     const unplaced = event.chats.filter((chatId) => this.log(chatId).position === undefined);
     for (const chatId of event.chats) if (!unplaced.includes(chatId)) void this.fill(this.log(chatId));
     for (const entry of this.outboxStore.pending()) this.transmit(entry);
+    this.receipts.flushAll();
     // Otherwise placed by their first live message.
     if (unplaced.length > 0) await this.placeLater();
   }
@@ -413,8 +428,25 @@ export class PapoClient extends Emitter<ClientEvents> {
     for (const summary of summaries) {
       const log = this.log(summary.chat_id);
       if (log.position === undefined) log.position = summary.last_message?.id ?? 0;
-      log.othersRead = Math.max(log.othersRead, summary.others_read_id ?? 0);
+      log.kind = summary.kind;
+      this.raiseReceipts(log, summary.received_id ?? 0, summary.read_id ?? 0);
     }
+  }
+
+  /** The chat's lowest marks rose (chat_receipts, or the chat list): own messages up to them change state. */
+  private raiseReceipts(log: ChatLog, receivedId: number, readId: number): void {
+    const before = { received: log.receivedId, read: log.readId };
+    log.receivedId = Math.max(log.receivedId, receivedId, readId);
+    log.readId = Math.max(log.readId, readId);
+    if (log.receivedId === before.received && log.readId === before.read) return;
+    for (const message of log.messages) {
+      if (message.sender_id !== this.userId || message.id <= before.read) continue;
+      const state = this.stateIn(log, message.id);
+      if ((state === 'read' && message.id > before.read) || (state === 'delivered' && message.id > before.received)) {
+        this.emit('message_state', { chat_id: log.chatId, message_id: message.id, state });
+      }
+    }
+    this.emit('receipts', { chat_id: log.chatId, received_id: log.receivedId, read_id: log.readId });
   }
 
   private onMessage(chatId: string, message: Message): void {
@@ -431,6 +463,9 @@ export class PapoClient extends Emitter<ClientEvents> {
       }
       this.emit('message', this.decorate(log, held));
     }
+    // This device has them: tell the server (coalesced), for messages from others.
+    const newest = released.findLast((m) => m.sender_id !== this.userId);
+    if (newest) this.receipts.received(log.chatId, newest.id);
     return gap;
   }
 
@@ -481,25 +516,14 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   private acknowledged(chatId: string, clientMsgId: string, messageId: number): void {
     if (!this.outboxStore.remove(clientMsgId)) return;
-    const log = this.log(chatId);
-    const state: MessageState = messageId <= log.othersRead ? 'read' : 'sent';
+    const state = this.stateIn(this.log(chatId), messageId);
     this.emit('message_state', { chat_id: chatId, client_msg_id: clientMsgId, message_id: messageId, state });
     this.emit('outbox', this.outboxStore.list());
   }
 
+  /** Ticks follow chat_receipts (every other member); a member's own receipt says who, for message info. */
   private onReadReceipt(event: ServerEventOf<'read_receipt'>): void {
-    const log = this.log(event.chat_id);
-    if (event.user_id === this.userId) {
-      log.readSent = Math.max(log.readSent, event.message_id); // read on another device
-    } else if (event.message_id > log.othersRead) {
-      const before = log.othersRead;
-      log.othersRead = event.message_id;
-      for (const message of log.messages) {
-        if (message.sender_id === this.userId && message.id > before && message.id <= event.message_id) {
-          this.emit('message_state', { chat_id: event.chat_id, message_id: message.id, state: 'read' });
-        }
-      }
-    }
+    if (event.user_id === this.userId) this.receipts.readElsewhere(event.chat_id, event.message_id);
     this.emit('read_receipt', event);
   }
 
@@ -676,11 +700,17 @@ export class PapoClient extends Emitter<ClientEvents> {
     if (this.outboxStore.remove(clientMsgId)) this.emit('outbox', this.outboxStore.list());
   }
 
-  /** Mark the chat read up to a message (sent only when higher than before). */
+  /**
+   * Mark the chat read up to a message: told to the server when higher than before, at most once a second per
+   * chat (the last mark of a burst follows when the second is up). A read stands for received too.
+   */
   markRead(chatId: string, messageId: number): void {
-    const log = this.log(chatId);
-    if (messageId <= log.readSent) return;
-    if (this.sendFrame('read_receipt', { chat_id: chatId, message_id: messageId })) log.readSent = messageId;
+    this.receipts.read(chatId, messageId);
+  }
+
+  /** Message info: who of the members read and received an own message (or, for a group admin, any), and when. */
+  messageReceipts(chatId: string, messageId: number): Promise<MessageReceipts> {
+    return this.http.messageReceipts(chatId, messageId);
   }
 
   /** Call on every keystroke in a chat's composer. */
@@ -816,19 +846,35 @@ export class PapoClient extends Emitter<ClientEvents> {
     return this.outboxStore.list(chatId);
   }
 
-  /** An own message's state: read once another member's read_receipt reaches it. */
+  /**
+   * An own (stored) message's ticks: `read` once every other member read it, `delivered` once every other
+   * member's device has it, else `sent`; public chats stay `sent` (contract section 10).
+   */
   messageState(chatId: string, messageId: number): MessageState | undefined {
-    return messageId <= this.log(chatId).othersRead ? 'read' : 'sent';
+    return this.stateIn(this.log(chatId), messageId);
   }
 
-  /** The highest message id another member has read. */
-  othersReadId(chatId: string): number {
-    return this.log(chatId).othersRead;
+  /** The chat's lowest marks: every member has received (read) the messages up to these. */
+  chatReceipts(chatId: string): { received_id: number; read_id: number } {
+    const log = this.log(chatId);
+    return { received_id: log.receivedId, read_id: log.readId };
+  }
+
+  /** The highest id this device told the server it read (or learnt was read on another device). */
+  readSentId(chatId: string): number {
+    return this.receipts.readSent(chatId);
+  }
+
+  private stateIn(log: ChatLog, messageId: number): MessageState {
+    if (log.kind === 'public') return 'sent';
+    if (messageId <= log.readId) return 'read';
+    if (messageId <= log.receivedId) return 'delivered';
+    return 'sent';
   }
 
   private decorate(log: ChatLog, message: ChatMessage): ChatMessage {
     if (message.sender_id !== this.userId) return message;
-    return { ...message, state: message.id <= log.othersRead ? 'read' : 'sent' };
+    return { ...message, state: this.stateIn(log, message.id) };
   }
 
   private log(chatId: string): ChatLog {
@@ -842,6 +888,7 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   private forgetLocalState(): void {
     this.logs.clear();
+    this.receipts.reset();
     this.outboxStore.clear();
     this.typingNotifier.reset();
   }

@@ -14,6 +14,7 @@ import {
   type LoginCodeBody,
   type LoginVerifyBody,
   type Message,
+  type MessageReceipts,
   type MyProfile,
   type ProfileUpdateBody,
   type PublicChatSummary,
@@ -178,6 +179,11 @@ export class HttpApi {
   /** A chat's info; for groups and DMs its members with their roles (GET /api/chats/:chat_id). */
   chatInfo(chatId: string): Promise<ChatInfo> {
     return this.call('GET', `/api/chats/${encodeURIComponent(chatId)}`);
+  }
+
+  /** Message info: who read and received a message, and when (its sender, or a group admin). */
+  messageReceipts(chatId: string, messageId: number): Promise<MessageReceipts> {
+    return this.call('GET', `/api/chats/${encodeURIComponent(chatId)}/messages/${messageId}/receipts`);
   }
 
   /** A group's live invites with who joined through each (admins and the owner). */

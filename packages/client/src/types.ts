@@ -2,8 +2,12 @@ import type { ErrorCode, Message, ServerEventOf } from '@papo/protocol';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
-/** A own message's life: queued → acknowledged (stored) → read by another member; `failed` when refused. */
-export type MessageState = 'pending' | 'sent' | 'read' | 'failed';
+/**
+ * A own message's life, as WhatsApp's ticks show it: queued → `sent` (stored: ✓) → `delivered` (every other
+ * member's device has it: grey ✓✓) → `read` (every other member read it: blue ✓✓); `failed` when refused.
+ * Public chats stop at `sent`.
+ */
+export type MessageState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 /** A message as the client holds it: the server's message, its chat, and (for own messages) its state. */
 export type ChatMessage = Message & { chat_id: string; state?: MessageState };
@@ -82,6 +86,9 @@ export type ClientEvents = {
   /** The outbox changed (an entry added, acknowledged, failed or retried). */
   outbox: OutboxEntry[];
   read_receipt: ServerEventOf<'read_receipt'>;
+  delivered_receipt: ServerEventOf<'delivered_receipt'>;
+  /** A chat's lowest received or read mark rose: own messages up to them are delivered or read. */
+  receipts: { chat_id: string; received_id: number; read_id: number };
   typing: ServerEventOf<'typing'>;
   presence: ServerEventOf<'presence'>;
   /** The user's chat list changed: a DM or public chat appeared, was joined, left or (un)muted. */

@@ -95,16 +95,70 @@ export const ActionData = {
   send_message: Type.Object(
     {
       chat_id: ChatId,
+      body: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: LIMITS.bodyMaxLength,
+          description:
+            'Well-formed text (no lone UTF-16 surrogate), at most LIMITS.bodyMaxBytes (16 KiB) as a JSON string in UTF-8; else `invalid_payload`. Required unless `forward_of` is given (a forward carries the source’s body).',
+        }),
+      ),
+      type: Type.Optional(Type.Literal('text')),
+      client_msg_id: Type.Optional(ClientMsgId),
+      reply_to: Type.Optional(
+        Type.Integer({ minimum: 1, description: 'The id of a message of this chat that this one answers.' }),
+      ),
+      mentions: Type.Optional(
+        Type.Array(UserId, {
+          maxItems: LIMITS.mentionsMax,
+          description: 'Members the message mentions; others (and repeats) are left out.',
+        }),
+      ),
+      forward_of: Type.Optional(
+        Type.Object(
+          { chat_id: ChatId, message_id: MessageId },
+          { description: 'Forward a copy of a message the caller can read (its body, never its sender).' },
+        ),
+      ),
+    },
+    { description: 'Send a message to a chat the caller is a member of.' },
+  ),
+  received: Type.Object(
+    { chat_id: ChatId, message_id: MessageId },
+    {
+      description:
+        'The caller’s device has every message up to `message_id` (the SDK sends it by itself, at most once a second per chat).',
+    },
+  ),
+  edit_message: Type.Object(
+    {
+      chat_id: ChatId,
+      message_id: MessageId,
       body: Type.String({
         minLength: 1,
         maxLength: LIMITS.bodyMaxLength,
-        description:
-          'Well-formed text (no lone UTF-16 surrogate), at most LIMITS.bodyMaxBytes (16 KiB) as a JSON string in UTF-8; else `invalid_payload`.',
+        description: 'The new text; the same rules as `send_message`’s body.',
       }),
-      type: Type.Optional(Type.Literal('text')),
-      client_msg_id: Type.Optional(ClientMsgId),
     },
-    { description: 'Send a message to a chat the caller is a member of.' },
+    { description: 'Change the text of one’s own message, within EDIT_WINDOW_S (15 min) of sending it.' },
+  ),
+  delete_message: Type.Object(
+    { chat_id: ChatId, message_id: MessageId },
+    {
+      description:
+        'Delete a message for everyone: one’s own within DELETE_WINDOW_S (2 days), or any in a group by its admins and owner.',
+    },
+  ),
+  react: Type.Object(
+    {
+      chat_id: ChatId,
+      message_id: MessageId,
+      emoji: Type.String({
+        maxLength: LIMITS.reactionMaxBytes,
+        description: 'One emoji (one grapheme, at most 32 bytes in UTF-8); `""` removes the caller’s reaction.',
+      }),
+    },
+    { description: 'React to a message: one reaction per user, a new one replaces the old.' },
   ),
   read_receipt: Type.Object(
     { chat_id: ChatId, message_id: MessageId },
@@ -122,6 +176,13 @@ export const ActionData = {
     {
       chat_id: ChatId,
       after_id: Type.Integer({ minimum: 0 }),
+      after_change_id: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          description:
+            'Also return the messages changed (edited, deleted, reacted to) after this change id, as `updates`.',
+        }),
+      ),
       limit: Type.Optional(
         Type.Integer({ minimum: 1, maximum: LIMITS.syncLimitMax, default: LIMITS.syncLimitDefault }),
       ),
@@ -184,7 +245,25 @@ export const ACTION_FLOW: Record<ActionName, { reply: string[]; others: string; 
     reply: ['ack'],
     others: 'every connection of every member, the sender’s included, gets `message_created`',
   },
-  read_receipt: { reply: [], others: 'members get `read_receipt { chat_id, message_id, user_id, read_at }`' },
+  received: {
+    reply: [],
+    others:
+      'DMs and groups of at most RECEIPTS_FANOUT_MAX_MEMBERS: members get `delivered_receipt { chat_id, message_id, user_id, delivered_at }`; DMs and groups: `chat_receipts { chat_id, received_id, read_id }` when the chat’s lowest mark rises',
+  },
+  read_receipt: {
+    reply: [],
+    others:
+      'DMs, and groups and public chats of at most RECEIPTS_FANOUT_MAX_MEMBERS: members get `read_receipt { chat_id, message_id, user_id, read_at }`; DMs and groups: `chat_receipts` when the chat’s lowest mark rises',
+  },
+  edit_message: {
+    reply: ['change_ack'],
+    others: 'every member gets `message_updated { chat_id, change_id, message }`',
+  },
+  delete_message: {
+    reply: ['change_ack'],
+    others: 'every member gets `message_updated` (the message as `deleted`; replies quoting it too)',
+  },
+  react: { reply: ['change_ack'], others: 'every member gets `message_updated`' },
   typing: { reply: [], others: 'other members get `typing { chat_id, user_id, is_typing }`' },
   mute_chat: { reply: ['chat_muted'], others: '— (all the user’s connections get `chat_muted`)', extension: true },
   sync: { reply: ['history'], others: '—', extension: true },

@@ -88,17 +88,55 @@ export const SystemInfo = Type.Object(
 );
 export type SystemInfo = Static<typeof SystemInfo>;
 
+/** What a reply carries of the message it quotes (contract section 11), fixed when the reply is sent. */
+export const ReplyQuote = Type.Object(
+  {
+    id: MessageId,
+    sender_id: UserId,
+    msg_type: Type.String({ description: 'The quoted message’s `msg_type`.' }),
+    preview: Type.Optional(
+      Type.String({
+        maxLength: LIMITS.replyPreviewMaxLength,
+        description: 'The quoted body’s first 100 characters; absent once the quoted message is deleted.',
+      }),
+    ),
+    deleted: Type.Optional(Type.Literal(true, { description: 'The quoted message was deleted since. (extension)' })),
+  },
+  { description: 'The message a reply answers, as it was when the reply was sent.' },
+);
+export type ReplyQuote = Static<typeof ReplyQuote>;
+
 export const Message = Type.Object(
   {
     id: MessageId,
     sender_id: UserId,
-    body: Type.String(),
+    body: Type.Optional(
+      Type.String({ description: 'The text (empty for a system message); absent once the message is deleted.' }),
+    ),
     msg_type: Type.Union([Type.Literal('text'), Type.Literal('system')], {
       description: '`system`: a change of the group (`system` says which); its body is empty and it is not unread.',
     }),
     created_at: UnixSeconds,
     client_msg_id: Type.Optional(ClientMsgId),
     system: Type.Optional(SystemInfo),
+    reply_to: Type.Optional(ReplyQuote),
+    mentions: Type.Optional(
+      Type.Array(UserId, {
+        maxItems: LIMITS.mentionsMax,
+        description: 'Members the message mentions (those of `mentions` sent who are members).',
+      }),
+    ),
+    forwarded: Type.Optional(Type.Literal(true, { description: 'A copy of a message from another chat.' })),
+    edited_at: Type.Optional(UnixSeconds),
+    deleted: Type.Optional(
+      Type.Literal(true, { description: 'Deleted for everyone: body, media, reactions and quote are gone.' }),
+    ),
+    deleted_by: Type.Optional(UserId),
+    reactions: Type.Optional(
+      Type.Record(Type.String(), Type.Array(UserId), {
+        description: 'emoji → who reacted with it (one reaction per user); absent when none.',
+      }),
+    ),
   },
   { $id: 'Message', description: 'A chat message, as stored in `chat:{chat_id}:messages` and delivered.' },
 );

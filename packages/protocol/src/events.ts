@@ -157,6 +157,53 @@ export const ServerEvents = {
     },
     { description: '`user_id` has read the chat up to `message_id`.' },
   ),
+  delivered_receipt: Type.Object(
+    {
+      type: Type.Literal('delivered_receipt'),
+      chat_id: ChatId,
+      message_id: MessageId,
+      user_id: UserId,
+      delivered_at: UnixSeconds,
+    },
+    {
+      description:
+        '`user_id`’s devices have the chat up to `message_id` (DMs and groups of at most RECEIPTS_FANOUT_MAX_MEMBERS). A `read_receipt` stands for delivery too.',
+    },
+  ),
+  chat_receipts: Type.Object(
+    {
+      type: Type.Literal('chat_receipts'),
+      chat_id: ChatId,
+      received_id: Type.Integer({ minimum: 0, description: 'Every member has received the messages up to this.' }),
+      read_id: Type.Integer({ minimum: 0, description: 'Every member has read the messages up to this.' }),
+    },
+    {
+      description:
+        'The chat’s lowest received or read mark over its members rose (DMs and groups): own messages up to `received_id` show grey ✓✓, up to `read_id` blue ✓✓.',
+    },
+  ),
+  message_updated: Type.Object(
+    {
+      type: Type.Literal('message_updated'),
+      chat_id: ChatId,
+      change_id: Type.Integer({ minimum: 1, description: 'The chat’s change count: 1, 2, 3… with no gap.' }),
+      message: Message,
+    },
+    { description: 'A message was edited, deleted or reacted to: the whole message as it now stands.' },
+  ),
+  change_ack: Type.Object(
+    {
+      type: Type.Literal('change_ack'),
+      chat_id: ChatId,
+      message_id: MessageId,
+      change_id: Type.Integer({
+        minimum: 0,
+        description: 'The change made; the chat’s last change id when the action changed nothing (a repeat).',
+      }),
+      ...withRequestId,
+    },
+    { description: 'The answer to `edit_message`, `delete_message` and `react`: the change is stored. (extension)' },
+  ),
   typing: Type.Object(
     { type: Type.Literal('typing'), chat_id: ChatId, user_id: UserId, is_typing: Type.Boolean() },
     { description: 'Another member started or stopped typing (hide after 5 s without news).' },
@@ -202,6 +249,21 @@ export const ServerEvents = {
           description:
             'Present when more messages follow these: the page stopped at `limit` or once its JSON passed ' +
             'LIMITS.pageMaxBytes (256 KiB). Sync again after the last id. (extension)',
+        }),
+      ),
+      updates: Type.Optional(
+        Type.Array(Message, {
+          description:
+            'With `after_change_id`: the messages changed since, as they now stand (those older than the chat keeps are left out).',
+        }),
+      ),
+      change_id: Type.Optional(
+        Type.Integer({ minimum: 0, description: 'With `after_change_id`: the chat’s last change id.' }),
+      ),
+      changes_reset: Type.Optional(
+        Type.Literal(true, {
+          description:
+            'With `after_change_id`: changes after it are no longer kept (CHANGES_KEEP); refetch what is shown.',
         }),
       ),
       ...withRequestId,

@@ -41,10 +41,22 @@ export const ChatSummary = Type.Object({
   ),
   unread_count: Type.Integer({ minimum: 0 }),
   muted_until: UnixSeconds,
-  others_read_id: Type.Integer({
+  received_id: Type.Integer({
     minimum: 0,
-    description: 'The highest message id another member has read: own messages up to it show as read. (extension)',
+    description:
+      'DMs and groups: every member has received the messages up to this (the chat’s lowest mark); 0 in public chats.',
   }),
+  read_id: Type.Integer({
+    minimum: 0,
+    description:
+      'DMs and groups: every member has read the messages up to this (the chat’s lowest mark); 0 in public chats.',
+  }),
+  mentioned_id: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: 'The newest message that mentions the caller, when it is unread (the chat list’s “@”). (extension)',
+    }),
+  ),
 });
 export const PublicChatSummary = Type.Object({
   chat_id: ChatId,
@@ -147,6 +159,18 @@ export const HistoryQuery = Type.Object({
   limit: Type.Optional(
     Type.Integer({ minimum: 1, maximum: LIMITS.historyLimitMax, default: LIMITS.historyLimitDefault }),
   ),
+});
+
+export const ReceiptEntry = Type.Object({
+  user_id: UserId,
+  at: UnixSeconds,
+});
+export const MessageReceipts = Type.Object({
+  read: Type.Array(ReceiptEntry, { description: 'Members who read it, with the second their read mark reached it.' }),
+  delivered: Type.Array(ReceiptEntry, {
+    description: 'Members whose devices have it but who have not read it, with the second it reached them.',
+  }),
+  pending: Type.Array(UserId, { description: 'Members whose devices do not have it yet.' }),
 });
 
 export const HttpError = Type.Object({
@@ -441,8 +465,20 @@ export const HTTP_ROUTES = {
       ),
     }),
   },
+  messageReceipts: {
+    method: 'GET',
+    path: '/api/chats/:chat_id/messages/:message_id/receipts',
+    auth: true,
+    status: 200,
+    description:
+      'Message info: who of the members (the sender and those who joined after it aside) read and received a message ' +
+      'of a DM or group, and when; for its sender or a group admin/owner, else 404. Times are kept for the chat’s last ' +
+      '1,000 messages (`at` is then the second the member’s mark was seen past it). Costs one page of the read budget.',
+    answer: MessageReceipts,
+  },
 } satisfies Record<string, Route>;
 
+export type MessageReceipts = Static<typeof MessageReceipts>;
 export type UserDetails = Static<typeof UserDetails>;
 export type ChatMember = Static<typeof ChatMember>;
 export type ChatInfo = Static<typeof ChatInfo>;

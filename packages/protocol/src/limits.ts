@@ -38,6 +38,23 @@ export const LIMITS = {
   inviteMaxUses: 10_000,
   /** Users one user may block at most. */
   blocksMax: 1000,
+  /** Users one message mentions at most (`mentions`). */
+  mentionsMax: 50,
+  /** Characters of the quoted body a reply keeps (`reply_to.preview`). */
+  replyPreviewMaxLength: 100,
+  /** A reaction: one emoji grapheme, at most this many bytes in UTF-8. */
+  reactionMaxBytes: 32,
+  /** Chats one message is forwarded to at once (the web client's limit, as WhatsApp's). */
+  forwardMaxChats: 5,
+  /**
+   * Per-user receipt events (`read_receipt`, `delivered_receipt`) go out in DMs and groups of at most this many
+   * members (RECEIPTS_FANOUT_MAX_MEMBERS); above it only `chat_receipts`.
+   */
+  receiptsFanoutMaxMembers: 32,
+  /** Changes (`change_id`) a chat keeps for `sync` with `after_change_id` (CHANGES_KEEP). */
+  changesKeep: 1000,
+  /** Message info (who received and read a message, when) is kept for this many of a chat's last messages. */
+  receiptTimesMessages: 1000,
   usernameMaxLength: 32,
   /** The “about” line under a name (WhatsApp's is 139 characters). */
   aboutMaxLength: 139,
@@ -71,6 +88,12 @@ export const TIMINGS = {
   loginCodeTries: 5,
   /** Idempotency window of `client_msg_id`. */
   idempotencyWindowSeconds: 24 * 3600,
+  /** Own messages can be edited this long after they were sent (EDIT_WINDOW_S). */
+  editWindowSeconds: 900,
+  /** Own messages can be deleted for everyone this long after they were sent (DELETE_WINDOW_S): 2 days. */
+  deleteWindowSeconds: 2 * 24 * 3600,
+  /** The SDK sends `received` (and `read_receipt`) for one chat at most this often. */
+  receiptCoalesceMs: 1000,
   /** An invite's lifetime when `expires_in_s` is omitted (7 days), and the longest allowed (30 days). */
   inviteTtlDefaultSeconds: 7 * 24 * 3600,
   inviteTtlMaxSeconds: 30 * 24 * 3600,

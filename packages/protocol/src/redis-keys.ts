@@ -27,7 +27,7 @@ export const REDIS_KEYS = [
     key: 'chat:{chat_id}',
     type: 'Hash',
     holds:
-      'kind (dm|public|group), title, description, created_by, created_at, last_id; (extension) reads_top_user, reads_top, reads_second: the highest read mark, whose it is, and the highest of anyone else’s; in a DM, blocked (the members whose block of the other stands, space-separated; absent when none: no message is sent in the DM) and block:<user_id> (that member’s latest block mark, mirrored from block_marks)',
+      'kind (dm|public|group), title, description, created_by, created_at, last_id, last_change_id; (extension) received_id, read_id: the lowest received and read marks over the members when chat_receipts last told them (DMs and groups); in a DM, blocked (the members whose block of the other stands, space-separated; absent when none: no message is sent in the DM) and block:<user_id> (that member’s latest block mark, mirrored from block_marks)',
   },
   { key: 'chat:{chat_id}:members', type: 'Set', holds: 'user ids' },
   {
@@ -54,6 +54,17 @@ export const REDIS_KEYS = [
     holds: 'chat_id, expires_at, uses, max_uses (0: no limit), created_by',
   },
   { key: 'blocks:{user_id}', type: 'Set', holds: 'user ids this user blocked' },
+  {
+    key: 'chat:{chat_id}:received',
+    type: 'Hash',
+    holds: 'user_id → highest message id received (a read, and one’s own send, raise it too)',
+  },
+  {
+    key: 'chat:{chat_id}:changes',
+    type: 'List',
+    holds:
+      'the last CHANGES_KEEP changes, oldest first: the id of the message each changed (change_id = last_change_id − length + 1 + index)',
+  },
 ] as const;
 
 /**
@@ -77,6 +88,39 @@ export const EXTRA_KEYS = [
     type: 'Sorted set',
     holds:
       'ids of the group’s system messages (score = id), so unread counts leave them out; trimmed with the messages',
+  },
+  {
+    key: 'chat:{chat_id}:received_marks',
+    type: 'Sorted set',
+    holds:
+      'DMs and groups: member → their received mark (chat:{id}:received again, ordered): the lowest is the chat’s received_id',
+  },
+  {
+    key: 'chat:{chat_id}:read_marks',
+    type: 'Sorted set',
+    holds: 'DMs and groups: member → their read mark, ordered: the lowest is the chat’s read_id',
+  },
+  {
+    key: 'chat:{chat_id}:received_times',
+    type: 'Sorted set',
+    holds:
+      'DMs and groups: "user_id:unix_seconds" → the mark a member’s received mark rose to at that second (message info’s times); trimmed to the last 1,000 messages and to 32 entries per message kept',
+  },
+  {
+    key: 'chat:{chat_id}:read_times',
+    type: 'Sorted set',
+    holds: 'as received_times, for read marks',
+  },
+  {
+    key: 'chat:{chat_id}:quotes',
+    type: 'Sorted set',
+    holds:
+      'reply id → the id it quotes (score): a delete finds the replies whose quote it must clear; trimmed with the messages',
+  },
+  {
+    key: 'chat:{chat_id}:mentions',
+    type: 'Hash',
+    holds: 'user_id → the newest message id that mentions them (the chat list’s “@”)',
   },
   {
     key: 'chat:{chat_id}:invites',

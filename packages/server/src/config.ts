@@ -223,6 +223,13 @@ export function loadConfig() {
     blocksPerHour: int('BLOCKS_PER_HOUR', 100, 1),
     maxPublicChatMembers: int('MAX_PUBLIC_CHAT_MEMBERS', 10_000, 2),
     maxGroupMembers: int('MAX_GROUP_MEMBERS', LIMITS.groupMembersDefault, 2),
+    /** Per-user receipt events go to every member only in chats of at most this many (contract section 10). */
+    receiptsFanoutMaxMembers: int('RECEIPTS_FANOUT_MAX_MEMBERS', LIMITS.receiptsFanoutMaxMembers, 2),
+    /** Own messages may be edited this long after sending, and deleted for everyone this long (section 11). */
+    editWindowSeconds: int('EDIT_WINDOW_S', TIMINGS.editWindowSeconds, 1),
+    deleteWindowSeconds: int('DELETE_WINDOW_S', TIMINGS.deleteWindowSeconds, 1),
+    /** Changes a chat keeps for `sync` with `after_change_id`. */
+    changesKeep: int('CHANGES_KEEP', LIMITS.changesKeep, 10),
     /**
      * Group changes one user may make per hour, each member added or removed, role, info and invite counting
      * one: each tells every member of the group.

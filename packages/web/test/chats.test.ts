@@ -10,7 +10,8 @@ function summary(lastId: number, unread: number): ChatSummary {
     last_message: { id: lastId, sender_id: 'u2', body: `m${lastId}`, msg_type: 'text', created_at: 1000 + lastId },
     unread_count: unread,
     muted_until: 0,
-    others_read_id: 0,
+    received_id: 0,
+    read_id: 0,
   };
 }
 

@@ -3,7 +3,8 @@ import { auth } from './auth.js';
 import { createDm, createPublicChat, joinChat, leaveChat, muteChat } from './chats.js';
 import type { Handler } from './context.js';
 import { addMembers, createGroup, createInvite, removeMember, revokeInvite, setRole, updateChat } from './groups.js';
-import { readReceipt, sendMessage, sync, typing } from './messages.js';
+import { deleteMessage, editMessage, react } from './message-changes.js';
+import { readReceipt, received, sendMessage, sync, typing } from './messages.js';
 
 /** One handler per action of the contract. */
 export const HANDLERS: { [A in ActionName]: Handler<A> } = {
@@ -21,6 +22,10 @@ export const HANDLERS: { [A in ActionName]: Handler<A> } = {
   revoke_invite: revokeInvite,
   send_message: sendMessage,
   read_receipt: readReceipt,
+  received,
+  edit_message: editMessage,
+  delete_message: deleteMessage,
+  react,
   typing,
   mute_chat: muteChat,
   sync,

@@ -1,7 +1,9 @@
 import { LIMITS, TIMINGS } from '@papo/protocol';
+import { AppError } from '../errors.js';
 import { type Handler, RawReply, userOf } from './context.js';
 
 export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
+  if (data.body === undefined) throw new AppError('invalid_payload', 'data.body: required (a text message).');
   const id = await ctx.messages.send(userOf(conn), data.chat_id, data.body, data.client_msg_id);
   // The hot path's one reply, written as text: no object to build and stringify per message.
   const clientMsgId = data.client_msg_id === undefined ? 'null' : JSON.stringify(data.client_msg_id);
@@ -13,6 +15,11 @@ export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
 
 export const readReceipt: Handler<'read_receipt'> = async (ctx, conn, data) => {
   await ctx.chats.readReceipt(userOf(conn), data.chat_id, data.message_id);
+  return undefined;
+};
+
+export const received: Handler<'received'> = async (ctx, conn, data) => {
+  await ctx.chats.received(userOf(conn), data.chat_id, data.message_id);
   return undefined;
 };
 

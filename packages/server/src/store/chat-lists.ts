@@ -50,8 +50,35 @@ export function createChatLists(context: StoreContext) {
       rows.forEach((row, i) => {
         // A chat that no longer exists (nothing deletes chats today; kept for safety) is left out.
         if (row.length === 0) return;
-        const [kind, title, lastId, createdAt, count, peer, lastRaw, read, mutedUntil, othersRead, role, system] =
-          row as [string, string, number, number, number, string, string, number, number, number, string, number];
+        const [
+          kind,
+          title,
+          lastId,
+          createdAt,
+          count,
+          peer,
+          lastRaw,
+          read,
+          mutedUntil,
+          role,
+          system,
+          receivedId,
+          readId,
+        ] = row as [
+          string,
+          string,
+          number,
+          number,
+          number,
+          string,
+          string,
+          number,
+          number,
+          string,
+          number,
+          number,
+          number,
+        ];
         const lastMessage = lastRaw ? (JSON.parse(lastRaw) as Message) : undefined;
         draft.push({
           summary: {
@@ -65,7 +92,8 @@ export function createChatLists(context: StoreContext) {
             // A group's system messages are not unread.
             unread_count: Math.max(0, Number(lastId) - Number(read) - Number(system ?? 0)),
             muted_until: Number(mutedUntil),
-            others_read_id: Number(othersRead),
+            received_id: Number(receivedId),
+            read_id: Number(readId),
           },
           activity: lastMessage?.created_at ?? Number(createdAt),
         });

@@ -3,6 +3,7 @@ import { createBlockStore } from './blocks.js';
 import { createChatLists } from './chat-lists.js';
 import { createChatPlaces } from './chat-places.js';
 import { newChatId } from './ids.js';
+import type { Keys } from './keys.js';
 import { countHit, okOrThrow, type StoreContext } from './store.js';
 
 /**
@@ -211,12 +212,24 @@ export function createChatStore(context: StoreContext) {
       );
     },
 
+    /** A member read the chat up to a message (`read_receipt`): raises their read and received marks. */
     async readReceipt(me: string, chatId: string, messageId: number): Promise<void> {
       okOrThrow(
         await run(
-          'read-receipt',
-          [keys.chat(chatId), keys.members(chatId), keys.reads(chatId)],
-          [me, messageId, chatId, keys.chatChannel(chatId)],
+          'receipt',
+          receiptKeys(keys, chatId),
+          receiptArgs(keys, me, chatId, messageId, 'read', config.receiptsFanoutMaxMembers),
+        ),
+      );
+    },
+
+    /** A member's device has the chat up to a message (`received`): raises their received mark. */
+    async received(me: string, chatId: string, messageId: number): Promise<void> {
+      okOrThrow(
+        await run(
+          'receipt',
+          receiptKeys(keys, chatId),
+          receiptArgs(keys, me, chatId, messageId, 'received', config.receiptsFanoutMaxMembers),
         ),
       );
     },
@@ -224,3 +237,21 @@ export function createChatStore(context: StoreContext) {
 }
 
 export type ChatStore = ReturnType<typeof createChatStore>;
+
+/** The receipt keys of a chat, in the order receipt_keys (lib.lua) reads them. */
+export function receiptKeys(keys: Keys, chatId: string): string[] {
+  return [
+    keys.chat(chatId),
+    keys.members(chatId),
+    keys.reads(chatId),
+    keys.received(chatId),
+    keys.readMarks(chatId),
+    keys.receivedMarks(chatId),
+    keys.readTimes(chatId),
+    keys.receivedTimes(chatId),
+  ];
+}
+
+function receiptArgs(keys: Keys, me: string, chatId: string, messageId: number, kind: string, fanoutMax: number) {
+  return [me, messageId, chatId, keys.chatChannel(chatId), kind, fanoutMax];
+}

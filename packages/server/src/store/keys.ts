@@ -21,6 +21,20 @@ export function createKeys(prefix: string) {
     messages: (chatId: string) => `${prefix}chat:{${chatId}}:messages`,
     reads: (chatId: string) => `${prefix}chat:{${chatId}}:reads`,
     mute: (chatId: string) => `${prefix}chat:{${chatId}}:mute`,
+    /** user → highest message id received (contract section 10). */
+    received: (chatId: string) => `${prefix}chat:{${chatId}}:received`,
+    /** DMs and groups: member → read / received mark, ordered, so the chat's lowest is one ZRANGE. */
+    readMarks: (chatId: string) => `${prefix}chat:{${chatId}}:read_marks`,
+    receivedMarks: (chatId: string) => `${prefix}chat:{${chatId}}:received_marks`,
+    /** DMs and groups: "user:second" → the mark reached then (message info's times). */
+    readTimes: (chatId: string) => `${prefix}chat:{${chatId}}:read_times`,
+    receivedTimes: (chatId: string) => `${prefix}chat:{${chatId}}:received_times`,
+    /** Message changes (contract section 11): the changed message ids, oldest first. */
+    changes: (chatId: string) => `${prefix}chat:{${chatId}}:changes`,
+    /** reply id → quoted id (score), so a delete finds the quotes it must clear. */
+    quotes: (chatId: string) => `${prefix}chat:{${chatId}}:quotes`,
+    /** user → newest message id mentioning them. */
+    mentions: (chatId: string) => `${prefix}chat:{${chatId}}:mentions`,
     roles: (chatId: string) => `${prefix}chat:{${chatId}}:roles`,
     /** A group's members → the first message id each may read (joined.lua order: the lowest is the oldest). */
     joined: (chatId: string) => `${prefix}chat:{${chatId}}:joined`,

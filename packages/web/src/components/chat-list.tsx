@@ -115,7 +115,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
     const name = (userId: string) => store.people.get(userId)?.username || t('user.unknown');
     return (
       <span className="chat-preview">
-        {last.system ? systemText(last.system, me, name, t) : previewText(last.body)}
+        {last.system ? systemText(last.system, me, name, t) : previewText(last.body ?? '')}
       </span>
     );
   }
@@ -123,7 +123,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
     const state = store.client.messageState(chat.chat_id, last.id) ?? 'sent';
     return (
       <span className="chat-preview">
-        <Ticks state={state} size={16} /> {previewText(last.body)}
+        <Ticks state={state} size={16} /> {previewText(last.body ?? '')}
       </span>
     );
   }
@@ -131,7 +131,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
   return (
     <span className="chat-preview">
       {sender ? <span className="preview-sender">{sender}: </span> : null}
-      {previewText(last.body)}
+      {previewText(last.body ?? '')}
     </span>
   );
 }

@@ -28,7 +28,7 @@ export function Conversation({ chatId }: { chatId: string }) {
           if (message.system) setAnnouncement(systemText(message.system, store.client.userId ?? '', name, t));
           return;
         }
-        setAnnouncement(t('conv.newFrom', { name: name(message.sender_id), body: previewText(message.body) }));
+        setAnnouncement(t('conv.newFrom', { name: name(message.sender_id), body: previewText(message.body ?? '') }));
       }),
     [store, chatId],
   );

@@ -238,7 +238,7 @@ function bubbleProps(
   const { item } = row;
   if (item.kind === 'message') {
     const m = item.message;
-    return { ...base, body: m.body, messageId: m.id, state: own ? (m.state ?? 'sent') : undefined };
+    return { ...base, body: m.body ?? '', messageId: m.id, state: own ? (m.state ?? 'sent') : undefined };
   }
   if (item.kind === 'acked') return { ...base, body: item.entry.body, messageId: item.message_id, state: 'sent' };
   const { entry } = item;

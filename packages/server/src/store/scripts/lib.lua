@@ -165,3 +165,96 @@ local function raise_read_top(chat_key, reads_key, user, mark)
     redis.call('HSET', chat_key, 'reads_second', mark)
   end
 end
+
+-- Receipts (contract section 10). A receipt script takes the chat's receipt keys, in this order, as a table:
+--   chat, members, reads, received, read_marks, received_marks, read_times, received_times
+-- In DMs and groups every member's two marks are also kept ordered (read_marks, received_marks: the lowest is
+-- the chat's read_id / received_id, one ZRANGE whatever the chat's size), and each rise is logged with its
+-- second (read_times, received_times: "user:second" → the mark reached), which message info reads. A member's
+-- marks start at the chat's last id when they join (what came before is not theirs to receive); marks never
+-- fall. Public chats keep the hashes only: no one tracks a channel's readers.
+local function receipt_keys(first)
+  return {chat = KEYS[first], members = KEYS[first + 1], reads = KEYS[first + 2], received = KEYS[first + 3],
+    read_marks = KEYS[first + 4], received_marks = KEYS[first + 5], read_times = KEYS[first + 6],
+    received_times = KEYS[first + 7]}
+end
+
+-- Message info keeps times for the chat's last RECEIPT_TIMES_MESSAGES messages, and at most 32 rises per
+-- message kept (a 1,024-member group where everyone reads everything keeps the latest ones).
+local RECEIPT_TIMES_MESSAGES = 1000
+local RECEIPT_TIMES_MAX = 32 * RECEIPT_TIMES_MESSAGES
+
+-- A chat older than its ordered marks gets them from its hashes, once.
+local function marks_ready(R)
+  if redis.call('EXISTS', R.received_marks) == 1 then return end
+  for _, user in ipairs(redis.call('SMEMBERS', R.members)) do
+    local read = tonumber(redis.call('HGET', R.reads, user)) or 0
+    local got = math.max(read, tonumber(redis.call('HGET', R.received, user)) or 0)
+    redis.call('ZADD', R.read_marks, read, user)
+    redis.call('ZADD', R.received_marks, got, user)
+  end
+end
+
+local function log_rise(times_key, user, mark)
+  redis.call('ZADD', times_key, mark, user .. ':' .. now_seconds())
+  redis.call('ZREMRANGEBYSCORE', times_key, '-inf', '(' .. (mark - RECEIPT_TIMES_MESSAGES))
+  if redis.call('ZCARD', times_key) > RECEIPT_TIMES_MAX then
+    redis.call('ZREMRANGEBYRANK', times_key, 0, -RECEIPT_TIMES_MAX - 1)
+  end
+end
+
+-- Raises a member's received mark (and, with `with_read`, their read mark: a read implies received) to `id`;
+-- `tracked` is false in a public chat (hashes only). Returns received_rose, read_rose.
+local function raise_marks(R, user, id, with_read, tracked)
+  local read_rose, received_rose = false, false
+  if with_read and id > (tonumber(redis.call('HGET', R.reads, user)) or 0) then
+    redis.call('HSET', R.reads, user, id)
+    if tracked then
+      redis.call('ZADD', R.read_marks, id, user)
+      log_rise(R.read_times, user, id)
+    end
+    read_rose = true
+  end
+  if id > (tonumber(redis.call('HGET', R.received, user)) or 0) then
+    redis.call('HSET', R.received, user, id)
+    if tracked then
+      redis.call('ZADD', R.received_marks, id, user)
+      log_rise(R.received_times, user, id)
+    end
+    received_rose = true
+  end
+  return received_rose, read_rose
+end
+
+-- A member joins a DM or group when its last id is `last_id`: their marks start there.
+local function marks_join(R, user, last_id)
+  marks_ready(R)
+  redis.call('ZADD', R.read_marks, 'GT', last_id, user)
+  redis.call('ZADD', R.received_marks, 'GT', last_id, user)
+end
+
+-- A member left: they no longer hold the chat's marks back.
+local function marks_leave(R, user)
+  redis.call('ZREM', R.read_marks, user)
+  redis.call('ZREM', R.received_marks, user)
+  redis.call('HDEL', R.received, user)
+end
+
+local function lowest(marks_key)
+  local low = redis.call('ZRANGE', marks_key, 0, 0, 'WITHSCORES')
+  return tonumber(low[2])
+end
+
+-- Tells the members `chat_receipts` when the chat's lowest received or read mark rose past what they were
+-- last told (kept in the chat's hash, so a chat's marks are told once each, however many members raise them).
+local function tell_lows(R, chat_id, channel)
+  local received, read = lowest(R.received_marks), lowest(R.read_marks)
+  if not received or not read then return end
+  local told = redis.call('HMGET', R.chat, 'received_id', 'read_id')
+  local told_received, told_read = tonumber(told[1]) or 0, tonumber(told[2]) or 0
+  if received <= told_received and read <= told_read then return end
+  received, read = math.max(received, told_received), math.max(read, told_read)
+  redis.call('HSET', R.chat, 'received_id', received, 'read_id', read)
+  redis.call('SPUBLISH', channel, '{"type":"chat_receipts","chat_id":"' .. chat_id .. '","received_id":' .. received
+    .. ',"read_id":' .. read .. '}')
+end
