@@ -26,6 +26,7 @@ const CORE_ON_CLUSTER = [
   'test/group-concurrency.test.ts',
   'test/group-removal.test.ts',
   'test/blocks.test.ts',
+  'test/receipts.test.ts',
 ];
 
 export default defineConfig({

@@ -71,8 +71,9 @@ describe('GET /api/chats', () => {
       last_message: expect.objectContaining({ id: 3, body: 'dm3', sender_id: bia!.userId, msg_type: 'text' }),
       unread_count: 1,
       muted_until: 0,
-      // Bia's own messages count as read by her (extension: own messages up to it show ✓✓).
-      others_read_id: 3,
+      // Every member has read (and so received) up to 2: Ana read 2, Bia sent 3 (contract section 10).
+      received_id: 2,
+      read_id: 2,
     });
     expect(byId.get(busy)).toEqual({
       chat_id: busy,
@@ -82,14 +83,16 @@ describe('GET /api/chats', () => {
       member_count: 2,
       unread_count: 1,
       muted_until: until,
-      others_read_id: last.server_msg_id,
+      // A public chat has no ticks (contract section 10): no one tracks a channel's readers.
+      received_id: 0,
+      read_id: 0,
     });
     expect(byId.get(empty)).toMatchObject({
       chat_id: empty,
       kind: 'public',
       title: 'quiet',
       unread_count: 0,
-      others_read_id: 0,
+      read_id: 0,
     });
     expect(byId.get(empty)).not.toHaveProperty('last_message');
 

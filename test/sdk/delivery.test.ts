@@ -89,7 +89,8 @@ describe('the SDK across a lost connection', () => {
     const read = nextEvent(bia, 'message_state', (s) => s.message_id === 3 && s.state === 'read');
     ana.markRead(chatId, 3);
     await read;
-    expect(states).toEqual(['sent', 'read']);
+    // Ana's device may tell it received them before she reads them (grey ✓✓ first): both are right.
+    expect(states.filter((state) => state !== 'delivered')).toEqual(['sent', 'read']);
     expect(bia.messageState(chatId, 3)).toBe('read');
   });
 

@@ -1,4 +1,4 @@
-import { TIMINGS } from '@papo/protocol';
+import { type MessageReceipts, TIMINGS } from '@papo/protocol';
 import { createBlockStore } from './blocks.js';
 import { createChatLists } from './chat-lists.js';
 import { createChatPlaces } from './chat-places.js';
@@ -93,7 +93,11 @@ export function createChatStore(context: StoreContext) {
       const dm = chatId;
       try {
         const [, lastId] = okOrThrow(
-          await run('create-chat', [keys.chat(dm), keys.members(dm)], ['dm', '', me, me, peer]),
+          await run(
+            'create-chat',
+            [keys.chat(dm), keys.members(dm), keys.readMarks(dm), keys.receivedMarks(dm)],
+            ['dm', '', me, me, peer],
+          ),
         ) as [unknown, number];
         // Read once the chat exists: a block whose own mirror found no chat yet is mirrored now, and any call
         // repairs a mirror a crash left out (two reads when neither ever blocked the other).
@@ -116,7 +120,13 @@ export function createChatStore(context: StoreContext) {
       await reserve(me, chatId, 'own');
       try {
         await countNewChat(me);
-        okOrThrow(await run('create-chat', [keys.chat(chatId), keys.members(chatId)], ['public', title, me, me, '']));
+        okOrThrow(
+          await run(
+            'create-chat',
+            [keys.chat(chatId), keys.members(chatId), keys.readMarks(chatId), keys.receivedMarks(chatId)],
+            ['public', title, me, me, ''],
+          ),
+        );
         const event = JSON.stringify({ type: 'chat_created', chat_id: chatId, title, kind: 'public' });
         await listChat(me, '+', chatId, attachFrame(chatId, 0, event, connId));
       } catch (err) {
@@ -221,6 +231,40 @@ export function createChatStore(context: StoreContext) {
           receiptArgs(keys, me, chatId, messageId, 'read', config.receiptsFanoutMaxMembers),
         ),
       );
+    },
+
+    /**
+     * Message info: who read and received a message, and when (GET …/messages/:id/receipts). Up to a group's
+     * members: a history page's worth of work against the read budget.
+     */
+    async messageReceipts(me: string, chatId: string, messageId: number): Promise<MessageReceipts> {
+      await countHit(run, keys.rateReads(me), config.readPagesPerWindow, config.readWindowSeconds, 'reads');
+      const [createdAt, read, delivered, pending] = okOrThrow(
+        await run(
+          'message-receipts',
+          [
+            keys.chat(chatId),
+            keys.members(chatId),
+            keys.roles(chatId),
+            keys.joined(chatId),
+            keys.messages(chatId),
+            keys.reads(chatId),
+            keys.received(chatId),
+            keys.readTimes(chatId),
+            keys.receivedTimes(chatId),
+          ],
+          [me, messageId],
+        ),
+      ) as [number, string[], string[], string[]];
+      // A time no longer kept is shown as the message's own (never before it was sent).
+      const entries = (flat: string[]) => {
+        const out: { user_id: string; at: number }[] = [];
+        for (let i = 0; i < flat.length; i += 2) {
+          out.push({ user_id: flat[i]!, at: Math.max(Number(flat[i + 1]), Number(createdAt)) });
+        }
+        return out.sort((a, b) => a.at - b.at || (a.user_id < b.user_id ? -1 : 1));
+      };
+      return { read: entries(read), delivered: entries(delivered), pending: [...pending].sort() };
     },
 
     /** A member's device has the chat up to a message (`received`): raises their received mark. */

@@ -27,6 +27,9 @@ export function groupScriptKeys(keys: Keys, chatId: string): string[] {
     keys.reads(chatId),
     keys.invites(chatId),
     keys.joinedBy(chatId),
+    keys.received(chatId),
+    keys.readMarks(chatId),
+    keys.receivedMarks(chatId),
   ];
 }
 

@@ -50,6 +50,11 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
         keys.messages(chatId),
         clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
         keys.reads(chatId),
+        keys.received(chatId),
+        keys.readMarks(chatId),
+        keys.receivedMarks(chatId),
+        keys.readTimes(chatId),
+        keys.receivedTimes(chatId),
       ];
       const sendArgs: (string | number)[] = [
         me,
@@ -60,6 +65,7 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
         TIMINGS.idempotencyWindowSeconds,
         keys.chatChannel(chatId),
         `{"type":"message_created","chat_id":"${chatId}","message":`,
+        chatId,
       ];
 
       if (!isCluster(redis)) {

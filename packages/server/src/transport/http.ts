@@ -202,7 +202,7 @@ export function createHttpServer(deps: HttpDeps) {
   });
 
   registerContactRoutes(app, { users, chats });
-  registerGroupRoutes(app, { users, groups });
+  registerGroupRoutes(app, { users, groups, chats });
   registerBlockRoutes(app, { users, blocks });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {

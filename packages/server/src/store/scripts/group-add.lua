@@ -32,10 +32,11 @@ local info = {event = 'member_added', user_id = added[1]}
 if #added > 1 then info.user_ids = added end
 local sys_id = append_system(me, info)
 -- What came before the user's arrival is not theirs to read; nothing before it is unread for them either.
+local R = group_receipts()
 for _, id in ipairs(added) do
   redis.call('ZADD', KEYS[4], sys_id, id)
   redis.call('HSET', KEYS[7], id, sys_id)
-  raise_read_top(KEYS[1], KEYS[7], id, sys_id)
+  marks_join(R, id, sys_id)
   redis.call('HDEL', KEYS[9], id)
 end
 local reply = {'ok', before}

@@ -12,7 +12,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 local creator = ARGV[1]
 redis.call('HSET', KEYS[1], 'kind', 'group', 'title', ARGV[5], 'description', ARGV[6], 'created_by', creator,
-  'created_at', now_seconds(), 'last_id', 0, 'reads_top_user', '', 'reads_top', 0, 'reads_second', 0)
+  'created_at', now_seconds(), 'last_id', 0)
 redis.call('HSET', KEYS[3], creator, 'owner')
 local members = {creator}
 for id in string.gmatch(ARGV[7], '%S+') do
@@ -33,6 +33,9 @@ for i = 1, #members, 256 do
   redis.call('SADD', KEYS[2], unpack(batch))
   redis.call('ZADD', KEYS[4], unpack(scores))
   redis.call('HSET', KEYS[7], unpack(reads))
+  -- Everyone's receipt marks start at the first message (marks_join in lib.lua, in bulk).
+  redis.call('ZADD', KEYS[11], unpack(scores))
+  redis.call('ZADD', KEYS[12], unpack(scores))
 end
-redis.call('HSET', KEYS[1], 'reads_top_user', creator, 'reads_top', id, 'reads_second', id)
+redis.call('HSET', KEYS[1], 'received_id', id, 'read_id', id)
 return {'ok', 1, id}

@@ -3,7 +3,7 @@
 -- stops the user's connections from following the chat when it sees it (fanout/hub.ts), so nothing the
 -- chat publishes after it reaches them, on any worker or instance. A group always has an owner: when the
 -- owner goes, the oldest admin becomes owner, else the oldest member. The last member leaving deletes nothing.
--- KEYS: the group keys (lib.lua), [10] typing:{id}:{user}, [11] chat:{id}:mute
+-- KEYS: the group keys (lib.lua), [13] typing:{id}:{user}, [14] chat:{id}:mute
 -- ARGV[1] the caller, [2] chat id, [3] channel, [4] messages kept, [5] the user who goes (the caller, to
 -- leave), [6] 'leave' | 'remove'
 -- Returns {'ok', gone (1|0), new owner ('' for none)} | {'not_found', why} | {'forbidden', why}
@@ -31,8 +31,11 @@ redis.call('HDEL', KEYS[3], user)
 redis.call('ZREM', KEYS[4], user)
 redis.call('HDEL', KEYS[7], user)
 redis.call('HDEL', KEYS[9], user)
-redis.call('HDEL', KEYS[11], user)
-redis.call('DEL', KEYS[10])
+redis.call('HDEL', KEYS[14], user)
+redis.call('DEL', KEYS[13])
+local R = group_receipts()
+marks_ready(R)
+marks_leave(R, user)
 -- Written field by field: workers read the type and the user from the first bytes (bus-frame.ts).
 redis.call('SPUBLISH', ARGV[3], '{"type":"chat_member_removed","chat_id":"' .. ARGV[2] .. '","user_id":"' .. user
   .. '","by":"' .. me .. '"}')
@@ -41,6 +44,8 @@ if leaving then
 else
   append_system(me, {event = 'member_removed', user_id = user})
 end
+-- Whoever held the chat's marks back is gone: they may rise.
+tell_lows(R, ARGV[2], ARGV[3])
 local new_owner = ''
 if role == 'owner' then
   -- The oldest admin (the lowest joined score), else the oldest member.

@@ -35,5 +35,5 @@ redis.call('SPUBLISH', ARGV[3],
 local sys_id = append_system(me, {event = 'joined_by_invite', user_id = me})
 redis.call('ZADD', KEYS[4], sys_id, me)
 redis.call('HSET', KEYS[7], me, sys_id)
-raise_read_top(KEYS[1], KEYS[7], me, sys_id)
+marks_join(group_receipts(), me, sys_id)
 return {'ok', 1, before, left}

@@ -13,9 +13,7 @@ local added = redis.call('SADD', KEYS[2], ARGV[1])
 local last_id = redis.call('HGET', KEYS[1], 'last_id')
 if added == 1 then
   -- A newcomer starts with the history read: it was written before they came.
-  if redis.call('HSETNX', KEYS[3], ARGV[1], last_id) == 1 then
-    raise_read_top(KEYS[1], KEYS[3], ARGV[1], tonumber(last_id))
-  end
+  redis.call('HSETNX', KEYS[3], ARGV[1], last_id)
   redis.call('SPUBLISH', ARGV[2], ARGV[3])
 end
 return {'ok', added, tonumber(last_id)}

@@ -84,7 +84,7 @@ end
 
 -- Groups (contract section 9). Every group script takes the same first KEYS, in this order:
 --   [1] chat:{id}, [2] :members, [3] :roles, [4] :joined, [5] :messages, [6] :system, [7] :reads,
---   [8] :invites, [9] :joined_by
+--   [8] :invites, [9] :joined_by, [10] :received, [11] :read_marks, [12] :received_marks
 -- and the first ARGV: [1] the caller, [2] the chat id, [3] the chat's channel, [4] messages kept.
 
 -- A member's role: 'owner', 'admin' or 'member' (members have no entry in the roles hash).
@@ -129,41 +129,6 @@ end
 -- Publishes an event (a Lua table) on the group's channel.
 local function publish_event(event)
   redis.call('SPUBLISH', ARGV[3], cjson.encode(event))
-end
-
--- The two highest read marks of a chat, kept in its hash so that "the highest mark of another member" (the
--- chat list's others_read_id, which gives the SDK its ticks) costs one HMGET instead of reading every
--- member's mark: reads_top_user and reads_top (the highest mark and whose it is), reads_second (the highest
--- mark of anyone else). Every script that raises a mark raises these too (raise_read_top; send-message.lua
--- inline). Marks only rise, so two values are enough: the answer for a user is reads_top unless the user holds
--- it, then reads_second. A chat older than these fields gets them from its reads hash, once.
-local function read_tops(chat_key, reads_key)
-  local fields = redis.call('HMGET', chat_key, 'reads_top_user', 'reads_top', 'reads_second')
-  if fields[1] then return fields[1], tonumber(fields[2]) or 0, tonumber(fields[3]) or 0 end
-  local top_user, top, second = '', 0, 0
-  local marks = redis.call('HGETALL', reads_key)
-  for i = 1, #marks, 2 do
-    local mark = tonumber(marks[i + 1]) or 0
-    if mark > top then
-      top_user, top, second = marks[i], mark, top
-    elseif mark > second then
-      second = mark
-    end
-  end
-  redis.call('HSET', chat_key, 'reads_top_user', top_user, 'reads_top', top, 'reads_second', second)
-  return top_user, top, second
-end
-
--- A user's read mark rose to `mark`: raise the chat's two highest marks to match.
-local function raise_read_top(chat_key, reads_key, user, mark)
-  local top_user, top, second = read_tops(chat_key, reads_key)
-  if top_user == user then
-    if mark > top then redis.call('HSET', chat_key, 'reads_top', mark) end
-  elseif mark > top then
-    redis.call('HSET', chat_key, 'reads_top_user', user, 'reads_top', mark, 'reads_second', top)
-  elseif mark > second then
-    redis.call('HSET', chat_key, 'reads_second', mark)
-  end
 end
 
 -- Receipts (contract section 10). A receipt script takes the chat's receipt keys, in this order, as a table:
@@ -257,4 +222,10 @@ local function tell_lows(R, chat_id, channel)
   redis.call('HSET', R.chat, 'received_id', received, 'read_id', read)
   redis.call('SPUBLISH', channel, '{"type":"chat_receipts","chat_id":"' .. chat_id .. '","received_id":' .. received
     .. ',"read_id":' .. read .. '}')
+end
+
+-- The receipt keys of a group script (KEYS: the group keys, lib.lua above): enough to join and leave.
+local function group_receipts()
+  return {chat = KEYS[1], members = KEYS[2], reads = KEYS[7], received = KEYS[10], read_marks = KEYS[11],
+    received_marks = KEYS[12]}
 end

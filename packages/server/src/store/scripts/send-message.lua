@@ -4,11 +4,12 @@
 -- back (uncount.lua) when this refuses it or finds it a repeat; on a single Redis send-message-counted.lua
 -- does both around this in one script.
 -- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] chat:{id}:messages, [4] chat:{id}:cmid:{me}:{client_msg_id}
--- (or chat:{id} again when the send has none), [5] chat:{id}:reads
+-- (or chat:{id} again when the send has none), [5] chat:{id}:reads, [6] :received, [7] :read_marks,
+-- [8] :received_marks, [9] :read_times, [10] :received_times
 -- ARGV[1] my id, [2] the message JSON after its id up to created_at (`,"sender_id":…,"msg_type":"text"`),
 -- [3] the JSON after created_at (`,"client_msg_id":"…"` or ''), [4] '1' when there is a client_msg_id,
 -- [5] messages kept, [6] idempotency window (s), [7] chat channel,
--- [8] the event's JSON up to the message (`{"type":"message_created","chat_id":"…","message":`)
+-- [8] the event's JSON up to the message (`{"type":"message_created","chat_id":"…","message":`), [9] chat id
 -- Returns {'ok', id, 0} | {'ok', first id, 1} (a repeat) | {'not_found'} | {'forbidden'[, why]}
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
@@ -22,8 +23,9 @@ if ARGV[4] == '1' then
 end
 -- A DM with a block standing between its two members takes no message from either (contract section 9, as
 -- WhatsApp: the blocker unblocks to write). The blocks are mirrored into the DM's hash (dm-block.lua), so this
--- is one HGET of the chat's small hash, the only cost to every other send.
-local blocked = redis.call('HGET', KEYS[1], 'blocked')
+-- is one field of the chat's small hash (read with its kind, which the receipt marks below need).
+local chat = redis.call('HMGET', KEYS[1], 'blocked', 'kind')
+local blocked = chat[1]
 if blocked then
   if string.find(' ' .. blocked .. ' ', ' ' .. me .. ' ', 1, true) then
     return {'forbidden', 'You blocked this user: unblock them to send a message.'}
@@ -36,19 +38,22 @@ local message = '{"id":' .. id .. ARGV[2] .. ',"created_at":' .. now_seconds() .
 local kept = tonumber(ARGV[5])
 if redis.call('RPUSH', KEYS[3], message) > kept then redis.call('LTRIM', KEYS[3], -kept, -1) end
 if ARGV[4] == '1' then redis.call('SET', KEYS[4], id, 'EX', ARGV[6]) end
--- The sender has seen everything up to their own message. No read marker is above the chat's last id
--- (read-receipt.lua refuses one), so this one, the new last id, moves the sender's forward.
-redis.call('HSET', KEYS[5], me, id)
--- The new last id is the highest mark there is: the sender holds the top, and whoever held it is second
--- (read_tops in lib.lua; what the chat list's others_read_id reads instead of every member's mark). One HMGET
--- and one HSET on the chat's small hash: about 1.5 µs of Redis time per message, measured in a Lua loop, some
--- 1% of Redis's CPU per message at the bench's 1,000 msg/s into chats of 10. Without it, others' sends (which
--- raise their marks here) would be missing from the chat list's ticks.
-local top_user, top = read_tops(KEYS[1], KEYS[5])
-if top_user == me then
-  redis.call('HSET', KEYS[1], 'reads_top', id)
-else
-  redis.call('HSET', KEYS[1], 'reads_top_user', me, 'reads_top', id, 'reads_second', top)
-end
 redis.call('SPUBLISH', ARGV[7], ARGV[8] .. message .. '}')
+-- The sender has seen everything up to their own message: their marks rise to it (contract section 10), so
+-- "every other member" and "every member" agree. No mark is above the chat's last id (receipt.lua refuses
+-- one), so this one, the new last id, moves the sender's forward. A public chat keeps only the read mark (its
+-- unread count); a DM or group also its ordered marks, and may tell the members a lowest mark rose (when the
+-- sender was the one holding it back).
+redis.call('HSET', KEYS[5], me, id)
+if chat[2] ~= 'public' then
+  local R = {chat = KEYS[1], members = KEYS[2], reads = KEYS[5], received = KEYS[6], read_marks = KEYS[7],
+    received_marks = KEYS[8], read_times = KEYS[9], received_times = KEYS[10]}
+  marks_ready(R)
+  redis.call('HSET', R.received, me, id)
+  redis.call('ZADD', R.read_marks, id, me)
+  redis.call('ZADD', R.received_marks, id, me)
+  log_rise(R.read_times, me, id)
+  log_rise(R.received_times, me, id)
+  tell_lows(R, ARGV[9], ARGV[7])
+end
 return {'ok', id, 0}
