@@ -237,3 +237,43 @@ describe('public chats', () => {
     expect((await info(ana!, chatId, 1)).status).toBe(404);
   });
 });
+
+describe('abuse', () => {
+  it('a storm of receipts tells the members once per rise: repeats and lower marks cost no event', async () => {
+    const [ana, bia] = await users(server, 2);
+    const dm = (await createDm(ana!.client, bia!.userId)).chat_id;
+    for (let i = 0; i < 3; i++) await sendText(ana!.client, dm);
+    for (let i = 0; i < 100; i++) {
+      bia!.client.send('received', { chat_id: dm, message_id: 1 + (i % 3) });
+      bia!.client.send('read_receipt', { chat_id: dm, message_id: 1 + (i % 2) });
+    }
+    await settle(bia!.client, ana!.client);
+    // Marks only rise: at most one event per id and kind, whatever the number of frames.
+    expect(seen(ana!.client, 'delivered_receipt', dm).length).toBeLessThanOrEqual(3);
+    expect(seen(ana!.client, 'read_receipt', dm).length).toBeLessThanOrEqual(2);
+    expect(seen(ana!.client, 'chat_receipts', dm).length).toBeLessThanOrEqual(5);
+    expect(await redis.hget(`${P}${keys.received(dm)}`, bia!.userId)).toBe('3');
+    expect(await redis.hget(`${P}${keys.reads(dm)}`, bia!.userId)).toBe('2');
+  });
+
+  it('a member who left a group cannot raise marks there, and its message info stays closed to them', async () => {
+    const [ana, bia] = await users(server, 2);
+    const chatId = await group(ana!, [bia!]);
+    const { server_msg_id: id } = await sendText(bia!.client, chatId);
+    expect((await bia!.client.request('leave_chat', { chat_id: chatId })).type).toBe('left');
+    await expectError(bia!.client, 'received', { chat_id: chatId, message_id: id }, 'not_found');
+    await expectError(bia!.client, 'read_receipt', { chat_id: chatId, message_id: id }, 'not_found');
+    expect((await info(bia!, chatId, id)).status).toBe(404);
+    // The one who left no longer holds the chat's marks back.
+    expect(await redis.zscore(`${P}${keys.receivedMarks(chatId)}`, bia!.userId)).toBeNull();
+  });
+
+  it('message info of a group is bounded by its members and costs the caller a page of the read budget', async () => {
+    const [ana, bia] = await users(server, 2);
+    const chatId = await group(ana!, [bia!]);
+    const { server_msg_id: id } = await sendText(ana!.client, chatId);
+    const before = Number((await redis.get(`${P}rate:reads:${ana!.userId}`)) ?? 0);
+    expect((await info(ana!, chatId, id)).status).toBe(200);
+    expect(Number(await redis.get(`${P}rate:reads:${ana!.userId}`))).toBe(before + 1);
+  });
+});
