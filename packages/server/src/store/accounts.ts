@@ -31,7 +31,14 @@ export function createAccountSweeper(context: StoreContext, sessions: SessionSto
     const event = JSON.stringify({ type: 'chat_member_removed', chat_id: chatId, user_id: userId });
     const [kind, left] = (await run(
       'forget-member',
-      [keys.chat(chatId), keys.members(chatId), keys.reads(chatId), keys.mute(chatId), keys.typing(chatId, userId)],
+      [
+        keys.chat(chatId),
+        keys.members(chatId),
+        keys.reads(chatId),
+        keys.mute(chatId),
+        keys.typing(chatId, userId),
+        keys.received(chatId),
+      ],
       [userId, keys.chatChannel(chatId), event],
     )) as [string, number];
     let drop = kind === 'public' && Number(left) === 0;
@@ -48,6 +55,14 @@ export function createAccountSweeper(context: StoreContext, sessions: SessionSto
       keys.messages(chatId),
       keys.reads(chatId),
       keys.mute(chatId),
+      keys.received(chatId),
+      keys.readMarks(chatId),
+      keys.receivedMarks(chatId),
+      keys.readTimes(chatId),
+      keys.receivedTimes(chatId),
+      keys.changes(chatId),
+      keys.quotes(chatId),
+      keys.mentions(chatId),
     ];
     if ((await run('drop-chat', chatKeys, [])) !== 1) return;
     if (kind === 'public') {
