@@ -28,6 +28,7 @@ const CORE_ON_CLUSTER = [
   'test/blocks.test.ts',
   'test/message-changes.test.ts',
   'test/message-changes-race.test.ts',
+  'test/sdk/message-changes.test.ts',
 ];
 
 export default defineConfig({

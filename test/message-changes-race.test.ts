@@ -25,9 +25,9 @@ async function stored(chatId: string, id: number): Promise<Message> {
 
 /** The client's view of a message: its message_created, then each message_updated in change order. */
 function lastSeen(client: TestClient, chatId: string, id: number): Message | undefined {
-  let seen = client
-    .all('message_created')
-    .find((f) => f.chat_id === chatId && f.message.id === id)?.message as Message | undefined;
+  let seen = client.all('message_created').find((f) => f.chat_id === chatId && f.message.id === id)?.message as
+    | Message
+    | undefined;
   let at = 0;
   for (const f of client.all('message_updated') as Frame[]) {
     const message = f.message as Message;

@@ -1,4 +1,4 @@
-import type { ChatSummary, Message } from '@papo/protocol';
+import type { ChatSummary, Message, ServerEventOf } from '@papo/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDm, expectError, groupChat, sendText } from './helpers/chat-actions.js';
@@ -6,7 +6,7 @@ import { api, uniq } from './helpers/http.js';
 import { keys, onCluster, redisClient, storedMessages } from './helpers/redis.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { type Session, users } from './helpers/session.js';
-import type { Frame, TestClient } from './helpers/ws-client.js';
+import type { TestClient } from './helpers/ws-client.js';
 
 // Contract section 11: reply, react, edit, delete, forward, mention.
 
@@ -49,7 +49,7 @@ async function stored(chatId: string, id: number): Promise<Message> {
   return all.find((m) => m.id === id)!;
 }
 
-function updated(client: TestClient, chatId: string, changeId: number): Promise<Frame> {
+function updated(client: TestClient, chatId: string, changeId: number): Promise<ServerEventOf<'message_updated'>> {
   return client.next('message_updated', (f) => f.chat_id === chatId && f.change_id === changeId);
 }
 
@@ -157,7 +157,10 @@ describe('mentions', () => {
     const none = await send(ana!.client, { chat_id: group, body: 'hello all', mentions: strangers });
     const message = await stored(group, none);
     expect(message).not.toHaveProperty('mentions');
-    expect(await redis.hgetall(`chat:{${group}}:mentions`)).toEqual({ [bia!.userId]: String(id), [caio!.userId]: String(id) });
+    expect(await redis.hgetall(`chat:{${group}}:mentions`)).toEqual({
+      [bia!.userId]: String(id),
+      [caio!.userId]: String(id),
+    });
     await expectError(
       ana!.client,
       'send_message',
@@ -219,7 +222,12 @@ describe('forward_of', () => {
     await sendText(ana!.client, secret.chat_id, 'between us');
     const target = await groupChat(bia!.client, [ana!.client]);
     const forward = (chatId: string, id: number, client = bia!.client, extra = {}) =>
-      expectError(client, 'send_message', { chat_id: target, forward_of: { chat_id: chatId, message_id: id }, ...extra }, 'invalid_payload');
+      expectError(
+        client,
+        'send_message',
+        { chat_id: target, forward_of: { chat_id: chatId, message_id: id }, ...extra },
+        'invalid_payload',
+      );
     await forward(secret.chat_id, 1);
     await forward(secret.chat_id, 9);
     const group = await createGroup(ana!, [bia!]);
@@ -415,8 +423,16 @@ describe('sync with after_change_id', () => {
     await ana!.client.request('add_members', { chat_id: group, user_ids: [caio!.userId] });
     await caio!.client.next('chat_added', (f) => f.chat_id === group);
     const fresh = await send(ana!.client, { chat_id: group, body: 'after caio' });
-    const first = await change(ana!.client, 'edit_message', { chat_id: group, message_id: old, body: 'before, edited' });
-    const second = await change(ana!.client, 'edit_message', { chat_id: group, message_id: fresh, body: 'after, edited' });
+    const first = await change(ana!.client, 'edit_message', {
+      chat_id: group,
+      message_id: old,
+      body: 'before, edited',
+    });
+    const second = await change(ana!.client, 'edit_message', {
+      chat_id: group,
+      message_id: fresh,
+      body: 'after, edited',
+    });
     await updated(bia!.client, group, first);
     expect((await updated(caio!.client, group, second)).message.id).toBe(fresh);
     expect(caio!.client.all('message_updated').filter((f) => f.change_id === first)).toEqual([]);
@@ -434,7 +450,10 @@ describe('the chat list', () => {
     const gone = await send(ana!.client, { chat_id: dm.chat_id, body: 'gone' });
     expect(await chatRow(bia!, dm.chat_id)).toMatchObject({ unread_count: 2, last_message: { id: gone } });
     await change(ana!.client, 'delete_message', { chat_id: dm.chat_id, message_id: gone });
-    expect(await chatRow(bia!, dm.chat_id)).toMatchObject({ unread_count: 1, last_message: { id: kept, body: 'kept' } });
+    expect(await chatRow(bia!, dm.chat_id)).toMatchObject({
+      unread_count: 1,
+      last_message: { id: kept, body: 'kept' },
+    });
     // A reaction is not a message: the last message stays.
     await change(bia!.client, 'react', { chat_id: dm.chat_id, message_id: kept, emoji: '👍' });
     expect((await chatRow(ana!, dm.chat_id)).last_message?.id).toBe(kept);

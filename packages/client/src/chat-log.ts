@@ -84,9 +84,7 @@ export class ChatLog {
 
   /** Older messages paged in (not released as new: they are history). */
   prepend(page: Message[]): ChatMessage[] {
-    const added = page
-      .filter((m) => !this.ids.has(m.id))
-      .map((m) => ({ ...this.current(m), chat_id: this.chatId }));
+    const added = page.filter((m) => !this.ids.has(m.id)).map((m) => ({ ...this.current(m), chat_id: this.chatId }));
     for (const m of added) this.ids.add(m.id);
     this.messages.unshift(...added);
     this.messages.sort((a, b) => a.id - b.id);

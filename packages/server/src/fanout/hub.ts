@@ -285,8 +285,7 @@ export class Hub {
       const { userIds } = frame;
       const conns = [...route.conns].filter((conn) => conn.userId === undefined || !userIds.has(conn.userId));
       this.deliver(conns, frame.json, eventTypeOf(frame.json));
-    }
-    else this.deliver(route.conns, frame.json, eventTypeOf(frame.json));
+    } else this.deliver(route.conns, frame.json, eventTypeOf(frame.json));
   }
 
   /**

@@ -168,4 +168,3 @@ export function createMessageStore(context: StoreContext) {
 }
 
 export type MessageStore = ReturnType<typeof createMessageStore>;
-
