@@ -255,6 +255,14 @@ describe('edit_message', () => {
     expect(await redis.hget(keys.chat(chatId), 'last_change_id')).toBe('1');
     // The same text again changes nothing: the current change id.
     expect(await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: 'hello' })).toBe(1);
+    // A reply's quote follows the edit (a change of its own): the old text is nowhere left.
+    const reply = await send(bia!.client, { chat_id: chatId, body: 'hi!', reply_to: id });
+    const again = await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: 'hello, all' });
+    expect((await updated(bia!.client, chatId, again + 1)).message).toMatchObject({
+      id: reply,
+      reply_to: { id, sender_id: ana!.userId, msg_type: 'text', preview: 'hello, all' },
+    });
+    expect(JSON.stringify(await storedMessages(redis, chatId))).not.toContain('"hello"');
 
     // Someone else's message, a deleted one, a non-member, a bad body.
     await expectError(bia!.client, 'edit_message', { chat_id: chatId, message_id: id, body: 'x' }, 'forbidden');
@@ -284,10 +292,12 @@ describe('delete_message', () => {
     const reply1 = await send(bia!.client, { chat_id: chatId, body: 'what?', reply_to: id });
     const reply2 = await send(ana!.client, { chat_id: chatId, body: 'yes', reply_to: id });
     const edited = await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: `${secret} v2` });
+    expect((await stored(chatId, reply2)).reply_to?.preview).toBe(`${secret} v2`);
     expect(await dumpEverything()).toContain(secret);
 
     const changeId = await change(ana!.client, 'delete_message', { chat_id: chatId, message_id: id });
-    expect(changeId).toBe(edited + 1);
+    // The edit changed the two quotes too (edited + 1, + 2).
+    expect(changeId).toBe(edited + 3);
     const event = await updated(bia!.client, chatId, changeId);
     const created = (await stored(chatId, id)).created_at;
     expect(event.message).toEqual({

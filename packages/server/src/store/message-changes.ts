@@ -59,7 +59,11 @@ export function createMessageChangeStore({ redis, run, keys, config }: StoreCont
   return {
     /** The body was checked (checkedBodyJson) by the caller. */
     editMessage(me: string, chatId: string, messageId: number, body: string): Promise<number> {
-      return change('edit-message', me, chatId, messageId, [config.editWindowSeconds, body]);
+      return change('edit-message', me, chatId, messageId, [
+        config.editWindowSeconds,
+        body,
+        LIMITS.replyPreviewMaxLength,
+      ]);
     },
 
     deleteMessage(me: string, chatId: string, messageId: number): Promise<number> {

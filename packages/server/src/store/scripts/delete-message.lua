@@ -41,16 +41,7 @@ return counted_change(function()
   redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. first_id)
 
   -- The replies quoting it (still kept) drop their preview. Its own quote, if it was a reply, goes too.
-  for _, reply_id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], id, id)) do
-    local reply_index = tonumber(reply_id) - first_id
-    if reply_index >= 0 then
-      local reply = cjson.decode(redis.call('LINDEX', KEYS[3], reply_index))
-      if reply.reply_to and not reply.deleted then
-        reply.reply_to = {id = id, sender_id = message.sender_id, msg_type = message.msg_type, deleted = true}
-        record_change(reply_index, reply)
-      end
-    end
-  end
+  requote(id, {id = id, sender_id = message.sender_id, msg_type = message.msg_type, deleted = true})
   redis.call('ZREMRANGEBYSCORE', KEYS[8], id, id)
   redis.call('ZREM', KEYS[8], id)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', '(' .. first_id)

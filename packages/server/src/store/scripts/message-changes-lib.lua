@@ -129,6 +129,23 @@ local function record_change(index, message)
   return change_id
 end
 
+-- Every kept reply quoting message `id` (chat:{id}:quotes: reply id → quoted id) gets `quote` as its reply_to,
+-- each as a change of its own; a reply whose quote is that already is left alone.
+local function requote(id, quote)
+  local first_id = kept_range(KEYS[1], KEYS[3])
+  local text = encode_quote(quote)
+  for _, reply_id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[8], id, id)) do
+    local index = tonumber(reply_id) - first_id
+    if index >= 0 then
+      local reply = cjson.decode(redis.call('LINDEX', KEYS[3], index))
+      if reply.reply_to and reply.reply_to.id == id and encode_quote(reply.reply_to) ~= text then
+        reply.reply_to = quote
+        record_change(index, reply)
+      end
+    end
+  end
+end
+
 local function last_change_id()
   return tonumber(redis.call('HGET', KEYS[1], 'last_change_id') or '0')
 end
