@@ -540,18 +540,20 @@ export class PapoClient extends Emitter<ClientEvents> {
     try {
       for (;;) {
         const after = log.position ?? 0;
-        const changesFrom = log.changeId;
+        // A chat whose change id was never learnt asks from the start: the server answers the changes it keeps
+        // (or changes_reset, and the few held messages are read again).
+        const changesFrom = log.changeId ?? 0;
         const page = await this.request<ServerEventOf<'history'>>('sync', {
           chat_id: log.chatId,
           after_id: after,
           limit: SYNC_PAGE,
-          ...(changesFrom === undefined ? {} : { after_change_id: changesFrom }),
+          after_change_id: changesFrom,
         });
         if (page.first_available_id) log.skipTo(page.first_available_id);
         let gap = false;
         for (const message of page.messages) gap = this.release(log, message);
         await this.applyChanges(log, page);
-        const progressed = (log.position ?? 0) > after || (log.changeId ?? 0) > (changesFrom ?? 0);
+        const progressed = (log.position ?? 0) > after || (log.changeId ?? 0) > changesFrom;
         const changesBehind = log.changesGapAt !== undefined;
         // A page may stop short of SYNC_PAGE at the server's byte cap: `more` says so.
         if (!progressed || (page.messages.length < SYNC_PAGE && !gap && !page.more && !changesBehind)) break;
