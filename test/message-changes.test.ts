@@ -214,6 +214,15 @@ describe('forward_of', () => {
       client_msg_id: 'fwd-1',
     });
     expect(repeat).toMatchObject({ type: 'ack', server_msg_id: id });
+    // Still the same once the source is gone: a repeat is answered by its client_msg_id.
+    await change(ana!.client, 'delete_message', { chat_id: source, message_id: quoted });
+    const late = await bia!.client.request('send_message', {
+      chat_id: target,
+      forward_of: { chat_id: source, message_id: quoted },
+      client_msg_id: 'fwd-1',
+    });
+    expect(late).toMatchObject({ type: 'ack', server_msg_id: id });
+    expect(await stored(target, id)).toMatchObject({ body: 'worth sharing', forwarded: true });
   });
 
   it('is refused for a message the sender cannot read, a deleted one, a system one, or with a body', async () => {
