@@ -461,6 +461,28 @@ describe('sync with after_change_id', () => {
   });
 });
 
+describe('a block in a DM', () => {
+  it('stops edits and reactions from either side, as it stops sends; deleting one’s own still works', async () => {
+    const [ana, bia] = await users(server, 2);
+    const dm = await createDm(ana!.client, bia!.userId);
+    const fromAna = await send(ana!.client, { chat_id: dm.chat_id, body: 'hi' });
+    const fromBia = await send(bia!.client, { chat_id: dm.chat_id, body: 'hello' });
+    const blocked = await api(server.url, '/api/blocks', { token: ana!.token, body: { user_id: bia!.userId } });
+    expect(blocked.status).toBeLessThan(300);
+    await expect.poll(() => redis.hget(keys.chat(dm.chat_id), 'blocked')).toBeTruthy();
+    const react = { chat_id: dm.chat_id, message_id: fromAna, emoji: '👍' };
+    await expectError(bia!.client, 'react', react, 'forbidden');
+    await expectError(ana!.client, 'react', { ...react, message_id: fromBia }, 'forbidden');
+    await expectError(
+      ana!.client,
+      'edit_message',
+      { chat_id: dm.chat_id, message_id: fromAna, body: 'x' },
+      'forbidden',
+    );
+    await change(bia!.client, 'delete_message', { chat_id: dm.chat_id, message_id: fromBia });
+  });
+});
+
 describe('the chat list', () => {
   it('shows the newest message neither system nor deleted, and counts neither as unread', async () => {
     const [ana, bia] = await users(server, 2);
