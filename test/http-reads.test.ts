@@ -74,6 +74,8 @@ describe('GET /api/chats', () => {
       // Every member has read (and so received) up to 2: Ana read 2, Bia sent 3 (contract section 10).
       received_id: 2,
       read_id: 2,
+      // No message of it was ever changed (contract section 11).
+      change_id: 0,
     });
     expect(byId.get(busy)).toEqual({
       chat_id: busy,
@@ -86,6 +88,7 @@ describe('GET /api/chats', () => {
       // A public chat has no ticks (contract section 10): no one tracks a channel's readers.
       received_id: 0,
       read_id: 0,
+      change_id: 0,
     });
     expect(byId.get(empty)).toMatchObject({
       chat_id: empty,

@@ -86,9 +86,12 @@ describe('ticks through the SDK', () => {
     const id = (await redis.hget(keys.chat(chatId), 'last_id')) as string;
     expect(ana.messageState(chatId, Number(id))).toBe('sent');
 
-    const delivered = nextEvent(ana, 'message_state', (s) => s.message_id === Number(id) && s.state === 'delivered');
     caio.connect();
-    await delivered;
+    await waitFor(
+      () => ana.messageState(chatId, Number(id)),
+      (state) => state === 'delivered',
+      { what: 'grey ticks once Caio’s device synced the message' },
+    );
   });
 
   it('in a public chat: ✓ only, whoever reads', async () => {
