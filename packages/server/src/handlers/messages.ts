@@ -74,12 +74,12 @@ async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send
 }
 
 export const readReceipt: Handler<'read_receipt'> = async (ctx, conn, data) => {
-  await ctx.chats.readReceipt(userOf(conn), data.chat_id, data.message_id);
+  await ctx.chats.receipt(userOf(conn), data.chat_id, data.message_id, 'read');
   return undefined;
 };
 
 export const received: Handler<'received'> = async (ctx, conn, data) => {
-  await ctx.chats.received(userOf(conn), data.chat_id, data.message_id);
+  await ctx.chats.receipt(userOf(conn), data.chat_id, data.message_id, 'received');
   return undefined;
 };
 

@@ -222,15 +222,13 @@ export function createChatStore(context: StoreContext) {
       );
     },
 
-    /** A member read the chat up to a message (`read_receipt`): raises their read and received marks. */
-    async readReceipt(me: string, chatId: string, messageId: number): Promise<void> {
-      okOrThrow(
-        await run(
-          'receipt',
-          receiptKeys(keys, chatId),
-          receiptArgs(keys, me, chatId, messageId, 'read', config.receiptsFanoutMaxMembers),
-        ),
-      );
+    /**
+     * A member's device has the chat up to a message (`received`), or the member read it up to there
+     * (`read_receipt`, which raises the received mark too).
+     */
+    async receipt(me: string, chatId: string, messageId: number, kind: 'received' | 'read'): Promise<void> {
+      const args = [me, messageId, chatId, keys.chatChannel(chatId), kind, config.receiptsFanoutMaxMembers];
+      okOrThrow(await run('receipt', receiptKeys(keys, chatId), args));
     },
 
     /**
@@ -266,17 +264,6 @@ export function createChatStore(context: StoreContext) {
       };
       return { read: entries(read), delivered: entries(delivered), pending: [...pending].sort() };
     },
-
-    /** A member's device has the chat up to a message (`received`): raises their received mark. */
-    async received(me: string, chatId: string, messageId: number): Promise<void> {
-      okOrThrow(
-        await run(
-          'receipt',
-          receiptKeys(keys, chatId),
-          receiptArgs(keys, me, chatId, messageId, 'received', config.receiptsFanoutMaxMembers),
-        ),
-      );
-    },
   };
 }
 
@@ -284,9 +271,12 @@ export type ChatStore = ReturnType<typeof createChatStore>;
 
 /** The receipt keys of a chat, in the order receipt_keys (lib.lua) reads them. */
 export function receiptKeys(keys: Keys, chatId: string): string[] {
+  return [keys.chat(chatId), keys.members(chatId), ...markKeys(keys, chatId)];
+}
+
+/** A chat's marks: what a receipt raises, and a send raises for its sender (send-message.lua's last keys). */
+export function markKeys(keys: Keys, chatId: string): string[] {
   return [
-    keys.chat(chatId),
-    keys.members(chatId),
     keys.reads(chatId),
     keys.received(chatId),
     keys.readMarks(chatId),
@@ -294,8 +284,4 @@ export function receiptKeys(keys: Keys, chatId: string): string[] {
     keys.readTimes(chatId),
     keys.receivedTimes(chatId),
   ];
-}
-
-function receiptArgs(keys: Keys, me: string, chatId: string, messageId: number, kind: string, fanoutMax: number) {
-  return [me, messageId, chatId, keys.chatChannel(chatId), kind, fanoutMax];
 }

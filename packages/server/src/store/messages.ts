@@ -1,5 +1,6 @@
 import { LIMITS, TIMINGS } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import { markKeys } from './chats.js';
 import { createMessageChangeStore } from './message-changes.js';
 import { isCluster } from './redis.js';
 import { countedSend, countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
@@ -78,12 +79,7 @@ export function createMessageStore(context: StoreContext) {
         keys.members(chatId),
         keys.messages(chatId),
         clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
-        keys.reads(chatId),
-        keys.received(chatId),
-        keys.readMarks(chatId),
-        keys.receivedMarks(chatId),
-        keys.readTimes(chatId),
-        keys.receivedTimes(chatId),
+        ...markKeys(keys, chatId),
       ];
       const sendArgs: (string | number)[] = [
         me,

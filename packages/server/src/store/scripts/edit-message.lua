@@ -9,11 +9,7 @@
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 return counted_change(function()
   local me = ARGV[1]
-  local refused = check_member(KEYS[1], KEYS[2], me)
-  if refused then return {refused} end
-  local blocked = check_unblocked(me)
-  if blocked then return blocked end
-  local message, index = find_message(me, tonumber(ARGV[5]))
+  local message, index = message_to_write(me)
   if not message then return index end
   if message.sender_id ~= me then return {'forbidden', 'Only its sender can edit a message.'} end
   if message.deleted then return {'forbidden', 'That message was deleted.'} end

@@ -105,6 +105,7 @@ local function check_unblocked(me)
   return {'forbidden', 'You cannot write to this user.'}
 end
 
+
 -- The message `id` as `reader` may act on it: its table and list index, or nil and {code, why}.
 local function find_message(reader, id)
   local first_id, last_id = kept_range(KEYS[1], KEYS[3])
@@ -114,6 +115,16 @@ local function find_message(reader, id)
   local since = tonumber(redis.call('ZSCORE', KEYS[5], reader))
   if since and id < since then return nil, {'not_found', 'That message is from before you joined.'} end
   return cjson.decode(redis.call('LINDEX', KEYS[3], id - first_id)), id - first_id
+end
+
+-- The message ARGV[5] as `me` may write to it (an edit, a reaction): a member, no block standing in a DM, the
+-- message kept and theirs to read. Returns its table and list index, or nil and the refusal.
+local function message_to_write(me)
+  local refused = check_member(KEYS[1], KEYS[2], me)
+  if refused then return nil, {refused} end
+  local blocked = check_unblocked(me)
+  if blocked then return nil, blocked end
+  return find_message(me, tonumber(ARGV[5]))
 end
 
 -- Publishes an event about message `id` on the chat's channel. Members who joined the group after it (their
