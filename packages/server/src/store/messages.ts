@@ -1,4 +1,4 @@
-import { LIMITS, TIMINGS } from '@papo/protocol';
+import { LIMITS, type MessageReceipts, TIMINGS } from '@papo/protocol';
 import { AppError } from '../errors.js';
 import { isCluster } from './redis.js';
 import { countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
@@ -115,6 +115,37 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
         if (err instanceof AppError && err.code !== 'internal') run('uncount', [budgetKey], []).catch(() => {});
         throw err;
       }
+    },
+
+    /**
+     * Message info (contract section 10): who read and received a message of a DM or group, and when; for its
+     * sender or a group admin/owner (anyone else: not_found). Counts as one page of the user's read budget.
+     */
+    async receipts(me: string, chatId: string, messageId: number): Promise<MessageReceipts> {
+      await countHit(run, keys.rateReads(me), config.readPagesPerWindow, config.readWindowSeconds, 'history pages');
+      const [read, delivered, pending] = okOrThrow(
+        await run(
+          'message-receipts',
+          [
+            keys.chat(chatId),
+            keys.members(chatId),
+            keys.messages(chatId),
+            keys.roles(chatId),
+            keys.joined(chatId),
+            keys.reads(chatId),
+            keys.received(chatId),
+            keys.readTimes(chatId),
+            keys.receivedTimes(chatId),
+          ],
+          [me, messageId],
+        ),
+      ) as [string[], string[], string[]];
+      const entries = (flat: string[]) => {
+        const list: { user_id: string; at: number }[] = [];
+        for (let i = 0; i + 1 < flat.length; i += 2) list.push({ user_id: flat[i]!, at: Number(flat[i + 1]) });
+        return list.sort((a, b) => a.at - b.at);
+      };
+      return { read: entries(read), delivered: entries(delivered), pending };
     },
   };
   return store;

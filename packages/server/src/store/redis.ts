@@ -75,6 +75,7 @@ const KEY_COUNTS = {
   'typing-stop': 1,
   'mute-chat': 3,
   'read-messages': 4,
+  'message-receipts': 9,
   'group-create': 9,
   'group-add': 9,
   'group-remove': 11,

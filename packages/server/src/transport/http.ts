@@ -222,5 +222,16 @@ export function createHttpServer(deps: HttpDeps) {
     return reply.type('application/json; charset=utf-8').send(`{"messages":[${page.messages.join(',')}]${more}}`);
   });
 
+  // Message info (contract section 10): a malformed chat or message id names no message (404).
+  app.get('/api/chats/:chat_id/messages/:message_id/receipts', async (req) => {
+    const userId = await authUser(req);
+    const { chat_id: chatId, message_id: rawId } = req.params as { chat_id?: unknown; message_id?: string };
+    const messageId = Number(rawId);
+    if (!checker(ChatIdParam).Check({ chat_id: chatId }) || !Number.isSafeInteger(messageId) || messageId < 1) {
+      throw new AppError('not_found', 'No such message.');
+    }
+    return messages.receipts(userId, chatId as string, messageId);
+  });
+
   return app;
 }

@@ -204,9 +204,12 @@ local function log_rise(times_key, user, mark)
 end
 
 -- Raises a member's received mark (and, with `with_read`, their read mark: a read implies received) to `id`;
--- `tracked` is false in a public chat (hashes only). Returns received_rose, read_rose.
+-- `tracked` is false in a public chat (hashes only). Returns received_rose, read_rose, and caught_up: only the
+-- ordered read mark rose. A send raises the sender's read hash (send-message.lua) but not read_marks, so a
+-- sender whose marks were already ordered would hold the chat's read_id back for good (their ticks never
+-- blue); their own read of the message (the clients send one) brings read_marks up to the hash here.
 local function raise_marks(R, user, id, with_read, tracked)
-  local read_rose, received_rose = false, false
+  local read_rose, received_rose, caught_up = false, false, false
   if with_read and id > (tonumber(redis.call('HGET', R.reads, user)) or 0) then
     redis.call('HSET', R.reads, user, id)
     if tracked then
@@ -214,6 +217,8 @@ local function raise_marks(R, user, id, with_read, tracked)
       log_rise(R.read_times, user, id)
     end
     read_rose = true
+  elseif with_read and tracked then
+    caught_up = redis.call('ZADD', R.read_marks, 'GT', 'CH', id, user) == 1
   end
   if id > (tonumber(redis.call('HGET', R.received, user)) or 0) then
     redis.call('HSET', R.received, user, id)
@@ -223,7 +228,7 @@ local function raise_marks(R, user, id, with_read, tracked)
     end
     received_rose = true
   end
-  return received_rose, read_rose
+  return received_rose, read_rose, caught_up
 end
 
 -- A member joins a DM or group when its last id is `last_id`: their marks start there.

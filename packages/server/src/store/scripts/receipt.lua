@@ -17,8 +17,11 @@ local chat = redis.call('HMGET', R.chat, 'last_id', 'kind')
 if message_id > (tonumber(chat[1]) or 0) then return {'invalid_payload'} end
 local tracked = chat[2] ~= 'public'
 if tracked then marks_ready(R) end
-local received_rose, read_rose = raise_marks(R, me, message_id, is_read, tracked)
-if not received_rose and not read_rose then return {'ok', 0} end
+local received_rose, read_rose, caught_up = raise_marks(R, me, message_id, is_read, tracked)
+if not received_rose and not read_rose then
+  if caught_up then tell_lows(R, chat_id, channel) end
+  return {'ok', 0}
+end
 -- Who did what goes to every member only in small chats: in a big one, that is the square of its size.
 if redis.call('SCARD', R.members) <= tonumber(ARGV[6]) then
   if read_rose then
