@@ -6,6 +6,7 @@ import { Blocks } from './blocks';
 import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
 import { Departures } from './departures';
 import { type GroupHost, Groups } from './groups';
+import { MessageActions } from './message-actions';
 import { People } from './people';
 import { TypingTracker } from './typing';
 
@@ -41,6 +42,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
   readonly typing: TypingTracker;
   readonly groups: Groups;
   readonly blocks: Blocks;
+  readonly messages: MessageActions;
   private readonly departures = new Departures();
   /** The invite code of the link the page was opened with (#/invite/CODE), until joined or dismissed. */
   private invite: string | null = null;
@@ -72,6 +74,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.typing = new TypingTracker(() => this.changed());
     this.groups = new Groups(this);
     this.blocks = new Blocks(client, () => this.changed());
+    this.messages = new MessageActions(client, () => this.changed());
   }
 
   // ── Life ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -114,6 +117,8 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
       if (receipt.user_id === this.client.userId) this.readUpTo(receipt.chat_id, receipt.message_id);
       this.changed();
     });
+    // Ticks are read from the SDK at render time: a chat's marks rising is all it takes to redraw them.
+    on('receipts', () => this.changed());
     on('typing', (event) => {
       if (event.user_id !== this.client.userId) this.typing.set(event.chat_id, event.user_id, event.is_typing);
     });
@@ -173,6 +178,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.people.clear();
     this.groups.infos.clear();
     this.blocks.clear();
+    this.messages.clear();
     this.departures.clear();
     this.me = undefined;
     this.openChat = null;
@@ -306,8 +312,9 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.readUpTo(chatId, newest);
   }
 
-  send(chatId: string, body: string): void {
-    this.client.send(chatId, body);
+  /** Send a message (a reply, with mentions, when given); the chat's draft goes. */
+  send(chatId: string, body: string, options: { replyTo?: number; mentions?: string[] } = {}): void {
+    this.messages.send(chatId, body, options);
     this.drafts.delete(chatId);
     const chat = this.chatsById.get(chatId);
     if (chat) chat.touchedAt = nowSeconds();
