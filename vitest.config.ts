@@ -26,6 +26,9 @@ const CORE_ON_CLUSTER = [
   'test/group-concurrency.test.ts',
   'test/group-removal.test.ts',
   'test/blocks.test.ts',
+  'test/message-changes.test.ts',
+  'test/message-changes-race.test.ts',
+  'test/sdk/message-changes.test.ts',
 ];
 
 export default defineConfig({

@@ -1,6 +1,9 @@
 import type { Message } from '@papo/protocol';
 import type { ChatMessage } from './types.js';
 
+/** Changed messages whose newest state a log remembers (see `changed`). */
+const MAX_CHANGED = 2000;
+
 /**
  * One chat's messages as the client holds them, and its position in the chat's sequence. Live messages are
  * released strictly in id order: one that skips ids is held until the gap is fetched.
@@ -22,6 +25,18 @@ export class ChatLog {
   readId = 0;
   /** A sync for the gap is in flight. */
   filling = false;
+  /**
+   * The chat's last change id this log reflects (contract section 11): every change up to it is applied.
+   * undefined: not known yet (the chat list or a `message_updated` tells it).
+   */
+  changeId: number | undefined;
+  /** A live change id that skipped ids (changes may have been missed): syncs ask for changes until past it. */
+  changesGapAt: number | undefined;
+  /**
+   * The newest state learnt of each changed message, with the change id it stands at: a copy older than it (a
+   * page read before the change, a sync's update older than a live event) never replaces it.
+   */
+  private readonly changed = new Map<number, { changeId: number; message: Message }>();
 
   constructor(readonly chatId: string) {}
 
@@ -69,7 +84,7 @@ export class ChatLog {
 
   /** Older messages paged in (not released as new: they are history). */
   prepend(page: Message[]): ChatMessage[] {
-    const added = page.filter((m) => !this.ids.has(m.id)).map((m) => ({ ...m, chat_id: this.chatId }));
+    const added = page.filter((m) => !this.ids.has(m.id)).map((m) => ({ ...this.current(m), chat_id: this.chatId }));
     for (const m of added) this.ids.add(m.id);
     this.messages.unshift(...added);
     this.messages.sort((a, b) => a.id - b.id);
@@ -77,7 +92,51 @@ export class ChatLog {
     return added;
   }
 
-  private hold(message: Message): ChatMessage {
+  /**
+   * A message as it stands at change `changeId` (a live `message_updated`, or a sync's update). Returns the held
+   * message replaced, the message as it now stands when not held, or undefined when a newer state is known.
+   */
+  update(message: Message, changeId: number): ChatMessage | undefined {
+    const known = this.changed.get(message.id);
+    if (known && known.changeId >= changeId) return undefined;
+    this.changed.delete(message.id);
+    this.changed.set(message.id, { changeId, message });
+    // Only the latest states are worth keeping: older ones have reached the held messages already.
+    if (this.changed.size > MAX_CHANGED) this.changed.delete(this.changed.keys().next().value as number);
+    const held: ChatMessage = { ...message, chat_id: this.chatId };
+    const at = this.indexOf(message.id);
+    if (at >= 0) this.messages[at] = held;
+    return held;
+  }
+
+  /** The changes since `changeId` are lost (`changes_reset`): what was learnt before says nothing any more. */
+  forgetChanges(): void {
+    this.changed.clear();
+  }
+
+  /** A held message replaced by a copy read again (a refetch after `changes_reset`), unless a newer is known. */
+  refresh(message: Message): ChatMessage | undefined {
+    const at = this.indexOf(message.id);
+    if (at < 0 || this.changed.has(message.id)) return undefined;
+    const held: ChatMessage = { ...message, chat_id: this.chatId };
+    this.messages[at] = held;
+    return held;
+  }
+
+  private indexOf(id: number): number {
+    if (!this.ids.has(id)) return -1;
+    // Messages are in id order: search from the end, where changes mostly happen.
+    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i]!.id === id) return i;
+    return -1;
+  }
+
+  /** A copy of a message (live, or a page), in its newest known state. */
+  private current(message: Message): Message {
+    return this.changed.get(message.id)?.message ?? message;
+  }
+
+  private hold(incoming: Message): ChatMessage {
+    const message = this.current(incoming);
     const held: ChatMessage = { ...message, chat_id: this.chatId };
     if (!this.ids.has(message.id)) {
       this.ids.add(message.id);

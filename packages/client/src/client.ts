@@ -320,6 +320,9 @@ export class PapoClient extends Emitter<ClientEvents> {
       case 'message_created':
         this.onMessage(event.chat_id, event.message);
         break;
+      case 'message_updated':
+        this.onMessageUpdated(event);
+        break;
       case 'ack':
         this.onAck(event);
         break;
@@ -360,12 +363,16 @@ export class PapoClient extends Emitter<ClientEvents> {
       case 'chat_created':
         // A chat just made has no messages yet: live delivery starts at its first.
         this.log(event.chat_id).position ??= 0;
+        this.log(event.chat_id).changeId ??= 0;
         this.log(event.chat_id).kind = event.kind;
         this.emit('chats_changed', { chat_id: event.chat_id, reason: event.type });
         break;
       case 'dm_ready':
         // Unasked (the peer made it): the DM is new. The answer to our create_dm may name an old one.
-        if (!event.request_id) this.log(event.chat_id).position ??= 0;
+        if (!event.request_id) {
+          this.log(event.chat_id).position ??= 0;
+          this.log(event.chat_id).changeId ??= 0;
+        }
         this.log(event.chat_id).kind = 'dm';
         if (event.request_id || this.log(event.chat_id).position === undefined) void this.placeLater();
         this.emit('dm_ready', event);
@@ -428,6 +435,7 @@ export class PapoClient extends Emitter<ClientEvents> {
     for (const summary of summaries) {
       const log = this.log(summary.chat_id);
       if (log.position === undefined) log.position = summary.last_message?.id ?? 0;
+      if (log.changeId === undefined && summary.change_id !== undefined) log.changeId = summary.change_id;
       log.kind = summary.kind;
       this.raiseReceipts(log, summary.received_id ?? 0, summary.read_id ?? 0);
     }
@@ -469,6 +477,62 @@ export class PapoClient extends Emitter<ClientEvents> {
     return gap;
   }
 
+  /**
+   * A message changed (edited, deleted, reacted to). Changes come in change id order; one that skips ids may
+   * mean some were missed (a lost frame): the next sync asks for the changes after the last one applied.
+   */
+  private onMessageUpdated(event: ServerEventOf<'message_updated'>): void {
+    const log = this.log(event.chat_id);
+    const updated = log.update(event.message, event.change_id);
+    if (log.changesGapAt !== undefined || (log.changeId !== undefined && event.change_id > log.changeId + 1)) {
+      log.changesGapAt = Math.max(log.changesGapAt ?? 0, event.change_id);
+      void this.fill(log);
+    } else if (log.changeId === undefined || event.change_id > log.changeId) {
+      log.changeId = event.change_id;
+    }
+    if (updated) this.emit('message_updated', this.decorate(log, updated));
+  }
+
+  /**
+   * A sync's changes (contract section 11): each update applied unless a newer state is known, or, when the
+   * server no longer has the changes since `changeId` (`changes_reset`), every held message read again.
+   */
+  private async applyChanges(log: ChatLog, page: ServerEventOf<'history'>): Promise<void> {
+    if (page.change_id === undefined) return;
+    if (page.changes_reset) {
+      log.forgetChanges();
+      log.changeId = page.change_id;
+      log.changesGapAt = undefined;
+      await this.refetchHeld(log);
+      this.emit('chat_reset', { chat_id: log.chatId });
+      return;
+    }
+    for (const message of page.updates ?? []) {
+      const updated = log.update(message, page.change_id);
+      if (updated) this.emit('message_updated', this.decorate(log, updated));
+    }
+    if (log.changeId === undefined || page.change_id > log.changeId) log.changeId = page.change_id;
+    if (log.changesGapAt !== undefined && log.changeId >= log.changesGapAt) log.changesGapAt = undefined;
+  }
+
+  /** Reads the held messages again, a page at a time, and replaces each held copy with what the server has. */
+  private async refetchHeld(log: ChatLog): Promise<void> {
+    const oldest = log.oldestId;
+    const newest = log.messages.at(-1)?.id;
+    if (oldest === undefined || newest === undefined) return;
+    for (let after = oldest - 1; after < newest; ) {
+      const page = await this.request<ServerEventOf<'history'>>('sync', {
+        chat_id: log.chatId,
+        after_id: after,
+        limit: SYNC_PAGE,
+      });
+      const last = page.messages.at(-1)?.id;
+      for (const message of page.messages) if (message.id <= newest) log.refresh(message);
+      if (last === undefined || last <= after) break;
+      after = last;
+    }
+  }
+
   /** Fetch what the chat is missing after its position (a gap, or the time this client was away). */
   private async fill(log: ChatLog): Promise<void> {
     if (log.filling || log.position === undefined) return;
@@ -476,17 +540,29 @@ export class PapoClient extends Emitter<ClientEvents> {
     try {
       for (;;) {
         const after = log.position ?? 0;
+        // A chat whose change id was never learnt asks from the start: the server answers the changes it keeps
+        // (or changes_reset, and the few held messages are read again).
+        const changesFrom = log.changeId ?? 0;
         const page = await this.request<ServerEventOf<'history'>>('sync', {
           chat_id: log.chatId,
           after_id: after,
           limit: SYNC_PAGE,
+          after_change_id: changesFrom,
         });
         if (page.first_available_id) log.skipTo(page.first_available_id);
         let gap = false;
         for (const message of page.messages) gap = this.release(log, message);
-        const progressed = (log.position ?? 0) > after;
+        await this.applyChanges(log, page);
+        const progressed = (log.position ?? 0) > after || (log.changeId ?? 0) > changesFrom;
+        const changesBehind = log.changesGapAt !== undefined;
         // A page may stop short of SYNC_PAGE at the server's byte cap: `more` says so.
-        if (!progressed || (page.messages.length < SYNC_PAGE && !gap && !page.more)) break;
+        if (!progressed || (page.messages.length < SYNC_PAGE && !gap && !page.more && !changesBehind)) break;
+      }
+      // Changes skipped live that the sync did not reach yet (read before they were made): ask again shortly.
+      if (log.changesGapAt !== undefined) {
+        setTimeout(() => {
+          if (this.authenticated && log.changesGapAt !== undefined) void this.fill(log);
+        }, RESEND_AFTER_MS);
       }
     } catch (err) {
       // Over the read budget: not refused, only not now. Try again once the server says so.
@@ -667,24 +743,67 @@ export class PapoClient extends Emitter<ClientEvents> {
     return this.request('mute_chat', { chat_id: chatId, until });
   }
 
-  /** Queue a message: sent now when online, else on reconnect; its state follows through events. */
-  send(chatId: string, body: string): OutboxEntry {
-    const entry: OutboxEntry = {
+  /**
+   * Queue a message: sent now when online, else on reconnect; its state follows through events. `replyTo`
+   * quotes a message of the chat; `mentions` names members (others are left out by the server).
+   */
+  send(chatId: string, body: string, options: { replyTo?: number; mentions?: string[] } = {}): OutboxEntry {
+    return this.queue({
       chat_id: chatId,
       client_msg_id: randomId(),
       body,
+      ...(options.replyTo === undefined ? {} : { reply_to: options.replyTo }),
+      ...(options.mentions?.length ? { mentions: options.mentions } : {}),
       created_at_ms: Date.now(),
       state: 'pending',
-    };
+    });
+  }
+
+  /** Queue a forward: a copy of a message the user can read (`source`), with `forwarded: true`, into `chatId`. */
+  forward(chatId: string, source: { chat_id: string; message_id: number }): OutboxEntry {
+    return this.queue({
+      chat_id: chatId,
+      client_msg_id: randomId(),
+      body: '',
+      forward_of: { chat_id: source.chat_id, message_id: source.message_id },
+      created_at_ms: Date.now(),
+      state: 'pending',
+    });
+  }
+
+  private queue(entry: OutboxEntry): OutboxEntry {
     this.outboxStore.add(entry);
-    this.typingNotifier.stop(chatId);
+    this.typingNotifier.stop(entry.chat_id);
     this.emit('outbox', this.outboxStore.list());
     this.transmit(entry);
     return entry;
   }
 
   private transmit(entry: OutboxEntry): void {
-    this.sendFrame('send_message', { chat_id: entry.chat_id, body: entry.body, client_msg_id: entry.client_msg_id });
+    const data: ActionDataOf<'send_message'> = { chat_id: entry.chat_id, client_msg_id: entry.client_msg_id };
+    if (entry.forward_of) data.forward_of = entry.forward_of;
+    else data.body = entry.body;
+    if (entry.reply_to !== undefined) data.reply_to = entry.reply_to;
+    if (entry.mentions?.length) data.mentions = entry.mentions;
+    this.sendFrame('send_message', data);
+  }
+
+  /**
+   * Change the text of an own message (within the server's edit window). Resolves once stored; every member,
+   * this client too, then gets `message_updated`. Not queued: it fails at once when offline.
+   */
+  editMessage(chatId: string, messageId: number, body: string): Promise<ServerEventOf<'change_ack'>> {
+    return this.request('edit_message', { chat_id: chatId, message_id: messageId, body });
+  }
+
+  /** Delete a message for everyone: an own one within the server's window, or any as a group admin. */
+  deleteMessage(chatId: string, messageId: number): Promise<ServerEventOf<'change_ack'>> {
+    return this.request('delete_message', { chat_id: chatId, message_id: messageId });
+  }
+
+  /** React with one emoji (replacing the user's reaction to it), or remove it with ''. */
+  react(chatId: string, messageId: number, emoji: string): Promise<ServerEventOf<'change_ack'>> {
+    return this.request('react', { chat_id: chatId, message_id: messageId, emoji });
   }
 
   /** Try a failed message again. */

@@ -16,7 +16,14 @@ export type ChatMessage = Message & { chat_id: string; state?: MessageState };
 export type OutboxEntry = {
   chat_id: string;
   client_msg_id: string;
+  /** The text ('' for a forward: the server copies the source's). */
   body: string;
+  /** The id of the message it answers (contract section 11). */
+  reply_to?: number;
+  /** Users it mentions. */
+  mentions?: string[];
+  /** A forward of this message (of a chat the user can read). */
+  forward_of?: { chat_id: string; message_id: number };
   /** Local time it was typed (ms), for display while pending. */
   created_at_ms: number;
   state: 'pending' | 'failed';
@@ -81,6 +88,16 @@ export type ClientEvents = {
   auth: ServerEventOf<'auth_ok'>;
   /** A message, each exactly once and in id order per chat, after gaps are filled. */
   message: ChatMessage;
+  /**
+   * A message was edited, deleted or reacted to (or the quote of a reply was cleared): the message as it now
+   * stands. The chat's held copy (`messages(chatId)`) is replaced already.
+   */
+  message_updated: ChatMessage;
+  /**
+   * The server no longer has the chat's changes since this client last caught up (`changes_reset`): the held
+   * messages were read again; show them afresh from `messages(chatId)`.
+   */
+  chat_reset: { chat_id: string };
   /** A own message's state changed (pending → sent → read, or failed). */
   message_state: { chat_id: string; client_msg_id?: string; message_id?: number; state: MessageState };
   /** The outbox changed (an entry added, acknowledged, failed or retried). */

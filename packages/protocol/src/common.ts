@@ -102,7 +102,7 @@ export const ReplyQuote = Type.Object(
     ),
     deleted: Type.Optional(Type.Literal(true, { description: 'The quoted message was deleted since. (extension)' })),
   },
-  { description: 'The message a reply answers, as it was when the reply was sent.' },
+  { description: 'The message a reply answers, as it now stands (an edit changes the preview, a delete removes it).' },
 );
 export type ReplyQuote = Static<typeof ReplyQuote>;
 

@@ -51,6 +51,13 @@ export const ChatSummary = Type.Object({
     description:
       'DMs and groups: every member has read the messages up to this (the chat’s lowest mark); 0 in public chats.',
   }),
+  change_id: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'The chat’s last change id (edits, deletes, reactions): where `sync`’s `after_change_id` starts. (extension)',
+    }),
+  ),
   mentioned_id: Type.Optional(
     Type.Integer({
       minimum: 1,

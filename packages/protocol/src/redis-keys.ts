@@ -87,7 +87,7 @@ export const EXTRA_KEYS = [
     key: 'chat:{chat_id}:system',
     type: 'Sorted set',
     holds:
-      'ids of the group’s system messages (score = id), so unread counts leave them out; trimmed with the messages',
+      'ids not counted as unread (score = id): a group’s system messages, and deleted messages of any chat; trimmed with the messages',
   },
   {
     key: 'chat:{chat_id}:received_marks',

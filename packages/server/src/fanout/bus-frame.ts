@@ -7,6 +7,8 @@ export type BusFrame =
   | { kind: 'all'; json: Buffer }
   | { kind: 'message'; id: number; json: Buffer }
   | { kind: 'except-user'; userId: string; json: Buffer }
+  /** A chat event some members may not see (a change to a message from before they joined a group). */
+  | { kind: 'except-users'; userIds: Set<string>; json: Buffer }
   /** A member left or was removed: their connections stop following the chat before anything later. */
   | { kind: 'member-removed'; userId: string; json: Buffer }
   | {
@@ -79,6 +81,9 @@ export function parseBusFrame(raw: Buffer): BusFrame | undefined {
       const [userId = '', ...chats] = header.split(' ');
       return { kind: 'presence', userId, chats: chats.filter(Boolean), json };
     }
+    case 'x':
+      // On a chat's channel (message-changes-lib.lua's publish_about): the users who skip the event.
+      return { kind: 'except-users', userIds: new Set(header.split(' ').filter(Boolean)), json };
     case 'u': {
       const frame: Extract<BusFrame, { kind: 'user' }> = { kind: 'user', attach: [], detach: [], json };
       for (const field of header.split(' ')) {

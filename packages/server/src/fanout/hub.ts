@@ -281,7 +281,11 @@ export class Hub {
     if (frame.kind === 'message') this.deliver(route.conns, frame.json, 'message_created');
     else if (frame.kind === 'except-user') this.deliverTyping(route.conns, frame.json, frame.userId);
     else if (frame.kind === 'member-removed') this.onMemberRemoved(chatId, route, frame.userId, frame.json);
-    else this.deliver(route.conns, frame.json, eventTypeOf(frame.json));
+    else if (frame.kind === 'except-users') {
+      const { userIds } = frame;
+      const conns = [...route.conns].filter((conn) => conn.userId === undefined || !userIds.has(conn.userId));
+      this.deliver(conns, frame.json, eventTypeOf(frame.json));
+    } else this.deliver(route.conns, frame.json, eventTypeOf(frame.json));
   }
 
   /**

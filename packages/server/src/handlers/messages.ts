@@ -1,10 +1,21 @@
-import { LIMITS, TIMINGS } from '@papo/protocol';
+import { type ActionDataOf, LIMITS, type Message, TIMINGS } from '@papo/protocol';
 import { AppError } from '../errors.js';
-import { type Handler, RawReply, userOf } from './context.js';
+import { type Handler, type HandlerContext, RawReply, userOf } from './context.js';
 
 export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
-  if (data.body === undefined) throw new AppError('invalid_payload', 'data.body: required (a text message).');
-  const id = await ctx.messages.send(userOf(conn), data.chat_id, data.body, data.client_msg_id);
+  const me = userOf(conn);
+  let id: number;
+  if (data.forward_of !== undefined) {
+    id = await forward(ctx, me, data);
+  } else {
+    if (data.body === undefined) throw new AppError('invalid_payload', 'data.body: required (a text message).');
+    // Only a reply or a mention takes the richer script: a plain text message pays for neither.
+    const extras =
+      data.reply_to !== undefined || data.mentions !== undefined
+        ? { replyTo: data.reply_to, mentions: distinctMentions(data.mentions) }
+        : undefined;
+    id = await ctx.messages.send(me, data.chat_id, data.body, data.client_msg_id, extras);
+  }
   // The hot path's one reply, written as text: no object to build and stringify per message.
   const clientMsgId = data.client_msg_id === undefined ? 'null' : JSON.stringify(data.client_msg_id);
   return new RawReply(
@@ -12,6 +23,47 @@ export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
     `{"type":"ack","chat_id":${JSON.stringify(data.chat_id)},"client_msg_id":${clientMsgId},"server_msg_id":${id}`,
   );
 };
+
+function distinctMentions(mentions: string[] | undefined): string[] | undefined {
+  return mentions === undefined || mentions.length === 0 ? undefined : [...new Set(mentions)];
+}
+
+/**
+ * A forward: the source is read first as the sender would read it (membership, a group's joined floor: the
+ * read path, messages.page), in its own chat's slot, then a copy of its text is sent with `forwarded: true`
+ * (never its sender, quote, mentions or reactions). It counts as a send. A forward carries no text of its own:
+ * `body`, `reply_to` or `mentions` with `forward_of` are refused (send a message of one's own after it).
+ */
+async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send_message'>): Promise<number> {
+  const source = data.forward_of as { chat_id: string; message_id: number };
+  if (data.body !== undefined || data.reply_to !== undefined || data.mentions !== undefined) {
+    throw new AppError(
+      'invalid_payload',
+      'data.forward_of: a forward carries the source’s body only (no body, reply_to or mentions with it).',
+    );
+  }
+  const unreadable = () =>
+    new AppError('invalid_payload', 'data.forward_of: no such message that you can read (or it cannot be forwarded).');
+  let page: Awaited<ReturnType<typeof ctx.messages.page>>;
+  try {
+    page = await ctx.messages.page(me, source.chat_id, 'after', source.message_id - 1, 1);
+  } catch (err) {
+    if (err instanceof AppError && (err.code === 'not_found' || err.code === 'forbidden')) throw unreadable();
+    throw err;
+  }
+  const raw = page.messages[0];
+  const message = raw === undefined ? undefined : (JSON.parse(raw) as Message);
+  if (
+    !message ||
+    message.id !== source.message_id ||
+    message.msg_type !== 'text' ||
+    message.deleted ||
+    message.body === undefined
+  ) {
+    throw unreadable();
+  }
+  return ctx.messages.send(me, data.chat_id, message.body, data.client_msg_id, { forwarded: true });
+}
 
 export const readReceipt: Handler<'read_receipt'> = async (ctx, conn, data) => {
   await ctx.chats.readReceipt(userOf(conn), data.chat_id, data.message_id);
@@ -30,14 +82,26 @@ export const typing: Handler<'typing'> = async (ctx, conn, data) => {
   return undefined;
 };
 
-/** `sync`: the messages after `after_id`, forwarded as stored (no parse, no re-serialisation). */
-export const sync: Handler<'sync'> = async (ctx, conn, { chat_id: chatId, after_id: afterId, limit }) => {
-  const page = await ctx.messages.userPage(userOf(conn), chatId, 'after', afterId, limit ?? LIMITS.syncLimitDefault);
+/**
+ * `sync`: the messages after `after_id`, forwarded as stored (no parse, no re-serialisation). With
+ * `after_change_id`, also the messages changed since (`updates`, read after the page, so an update is never
+ * older than the page's copy) and the chat's `change_id`.
+ */
+export const sync: Handler<'sync'> = async (ctx, conn, data) => {
+  const { chat_id: chatId, after_id: afterId, limit } = data;
+  const me = userOf(conn);
+  const page = await ctx.messages.userPage(me, chatId, 'after', afterId, limit ?? LIMITS.syncLimitDefault);
   // Messages after after_id that the chat no longer keeps: say where the kept ones start.
   const gap = afterId + 1 < page.firstKeptId ? `,"first_available_id":${page.firstKeptId}` : '';
-  const more = page.more ? ',"more":true' : '';
+  let more = page.more;
+  let changes = '';
+  if (data.after_change_id !== undefined) {
+    const updates = await ctx.messages.changesAfter(me, chatId, data.after_change_id, afterId);
+    more ||= updates.more;
+    changes = `,"updates":[${updates.messages.join(',')}],"change_id":${updates.changeId}${updates.reset ? ',"changes_reset":true' : ''}`;
+  }
   return new RawReply(
     'history',
-    `{"type":"history","chat_id":"${chatId}","messages":[${page.messages.join(',')}]${gap}${more}`,
+    `{"type":"history","chat_id":"${chatId}","messages":[${page.messages.join(',')}]${gap}${more ? ',"more":true' : ''}${changes}`,
   );
 };

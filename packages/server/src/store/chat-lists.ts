@@ -41,6 +41,7 @@ export function createChatLists(context: StoreContext) {
               keys.mute(id),
               keys.roles(id),
               keys.systemIds(id),
+              keys.mentions(id),
             ],
             [me],
           ),
@@ -64,6 +65,8 @@ export function createChatLists(context: StoreContext) {
           system,
           receivedId,
           readId,
+          changeId,
+          mentionedId,
         ] = row as [
           string,
           string,
@@ -78,6 +81,8 @@ export function createChatLists(context: StoreContext) {
           number,
           number,
           number,
+          number,
+          number,
         ];
         const lastMessage = lastRaw ? (JSON.parse(lastRaw) as Message) : undefined;
         draft.push({
@@ -89,11 +94,13 @@ export function createChatLists(context: StoreContext) {
             ...(peer ? { peer_user_id: peer } : {}),
             ...(lastMessage ? { last_message: lastMessage } : {}),
             ...(kind !== 'dm' ? { member_count: Number(count) } : {}),
-            // A group's system messages are not unread.
+            // A group's system messages and deleted messages are not unread.
             unread_count: Math.max(0, Number(lastId) - Number(read) - Number(system ?? 0)),
             muted_until: Number(mutedUntil),
             received_id: Number(receivedId),
             read_id: Number(readId),
+            change_id: Number(changeId ?? 0),
+            ...(Number(mentionedId) > 0 ? { mentioned_id: Number(mentionedId) } : {}),
           },
           activity: lastMessage?.created_at ?? Number(createdAt),
         });

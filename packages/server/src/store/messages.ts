@@ -1,7 +1,8 @@
 import { LIMITS, type MessageReceipts, TIMINGS } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import { createMessageChangeStore } from './message-changes.js';
 import { isCluster } from './redis.js';
-import { countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
+import { countedSend, countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
 
 export type MessagePage = {
   /** Each message as the JSON text stored in the chat's list: forwarded as is, never re-serialised. */
@@ -14,8 +15,41 @@ export type MessagePage = {
 
 type WellFormed = string & { isWellFormed(): boolean };
 
+/** What a message adds to its text (contract section 11); a plain text message has none of these. */
+export type MessageExtras = {
+  /** The id of the message it answers, in the same chat. */
+  replyTo?: number;
+  /** Users it mentions: distinct; the store keeps the members only. */
+  mentions?: string[];
+  /** A copy of a message from another chat. */
+  forwarded?: boolean;
+};
+
+/**
+ * A body as send and edit take it: well-formed, and within LIMITS.bodyMaxBytes as stored. Returns its JSON
+ * string.
+ */
+export function checkedBodyJson(body: string): string {
+  // A lone surrogate is not text, and JSON stores it as a 6-byte escape (issue 16: 4,096 of them made a
+  // 24 KiB message). isWellFormed is one native pass over the body.
+  if (!(body as WellFormed).isWellFormed()) {
+    throw new AppError('invalid_payload', 'data.body: not well-formed text (a lone UTF-16 surrogate).');
+  }
+  const bodyJson = JSON.stringify(body);
+  // Escapes make a body's stored bytes several times its characters: cap the bytes. A JSON string's bytes
+  // are at most 3 per UTF-16 unit, so only a long one is measured (most are never counted at all).
+  if (bodyJson.length * 3 > LIMITS.bodyMaxBytes && Buffer.byteLength(bodyJson) > LIMITS.bodyMaxBytes) {
+    throw new AppError(
+      'invalid_payload',
+      `data.body: over ${LIMITS.bodyMaxBytes} bytes as stored (JSON, UTF-8); control characters count 6 each.`,
+    );
+  }
+  return bodyJson;
+}
+
 /** Messages: the send path and history reads. */
-export function createMessageStore({ redis, run, keys, config }: StoreContext) {
+export function createMessageStore(context: StoreContext) {
+  const { redis, run, keys, config } = context;
   const store = {
     /**
      * Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. Only
@@ -23,22 +57,17 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
      * script (one round trip). On a Redis Cluster the counter is another slot than the chat's: the send is
      * counted first, and given back when the chat refuses it or finds it a repeat (a crash in between costs
      * the sender one unit of their window, never a message).
+     * With `extras` (a reply, mentions, a forward) the send runs send-message-rich.lua, which checks them and
+     * then runs the same send; without, nothing more is done than for any text.
      */
-    async send(me: string, chatId: string, body: string, clientMsgId: string | undefined): Promise<number> {
-      // A lone surrogate is not text, and JSON stores it as a 6-byte escape (issue 16: 4,096 of them made a
-      // 24 KiB message). isWellFormed is one native pass over the body.
-      if (!(body as WellFormed).isWellFormed()) {
-        throw new AppError('invalid_payload', 'data.body: not well-formed text (a lone UTF-16 surrogate).');
-      }
-      const bodyJson = JSON.stringify(body);
-      // Escapes make a body's stored bytes several times its characters: cap the bytes. A JSON string's bytes
-      // are at most 3 per UTF-16 unit, so only a long one is measured (most are never counted at all).
-      if (bodyJson.length * 3 > LIMITS.bodyMaxBytes && Buffer.byteLength(bodyJson) > LIMITS.bodyMaxBytes) {
-        throw new AppError(
-          'invalid_payload',
-          `data.body: over ${LIMITS.bodyMaxBytes} bytes as stored (JSON, UTF-8); control characters count 6 each.`,
-        );
-      }
+    async send(
+      me: string,
+      chatId: string,
+      body: string,
+      clientMsgId: string | undefined,
+      extras?: MessageExtras,
+    ): Promise<number> {
+      const bodyJson = checkedBodyJson(body);
       const rateKey = keys.rateMsg(me);
       // The message JSON is made here, around the id and time the script assigns, so Redis stores and
       // publishes exactly what clients receive, serialised once.
@@ -61,6 +90,22 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
         keys.chatChannel(chatId),
         `{"type":"message_created","chat_id":"${chatId}","message":`,
       ];
+
+      if (extras) {
+        // send-message-rich.lua: send-message.lua's keys and arguments, then its own.
+        sendKeys.push(keys.quotes(chatId), keys.mentions(chatId), keys.joined(chatId));
+        const counted = !isCluster(redis);
+        sendKeys.push(counted ? rateKey : keys.chat(chatId));
+        sendArgs.push(
+          counted ? config.rateLimitMessages : 0,
+          config.rateLimitWindowSeconds,
+          extras.replyTo ?? 0,
+          (extras.mentions ?? []).join(' '),
+          extras.forwarded ? '1' : '0',
+          LIMITS.replyPreviewMaxLength,
+        );
+        return countedSend(run, 'send-message-rich', sendKeys, sendArgs, rateKey, counted, config);
+      }
 
       if (!isCluster(redis)) {
         // send-message-counted.lua: send-message.lua's keys and arguments, then the counter's.
@@ -147,6 +192,7 @@ export function createMessageStore({ redis, run, keys, config }: StoreContext) {
       };
       return { read: entries(read), delivered: entries(delivered), pending };
     },
+    ...createMessageChangeStore(context),
   };
   return store;
 }

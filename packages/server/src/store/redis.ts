@@ -23,6 +23,10 @@ const WITH_DEADLINE = new Set<ScriptName>([
   'leave-chat',
   'send-message',
   'send-message-counted',
+  'send-message-rich',
+  'edit-message',
+  'delete-message',
+  'react',
   'receipt',
   'typing',
   'mute-chat',
@@ -65,11 +69,16 @@ const KEY_COUNTS = {
   'list-public-chat': 2,
   'chat-list-page': 2,
   'public-chats-page': 2,
-  'chat-summary': 7,
+  'chat-summary': 8,
   'join-chat': 3,
   'leave-chat': 3,
   'send-message': 5,
   'send-message-counted': 6,
+  'send-message-rich': 9,
+  'edit-message': 9,
+  'delete-message': 10,
+  react: 9,
+  'read-changes': 5,
   receipt: 8,
   typing: 4,
   'typing-stop': 1,
@@ -97,6 +106,17 @@ const KEY_COUNTS = {
 export type ScriptName = keyof typeof KEY_COUNTS;
 export const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[];
 
+/** Scripts that run send-message.lua inside them, as the function send_message(). */
+const WITH_SEND = new Set<ScriptName>(['send-message-counted', 'send-message-rich']);
+/** Scripts that change or read message changes (contract section 11): message-changes-lib.lua comes first. */
+const WITH_CHANGES_LIB = new Set<ScriptName>([
+  'send-message-rich',
+  'edit-message',
+  'delete-message',
+  'react',
+  'read-changes',
+]);
+
 // The .lua files stay in src (tsc does not copy them); dist/store/redis.js finds them from there.
 const SCRIPTS_DIR = fileURLToPath(new URL('../../src/store/scripts/', import.meta.url));
 
@@ -107,10 +127,10 @@ function loadScripts(): Record<ScriptName, string> {
   const scripts = {} as Record<ScriptName, string>;
   for (const name of SCRIPT_NAMES) {
     if (!present.has(`${name}.lua`)) throw new Error(`missing Lua script ${name}.lua in ${SCRIPTS_DIR}`);
-    // The combined script runs send-message.lua as a function of its own (see its header).
-    const prelude =
-      name === 'send-message-counted' ? `local function send_message()\n${read('send-message')}\nend\n` : '';
-    scripts[name] = `${lib}\n${prelude}${read(name)}`;
+    // The combined scripts run send-message.lua as a function of their own (see their headers).
+    const sendPrelude = WITH_SEND.has(name) ? `local function send_message()\n${read('send-message')}\nend\n` : '';
+    const changesLib = WITH_CHANGES_LIB.has(name) ? `${read('message-changes-lib')}\n` : '';
+    scripts[name] = `${lib}\n${changesLib}${sendPrelude}${read(name)}`;
   }
   return scripts;
 }

@@ -2,7 +2,7 @@ import type { ErrorCode } from '@papo/protocol';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Keys } from './keys.js';
-import { isCluster, type RedisClient, type ScriptRunner } from './redis.js';
+import { isCluster, type RedisClient, type ScriptName, type ScriptRunner } from './redis.js';
 
 /** What every store module needs: the command client, the script runner, key names and settings. */
 export type StoreContext = {
@@ -56,6 +56,38 @@ export function okOrThrow(reply: unknown): unknown[] {
     throw new AppError(code, typeof rest[0] === 'string' ? rest[0] : (REFUSAL_MESSAGES[code] ?? code));
   }
   throw new AppError('internal', 'Unexpected store reply.', {}, { cause: reply });
+}
+
+/**
+ * A send or change script that counts against the sender's message rate: in the script on a single Redis
+ * (`countedHere`), else counted first and given back when the script refuses it or changed nothing (its reply's
+ * third value: 1 a repeat for a send, 0 a no-op for a change).
+ */
+export async function countedSend(
+  run: ScriptRunner,
+  script: ScriptName,
+  scriptKeys: string[],
+  args: (string | number)[],
+  rateKey: string,
+  countedHere: boolean,
+  config: Config,
+  nothingDone: 0 | 1 = 1,
+): Promise<number> {
+  if (countedHere) {
+    const reply = (await run(script, scriptKeys, args)) as unknown[];
+    if (reply[0] === 'rate_limited') throw rateLimited('messages', Number(reply[1]));
+    return Number(okOrThrow(reply)[0]);
+  }
+  await countHit(run, rateKey, config.rateLimitMessages, config.rateLimitWindowSeconds, 'messages');
+  const reply = (await run(script, scriptKeys, args).catch((err: Error) => {
+    // Refused before it ran (a failover in progress): it did nothing, give the unit back.
+    if (/^CLUSTERDOWN|isn't ready|Too many Cluster redirections/.test(err.message)) {
+      run('uncount', [rateKey], []).catch(() => {});
+    }
+    throw err;
+  })) as unknown[];
+  if (reply[0] !== 'ok' || reply[2] === nothingDone) run('uncount', [rateKey], []).catch(() => {});
+  return Number(okOrThrow(reply)[0]);
 }
 
 /** One read command: its name and arguments. */
