@@ -1,8 +1,8 @@
 import type { Message } from '@papo/protocol';
 import { TIMINGS } from '@papo/protocol';
 import { describe, expect, it } from 'vitest';
-import { type ActionContext, messageActions } from '../src/lib/message-actions';
 import { mentionMatches, mentionParts, mentionQuery, mentionsIn } from '../src/lib/mentions';
+import { type ActionContext, messageActions } from '../src/lib/message-actions';
 import { myReaction, reactionChips, reactionRows } from '../src/lib/reactions';
 
 const NOW = 1_800_000_000;

@@ -3,7 +3,7 @@ import { memo, type ReactNode, useCallback, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
 import { isBigEmoji } from '../lib/emoji';
 import { foldAt } from '../lib/fold';
-import { useLongPress } from '../lib/long-press';
+import { useTouchGestures } from '../lib/long-press';
 import { type Mentionable, mentionParts } from '../lib/mentions';
 import type { MessageAction } from '../lib/message-actions';
 import { linkParts } from '../lib/message-text';
@@ -118,7 +118,12 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
     setMenuOpen(false);
     if (focusBubble) bubbleRef.current?.focus();
   }, []);
-  const longPress = useLongPress(openMenu);
+  const gestures = useTouchGestures({
+    onLongPress: openMenu,
+    ...(actions.includes('reply') && handlers && message
+      ? { onSwipeRight: () => handlers.action('reply', message) }
+      : {}),
+  });
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     if (event.target !== event.currentTarget) return;
@@ -150,7 +155,7 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
               }
             : undefined
         }
-        {...(actions.length > 0 ? longPress : {})}
+        {...(actions.length > 0 ? gestures : {})}
       >
         {showName ? (
           <span className="sender" style={{ color: senderColor }} aria-hidden="true">

@@ -33,9 +33,10 @@ export function Quote({ quote, me }: { quote: ReplyQuote; me: string }) {
     <button
       type="button"
       className={quote.sender_id === me ? 'quote own-quote' : 'quote'}
-      aria-label={t('msg.quoteLabel', { name, text })}
+      title={t('msg.showQuoted')}
       onClick={() => handlers?.showQuoted(quote.id)}
     >
+      <span className="sr-only">{t('msg.inReplyTo')} </span>
       <span className="quote-name">{name}</span>
       <span className={quote.deleted ? 'quote-text deleted-body' : 'quote-text'}>{text}</span>
     </button>

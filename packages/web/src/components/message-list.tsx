@@ -347,11 +347,16 @@ function bubbleProps(
     const m = item.message;
     return { ...base, body: m.body ?? '', messageId: m.id, state: own ? (m.state ?? 'sent') : undefined };
   }
-  if (item.kind === 'acked') return { ...base, body: item.entry.body, messageId: item.message_id, state: 'sent' };
   const { entry } = item;
+  // A forward on its way has no text of its own (the server copies the source's): show the source's.
+  const source = entry.forward_of;
+  const body = source
+    ? (store.client.messages(source.chat_id).find((m) => m.id === source.message_id)?.body ?? '')
+    : entry.body;
+  if (item.kind === 'acked') return { ...base, body, messageId: item.message_id, state: 'sent' };
   return {
     ...base,
-    body: entry.body,
+    body,
     state: entry.state,
     onRetry: () => store.client.retry(entry.client_msg_id),
     onDiscard: () => store.client.discard(entry.client_msg_id),

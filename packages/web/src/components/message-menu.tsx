@@ -49,8 +49,12 @@ export function MessageMenu({
     const menu = menuRef.current;
     if (!menu || narrow) return;
     const a = anchor.getBoundingClientRect();
+    // Lined up with the bubble's outer edge: the right one of an own bubble, the left one of another's.
+    const bubble = (anchor.closest('.bubble') ?? anchor).getBoundingClientRect();
+    const own = anchor.closest('.message-row.own') !== null;
     const { width, height } = menu.getBoundingClientRect();
-    const left = Math.max(EDGE, Math.min(a.right - width, window.innerWidth - width - EDGE));
+    const wanted = own ? bubble.right - width : bubble.left;
+    const left = Math.max(EDGE, Math.min(wanted, window.innerWidth - width - EDGE));
     const below = a.bottom + 4;
     const top = below + height <= window.innerHeight - EDGE ? below : Math.max(EDGE, a.top - height - 4);
     setPlace((old) => (old?.left === left && old.top === top ? old : { left, top }));

@@ -1,16 +1,7 @@
-import type { ChatMessage, OutboxEntry, PapoClient } from '@papo/client';
+import type { ChatMessage, PapoClient } from '@papo/client';
 
 /** What the composer is doing besides writing a new message: answering one, or changing an own one. */
 export type ComposeMode = { kind: 'reply'; message: ChatMessage } | { kind: 'edit'; message: ChatMessage };
-
-/** The SDK's message actions (contract section 11). */
-type ActionsClient = {
-  send(chatId: string, body: string, options?: { replyTo?: number; mentions?: string[] }): OutboxEntry;
-  forward(chatId: string, source: { chat_id: string; message_id: number }): OutboxEntry;
-  editMessage(chatId: string, messageId: number, body: string): Promise<unknown>;
-  deleteMessage(chatId: string, messageId: number): Promise<unknown>;
-  react(chatId: string, messageId: number, emoji: string): Promise<unknown>;
-};
 
 /**
  * Reply, edit, delete, react and forward as the screens use them, and what the composer of each chat is doing
@@ -23,10 +14,6 @@ export class MessageActions {
     private readonly client: PapoClient,
     private readonly changed: () => void,
   ) {}
-
-  private get sdk(): ActionsClient {
-    return this.client as unknown as ActionsClient;
-  }
 
   mode(chatId: string): ComposeMode | undefined {
     return this.modes.get(chatId);
@@ -47,29 +34,23 @@ export class MessageActions {
   }
 
   send(chatId: string, body: string, options: { replyTo?: number; mentions?: string[] }): void {
-    const { replyTo, mentions } = options;
-    const given = {
-      ...(replyTo ? { replyTo } : {}),
-      ...(mentions && mentions.length > 0 ? { mentions } : {}),
-    };
-    if (Object.keys(given).length > 0) this.sdk.send(chatId, body, given);
-    else this.client.send(chatId, body);
+    this.client.send(chatId, body, options);
   }
 
   forward(message: ChatMessage, chatIds: string[]): void {
-    for (const chatId of chatIds) this.sdk.forward(chatId, { chat_id: message.chat_id, message_id: message.id });
+    for (const chatId of chatIds) this.client.forward(chatId, { chat_id: message.chat_id, message_id: message.id });
   }
 
   async edit(message: ChatMessage, body: string): Promise<void> {
-    await this.sdk.editMessage(message.chat_id, message.id, body);
+    await this.client.editMessage(message.chat_id, message.id, body);
   }
 
   async remove(message: ChatMessage): Promise<void> {
-    await this.sdk.deleteMessage(message.chat_id, message.id);
+    await this.client.deleteMessage(message.chat_id, message.id);
   }
 
   async react(message: ChatMessage, emoji: string): Promise<void> {
-    await this.sdk.react(message.chat_id, message.id, emoji);
+    await this.client.react(message.chat_id, message.id, emoji);
   }
 
   clear(): void {

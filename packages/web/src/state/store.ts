@@ -3,7 +3,7 @@ import { Emitter } from '@papo/client';
 import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
 import { isSystem } from '../lib/system-text';
 import { Blocks } from './blocks';
-import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
+import { activity, type ChatItem, mentionUnread, mergeChats, unreadCount } from './chats';
 import { Departures } from './departures';
 import { type GroupHost, Groups } from './groups';
 import { MessageActions } from './message-actions';
@@ -119,6 +119,9 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     });
     // Ticks are read from the SDK at render time: a chat's marks rising is all it takes to redraw them.
     on('receipts', () => this.changed());
+    on('message_updated', (message) => this.onMessageUpdated(message));
+    // The SDK read the held messages again (too many changes to catch up one by one): redraw, list included.
+    on('chat_reset', () => void this.refreshChats());
     on('typing', (event) => {
       if (event.user_id !== this.client.userId) this.typing.set(event.chat_id, event.user_id, event.is_typing);
     });
@@ -233,6 +236,11 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
 
   unread(chat: ChatItem): number {
     return unreadCount(chat);
+  }
+
+  /** A message mentioning the user is unread in the chat (the list's "@"). */
+  mentioned(chat: ChatItem): boolean {
+    return mentionUnread(chat);
   }
 
   isMuted(chat: ChatItem): boolean {
@@ -427,8 +435,21 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
       this.emit('incoming', message);
     } else if (message.id > chat.readUpTo && message.id > chat.serverLastId) {
       chat.localUnread.add(message.id);
+      if (message.mentions?.includes(this.client.userId ?? '')) chat.mentionedId = message.id;
       const muted = this.isMuted(chat);
       this.emit('notify', { chat_id: chat.chat_id, message, muted, audible: !muted });
+    }
+    this.changed();
+  }
+
+  /** A message was edited, deleted or reacted to: the SDK holds it as it now stands; the list's last line too. */
+  private onMessageUpdated(message: ChatMessage): void {
+    this.messages.updated(message);
+    const chat = this.chatsById.get(message.chat_id);
+    if (chat?.last_message?.id === message.id) {
+      // A deleted last message gives its place to the one before (the server's list skips it): ask again.
+      if (message.deleted) void this.refreshChats();
+      else chat.last_message = message;
     }
     this.changed();
   }
