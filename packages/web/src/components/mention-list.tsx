@@ -17,14 +17,16 @@ export function MentionList({
 }) {
   const store = useStore();
   return (
-    <ul id={id} role="listbox" aria-label={t('mention.list')} className="mention-list">
+    <div id={id} role="listbox" aria-label={t('mention.list')} className="mention-list">
       {members.map((member, index) => (
         // biome-ignore lint/a11y/useKeyWithClickEvents: the keyboard picks from the message box (arrows, Enter, Tab)
-        <li
+        <div
           key={member.user_id}
           id={`${id}-${index}`}
           role="option"
           aria-selected={index === active}
+          // Focus stays in the message box (aria-activedescendant points here); -1 keeps it out of the Tab order.
+          tabIndex={-1}
           className="mention-option"
           data-user-id={member.user_id}
           // Keeps the focus (and the caret) in the message box.
@@ -33,8 +35,8 @@ export function MentionList({
         >
           <Avatar id={member.user_id} name={member.name} url={store.people.get(member.user_id)?.avatar_url} size={32} />
           <span className="chat-title">{member.name}</span>
-        </li>
+        </div>
       ))}
-    </ul>
+    </div>
   );
 }

@@ -435,8 +435,10 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
       this.emit('incoming', message);
     } else if (message.id > chat.readUpTo && message.id > chat.serverLastId) {
       chat.localUnread.add(message.id);
-      if (message.mentions?.includes(this.client.userId ?? '')) chat.mentionedId = message.id;
-      const muted = this.isMuted(chat);
+      const mentionsMe = message.mentions?.includes(this.client.userId ?? '') ?? false;
+      if (mentionsMe) chat.mentionedId = message.id;
+      // A mention breaks the mute, as WhatsApp's (contract section 11).
+      const muted = this.isMuted(chat) && !mentionsMe;
       this.emit('notify', { chat_id: chat.chat_id, message, muted, audible: !muted });
     }
     this.changed();
