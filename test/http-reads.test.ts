@@ -73,6 +73,8 @@ describe('GET /api/chats', () => {
       muted_until: 0,
       // Bia's own messages count as read by her (extension: own messages up to it show ✓✓).
       others_read_id: 3,
+      // No message of it was ever changed (contract section 11).
+      change_id: 0,
     });
     expect(byId.get(busy)).toEqual({
       chat_id: busy,
@@ -83,6 +85,7 @@ describe('GET /api/chats', () => {
       unread_count: 1,
       muted_until: until,
       others_read_id: last.server_msg_id,
+      change_id: 0,
     });
     expect(byId.get(empty)).toMatchObject({
       chat_id: empty,

@@ -125,15 +125,57 @@ const ACTION_CASES: Record<ActionName, Cases> = {
       { chat_id: chat, body: 'oi' },
       { chat_id: chat, body: x(4096) },
       { chat_id: chat, body: 'oi', type: 'text', client_msg_id: x(64) },
+      { chat_id: chat, body: 'oi', reply_to: 3, mentions: ['u_1', 'u_2'] },
+      { chat_id: chat, body: 'oi', mentions: [] },
+      // A forward carries the source's body: none of its own (the server refuses one, see handlers/messages.ts).
+      { chat_id: chat, forward_of: { chat_id: chat, message_id: 1 } },
+      // Only the server can tell that a text message lacks its body (it is optional for forwards).
+      { chat_id: chat },
     ],
     invalid: [
-      { chat_id: chat },
       { body: 'oi' },
+      { chat_id: chat, body: 'oi', reply_to: 0 },
+      { chat_id: chat, body: 'oi', mentions: Array.from({ length: LIMITS.mentionsMax + 1 }, (_, i) => `u_${i}`) },
+      { chat_id: chat, body: 'oi', mentions: [''] },
+      { chat_id: chat, forward_of: { chat_id: chat } },
+      { chat_id: chat, forward_of: { message_id: 1 } },
       { chat_id: chat, body: '' },
       { chat_id: chat, body: x(4097) },
       { chat_id: chat, body: 'oi', type: 'image' },
       { chat_id: chat, body: 'oi', client_msg_id: '' },
       { chat_id: chat, body: 'oi', client_msg_id: x(65) },
+    ],
+  },
+  received: {
+    valid: [{ chat_id: chat, message_id: 1 }],
+    invalid: [{ chat_id: chat, message_id: 0 }, { chat_id: chat }, { message_id: 1 }],
+  },
+  edit_message: {
+    valid: [
+      { chat_id: chat, message_id: 1, body: 'fixed' },
+      { chat_id: chat, message_id: 9, body: x(4096) },
+    ],
+    invalid: [
+      { chat_id: chat, message_id: 1 },
+      { chat_id: chat, message_id: 1, body: '' },
+      { chat_id: chat, message_id: 1, body: x(4097) },
+      { chat_id: chat, message_id: 0, body: 'x' },
+    ],
+  },
+  delete_message: {
+    valid: [{ chat_id: chat, message_id: 1 }],
+    invalid: [{ chat_id: chat }, { chat_id: chat, message_id: 0 }, { chat_id: chat, message_id: '1' }],
+  },
+  react: {
+    valid: [
+      { chat_id: chat, message_id: 1, emoji: '👍' },
+      { chat_id: chat, message_id: 1, emoji: '' },
+    ],
+    // One emoji is checked by the server (a grapheme, ≤ 32 bytes, pictographic); the schema caps the length.
+    invalid: [
+      { chat_id: chat, message_id: 1 },
+      { chat_id: chat, message_id: 1, emoji: x(LIMITS.reactionMaxBytes + 1) },
+      { chat_id: chat, message_id: 0, emoji: '👍' },
     ],
   },
   read_receipt: {
@@ -168,12 +210,15 @@ const ACTION_CASES: Record<ActionName, Cases> = {
       { chat_id: chat, after_id: 0 },
       { chat_id: chat, after_id: 41, limit: 1 },
       { chat_id: chat, after_id: 41, limit: 200 },
+      { chat_id: chat, after_id: 41, after_change_id: 0 },
+      { chat_id: chat, after_id: 41, after_change_id: 7, limit: 10 },
     ],
     invalid: [
       { chat_id: chat },
       { chat_id: chat, after_id: -1 },
       { chat_id: chat, after_id: 0, limit: 0 },
       { chat_id: chat, after_id: 0, limit: 201 },
+      { chat_id: chat, after_id: 0, after_change_id: -1 },
     ],
   },
 };
