@@ -29,6 +29,7 @@ const CORE_ON_CLUSTER = [
   'test/message-changes.test.ts',
   'test/message-changes-race.test.ts',
   'test/sdk/message-changes.test.ts',
+  'test/message-receipts.test.ts',
 ];
 
 export default defineConfig({
