@@ -74,6 +74,7 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
     await bar.waitFor({ state: 'detached' });
     await messageAction(bruno.page, original, 'Reply');
     await bar.getByText(original).waitFor();
+    await screenshot(bruno.page, 'desktop-reply-bar');
     await send(bruno.page, 'Eu levo!');
     await bar.waitFor({ state: 'detached' });
     const reply = bubble(ana.page, 'Eu levo!');
@@ -123,6 +124,7 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
     await list.locator(`[data-user-id="${carla.userId}"]`).getByRole('img', { name: 'reacted with ❤️' }).waitFor();
     await list.locator(`[data-user-id="${bruno.userId}"]`).getByRole('img', { name: 'reacted with 🔥' }).waitFor();
     expect(await axeViolations(ana.page)).toEqual([]);
+    await screenshot(ana.page, 'desktop-reactions-list');
     await ana.page.keyboard.press('Escape');
     await list.waitFor({ state: 'detached' });
     // Carla laughs at Bruno's reply: a reply with its quote and a reaction, for the screenshot.
@@ -148,6 +150,7 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
     await bubble(bruno.page, 'Chegamos às 20h').waitFor();
     await messageAction(ana.page, 'Chegamos às 20h', 'Edit');
     await ana.page.getByTestId('compose-bar').getByText('Editing').waitFor();
+    await screenshot(ana.page, 'desktop-edit-bar');
     const box = ana.page.getByLabel('Type a message');
     expect(await box.inputValue()).toBe('Chegamos às 20h');
     await box.fill('Chegamos às 21h');
@@ -173,6 +176,7 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
     await ana.page.locator('.message-row.own .deleted-body', { hasText: 'You deleted this message' }).waitFor();
     await bruno.page.locator('.message-row.other .deleted-body', { hasText: 'This message was deleted' }).waitFor();
     await carla.page.locator('.deleted-body', { hasText: 'This message was deleted' }).waitFor();
+    await screenshot(carla.page, 'phone-deleted');
     expect(await bubble(bruno.page, 'Mensagem errada').count()).toBe(0);
   });
 
@@ -184,6 +188,7 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
     await picker.locator('.pick-row', { hasText: 'Ana Souza' }).click();
     await picker.getByText('1 of 5 selected').waitFor();
     expect(await axeViolations(bruno.page)).toEqual([]);
+    await screenshot(bruno.page, 'desktop-forward');
     await picker.getByRole('button', { name: 'Forward', exact: true }).click();
     // Forwarding to one chat opens it.
     await bruno.page.getByRole('heading', { name: 'Ana Souza', level: 2 }).waitFor();

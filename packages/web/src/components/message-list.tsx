@@ -122,6 +122,17 @@ export function MessageList({ chat, jump }: { chat: ChatItem; jump?: { id: numbe
     count.current = rows.length;
   });
 
+  // The view shrinks when the box grows (a reply or edit bar, more lines): one that was at the bottom stays there.
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   // Fill the view: fetch older pages until it scrolls (or the chat's start is reached).
   useEffect(() => {
     const el = scrollRef.current;
