@@ -1,6 +1,7 @@
 import type { Message } from '@papo/protocol';
 import { TIMINGS } from '@papo/protocol';
 import { describe, expect, it } from 'vitest';
+import { translator } from '../src/i18n';
 import { mentionMatches, mentionParts, mentionQuery, mentionsIn } from '../src/lib/mentions';
 import { type ActionContext, messageActions } from '../src/lib/message-actions';
 import { myReaction, reactionChips, reactionRows } from '../src/lib/reactions';
@@ -115,5 +116,15 @@ describe('mentions', () => {
   });
   it('sends only the mentions still in the text, once each', () => {
     expect(mentionsIn('Oi @Ana e @Ana', [members[0]!, members[2]!, members[0]!])).toEqual(['a']);
+  });
+});
+
+describe('the actions in Brazilian Portuguese', () => {
+  it('says WhatsApp’s words', () => {
+    const pt = translator('pt-BR');
+    expect(pt('msg.deleteTitle')).toBe('Apagar para todos?');
+    expect(pt('msg.deletedOther')).toBe('Esta mensagem foi apagada');
+    expect(pt('compose.replyingTo', { name: 'Ana' })).toBe('Respondendo a Ana');
+    expect(pt('msgInfo.when', { day: 'Hoje', time: '14:02' })).toBe('Hoje às 14:02');
   });
 });
