@@ -30,7 +30,7 @@ export async function watchTicks(page: Page, text: string): Promise<void> {
     const seen: string[] = [];
     w.__ticks[body] = seen;
     const look = () => {
-      for (const row of document.querySelectorAll('.message-row')) {
+      for (const row of Array.from(document.querySelectorAll('.message-row'))) {
         if (row.querySelector('.body')?.textContent !== body) continue;
         const state = row.querySelector('.ticks')?.getAttribute('data-state');
         if (state && seen.at(-1) !== state) seen.push(state);
