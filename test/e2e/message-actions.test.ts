@@ -145,6 +145,28 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
     expect([ana, bruno, carla].flatMap((u) => u.errors)).toEqual([]);
   });
 
+  it('touch: a long press opens the menu, a swipe to the right answers the message', async () => {
+    const target = bubble(carla.page, 'Eu levo!').locator('.bubble');
+    await target.scrollIntoViewIfNeeded();
+    const box = (await target.boundingBox())!;
+    const at = { pointerType: 'touch', isPrimary: true, clientX: box.x + 20, clientY: box.y + 10 };
+    await target.dispatchEvent('pointerdown', at);
+    // Held: the menu opens by itself once the finger has rested long enough.
+    await menu(carla.page).waitFor();
+    await target.dispatchEvent('pointerup', at);
+    await carla.page.keyboard.press('Escape');
+    await menu(carla.page).waitFor({ state: 'detached' });
+
+    await target.dispatchEvent('pointerdown', at);
+    await target.dispatchEvent('pointermove', { ...at, clientX: at.clientX + 50 });
+    await target.dispatchEvent('pointerup', { ...at, clientX: at.clientX + 100, clientY: at.clientY + 5 });
+    const bar = carla.page.getByTestId('compose-bar');
+    await bar.getByText('Replying to Bruno Lima').waitFor();
+    expect(await menu(carla.page).count()).toBe(0);
+    await carla.page.getByRole('button', { name: 'Cancel reply' }).click();
+    await bar.waitFor({ state: 'detached' });
+  });
+
   it('edit: the text in the box with an "Editing" bar, Enter saves, "edited" on everyone’s bubble', async () => {
     await send(ana.page, 'Chegamos às 20h');
     await bubble(bruno.page, 'Chegamos às 20h').waitFor();
