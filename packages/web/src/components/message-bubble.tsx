@@ -150,6 +150,7 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
         onContextMenu={
           actions.length > 0
             ? (event) => {
+                if (!event.currentTarget.contains(event.target as Node)) return;
                 event.preventDefault();
                 openMenu();
               }

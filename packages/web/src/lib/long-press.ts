@@ -26,7 +26,8 @@ export function useTouchGestures({
   };
   return {
     onPointerDown: (event: PointerEvent) => {
-      if (event.pointerType !== 'touch') return;
+      // Events of the bubble's menu reach it through React's tree (the menu is a portal): not a touch on it.
+      if (event.pointerType !== 'touch' || !event.currentTarget.contains(event.target as Node)) return;
       start.current = { x: event.clientX, y: event.clientY };
       clearTimeout(timer.current);
       timer.current = setTimeout(() => {
