@@ -78,6 +78,34 @@ describe('windows', () => {
   });
 });
 
+describe('trimmed messages', () => {
+  let small: ServerProcess;
+  beforeAll(async () => {
+    small = await startServer({ env: { MESSAGES_KEEP: '10' } });
+  });
+
+  it('a message the chat no longer keeps cannot be changed or quoted, and quotes go with the messages', async () => {
+    const [ana, bia] = await users(small, 2);
+    const chatId = await groupChat(ana!.client, [bia!.client]);
+    await sendText(ana!.client, chatId, 'first');
+    for (let i = 0; i < 14; i++) {
+      const reply = await bia!.client.request('send_message', { chat_id: chatId, body: `re ${i}`, reply_to: i + 1 });
+      expect(reply, JSON.stringify(reply)).toMatchObject({ type: 'ack' });
+    }
+    // Kept: ids 6..15. Quotes of messages below 6 are gone with them.
+    const quoted = (await redis.zrange(`chat:{${chatId}}:quotes`, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2);
+    expect(Math.min(...quoted.map(Number))).toBeGreaterThanOrEqual(6);
+    for (const [action, data] of [
+      ['edit_message', { body: 'x' }],
+      ['delete_message', {}],
+      ['react', { emoji: '👍' }],
+    ] as const) {
+      await expectError(ana!.client, action, { chat_id: chatId, message_id: 1, ...data }, 'not_found');
+    }
+    await expectError(bia!.client, 'send_message', { chat_id: chatId, body: 'late', reply_to: 2 }, 'invalid_payload');
+  });
+});
+
 describe('two instances', () => {
   it('an edit racing a delete ends in one state, the same in Redis and on both clients', async () => {
     for (let round = 0; round < 5; round++) {

@@ -214,6 +214,15 @@ describe('forward_of', () => {
       client_msg_id: 'fwd-1',
     });
     expect(repeat).toMatchObject({ type: 'ack', server_msg_id: id });
+    // Still the same once the source is gone: a repeat is answered by its client_msg_id.
+    await change(ana!.client, 'delete_message', { chat_id: source, message_id: quoted });
+    const late = await bia!.client.request('send_message', {
+      chat_id: target,
+      forward_of: { chat_id: source, message_id: quoted },
+      client_msg_id: 'fwd-1',
+    });
+    expect(late).toMatchObject({ type: 'ack', server_msg_id: id });
+    expect(await stored(target, id)).toMatchObject({ body: 'worth sharing', forwarded: true });
   });
 
   it('is refused for a message the sender cannot read, a deleted one, a system one, or with a body', async () => {
@@ -449,6 +458,28 @@ describe('sync with after_change_id', () => {
     await expectError(caio!.client, 'react', { chat_id: group, message_id: old, emoji: '👍' }, 'not_found');
     const reply = await caio!.client.request('sync', { chat_id: group, after_id: fresh, after_change_id: 0 });
     expect((reply.updates as Message[]).map((m) => m.id)).toEqual([fresh]);
+  });
+});
+
+describe('a block in a DM', () => {
+  it('stops edits and reactions from either side, as it stops sends; deleting one’s own still works', async () => {
+    const [ana, bia] = await users(server, 2);
+    const dm = await createDm(ana!.client, bia!.userId);
+    const fromAna = await send(ana!.client, { chat_id: dm.chat_id, body: 'hi' });
+    const fromBia = await send(bia!.client, { chat_id: dm.chat_id, body: 'hello' });
+    const blocked = await api(server.url, '/api/blocks', { token: ana!.token, body: { user_id: bia!.userId } });
+    expect(blocked.status).toBeLessThan(300);
+    await expect.poll(() => redis.hget(keys.chat(dm.chat_id), 'blocked')).toBeTruthy();
+    const react = { chat_id: dm.chat_id, message_id: fromAna, emoji: '👍' };
+    await expectError(bia!.client, 'react', react, 'forbidden');
+    await expectError(ana!.client, 'react', { ...react, message_id: fromBia }, 'forbidden');
+    await expectError(
+      ana!.client,
+      'edit_message',
+      { chat_id: dm.chat_id, message_id: fromAna, body: 'x' },
+      'forbidden',
+    );
+    await change(bia!.client, 'delete_message', { chat_id: dm.chat_id, message_id: fromBia });
   });
 });
 

@@ -7,6 +7,27 @@ const message = (id: number): Message => ({ id, sender_id: 'u_a', body: `m${id}`
 const released = (log: ChatLog, id: number) => log.accept(message(id)).released.map((m) => m.id);
 
 describe('ChatLog', () => {
+  it('a changed message replaces the held copy, never with an older state, also when it arrives first', () => {
+    const log = new ChatLog('c');
+    log.position = 0;
+    released(log, 1);
+    expect(log.update({ ...message(1), body: 'v2' }, 5)?.body).toBe('v2');
+    // A sync's update read before change 5 (its change id 4) is older: ignored.
+    expect(log.update({ ...message(1), body: 'v1' }, 4)).toBeUndefined();
+    expect(log.messages[0]?.body).toBe('v2');
+    // The change of a message not held yet (beyond a gap) wins over the older copy the gap fill brings.
+    log.update({ ...message(3), body: 'changed' }, 6);
+    log.accept(message(3));
+    log.accept(message(2));
+    expect(log.messages.map((m) => m.body)).toEqual(['v2', 'm2', 'changed']);
+    // A page of history, too.
+    log.update({ ...message(9), body: 'old, changed' }, 7);
+    expect(log.prepend([message(9)]).map((m) => m.body)).toEqual(['old, changed']);
+    // After changes_reset, what was learnt says nothing: a copy read again replaces the held one.
+    log.forgetChanges();
+    expect(log.refresh({ ...message(3), body: 'reread' })?.body).toBe('reread');
+  });
+
   it('releases in id order, holds what comes after a gap, drops repeats', () => {
     const log = new ChatLog('c');
     log.position = 0;

@@ -248,7 +248,8 @@ export const ServerEvents = {
         Type.Literal(true, {
           description:
             'Present when more messages follow these: the page stopped at `limit` or once its JSON passed ' +
-            'LIMITS.pageMaxBytes (256 KiB). Sync again after the last id. (extension)',
+            'LIMITS.pageMaxBytes (256 KiB). Sync again after the last id. With `after_change_id`, also when ' +
+            '`updates` stopped at that cap: sync again from `change_id`. (extension)',
         }),
       ),
       updates: Type.Optional(
@@ -258,7 +259,11 @@ export const ServerEvents = {
         }),
       ),
       change_id: Type.Optional(
-        Type.Integer({ minimum: 0, description: 'With `after_change_id`: the chat’s last change id.' }),
+        Type.Integer({
+          minimum: 0,
+          description:
+            'With `after_change_id`: the chat’s last change id (when `updates` stopped at the byte cap, the change they reached).',
+        }),
       ),
       changes_reset: Type.Optional(
         Type.Literal(true, {

@@ -42,13 +42,21 @@ async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send
       'data.forward_of: a forward carries the source’s body only (no body, reply_to or mentions with it).',
     );
   }
-  const unreadable = () =>
-    new AppError('invalid_payload', 'data.forward_of: no such message that you can read (or it cannot be forwarded).');
+  const unreadable = async () => {
+    // A repeat of a forward that was stored (its source deleted since) gets its first id, as any repeat.
+    const first =
+      data.client_msg_id === undefined ? undefined : await ctx.messages.repeatOf(me, data.chat_id, data.client_msg_id);
+    if (first !== undefined) return first;
+    throw new AppError(
+      'invalid_payload',
+      'data.forward_of: no such message that you can read (or it cannot be forwarded).',
+    );
+  };
   let page: Awaited<ReturnType<typeof ctx.messages.page>>;
   try {
     page = await ctx.messages.page(me, source.chat_id, 'after', source.message_id - 1, 1);
   } catch (err) {
-    if (err instanceof AppError && (err.code === 'not_found' || err.code === 'forbidden')) throw unreadable();
+    if (err instanceof AppError && (err.code === 'not_found' || err.code === 'forbidden')) return unreadable();
     throw err;
   }
   const raw = page.messages[0];
@@ -60,7 +68,7 @@ async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send
     message.deleted ||
     message.body === undefined
   ) {
-    throw unreadable();
+    return unreadable();
   }
   return ctx.messages.send(me, data.chat_id, message.body, data.client_msg_id, { forwarded: true });
 }

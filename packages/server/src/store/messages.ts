@@ -192,6 +192,13 @@ export function createMessageStore(context: StoreContext) {
       };
       return { read: entries(read), delivered: entries(delivered), pending };
     },
+
+    /** The id a user's earlier send with this client_msg_id got in the chat (within the idempotency window). */
+    async repeatOf(me: string, chatId: string, clientMsgId: string): Promise<number | undefined> {
+      const first = await redis.get(keys.clientMsgId(chatId, me, clientMsgId));
+      return first === null ? undefined : Number(first);
+    },
+
     ...createMessageChangeStore(context),
   };
   return store;

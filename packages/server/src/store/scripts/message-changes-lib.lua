@@ -94,6 +94,17 @@ local function encode_message(m)
   return '{' .. table.concat(parts, ',') .. '}'
 end
 
+-- nil, or the refusal when a block stands in the DM (as send-message.lua: neither side writes, and an edit or a
+-- reaction writes to the other). Deleting stays allowed: it only takes away.
+local function check_unblocked(me)
+  local blocked = redis.call('HGET', KEYS[1], 'blocked')
+  if not blocked then return nil end
+  if string.find(' ' .. blocked .. ' ', ' ' .. me .. ' ', 1, true) then
+    return {'forbidden', 'You blocked this user: unblock them to write to them.'}
+  end
+  return {'forbidden', 'You cannot write to this user.'}
+end
+
 -- The message `id` as `reader` may act on it: its table and list index, or nil and {code, why}.
 local function find_message(reader, id)
   local first_id, last_id = kept_range(KEYS[1], KEYS[3])

@@ -9,6 +9,8 @@ return counted_change(function()
   local me, emoji = ARGV[1], ARGV[8]
   local refused = check_member(KEYS[1], KEYS[2], me)
   if refused then return {refused} end
+  local blocked = check_unblocked(me)
+  if blocked then return blocked end
   local message, index = find_message(me, tonumber(ARGV[5]))
   if not message then return index end
   if message.deleted then return {'forbidden', 'That message was deleted.'} end
