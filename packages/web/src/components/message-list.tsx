@@ -220,7 +220,8 @@ export function MessageList({ chat, jump }: { chat: ChatItem; jump?: { id: numbe
     kind: chat.kind,
     role: store.groups.roleIn(chat),
     nowSeconds: Math.floor(now / 1000),
-    gone: Boolean(chat.gone),
+    // Read-only: a group the user is no longer in, or a DM with someone blocked (the server refuses changes).
+    gone: Boolean(chat.gone) || (chat.kind === 'dm' && chat.peer_user_id ? store.blocks.has(chat.peer_user_id) : false),
   };
   const held = rows.flatMap((r) => (r.item.kind === 'message' && !isSystem(r.item.message) ? [r.item.message.id] : []));
   const tabbableId = focusId !== undefined && held.includes(focusId) ? focusId : held.at(-1);

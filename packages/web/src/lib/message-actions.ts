@@ -10,7 +10,7 @@ export type ActionContext = {
   /** The user's role in a group (null or undefined elsewhere). */
   role?: Role | null | undefined;
   nowSeconds: number;
-  /** A group the user was removed from or left: read-only. */
+  /** Read-only: a group the user was removed from or left, or a DM with someone blocked. */
   gone?: boolean;
 };
 
