@@ -448,10 +448,14 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
   private onMessageUpdated(message: ChatMessage): void {
     this.messages.updated(message);
     const chat = this.chatsById.get(message.chat_id);
-    if (chat?.last_message?.id === message.id) {
-      // A deleted last message gives its place to the one before (the server's list skips it): ask again.
-      if (message.deleted) void this.refreshChats();
-      else chat.last_message = message;
+    if (chat && message.deleted) {
+      // A deleted message is no longer unread, nor a mention, nor the list's last line (the server skips it):
+      // when it was any of these, the server's list says what stands now.
+      const unread = chat.localUnread.delete(message.id) || message.id > chat.readUpTo;
+      if (chat.mentionedId === message.id) delete chat.mentionedId;
+      if (unread || chat.last_message?.id === message.id) void this.refreshChats();
+    } else if (chat?.last_message?.id === message.id) {
+      chat.last_message = message;
     }
     this.changed();
   }
