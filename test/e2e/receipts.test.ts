@@ -140,4 +140,18 @@ describe('ticks and message info in the browser', { timeout: 120_000 }, () => {
     await carla.page.getByRole('button', { name: 'Close message info' }).click();
     expect([ana, bruno, carla].flatMap((u) => u.errors)).toEqual([]);
   });
+
+  it('a recipient whose app was closed: ✓ meanwhile, grey ✓✓ as soon as it opens again (before any read)', async () => {
+    await chatRow(ana.page, bruno.name).click();
+    await bruno.page.close();
+    const text = 'Me liga quando puder';
+    await send(ana.page, text);
+    await ticks(ana.page, text).and(ana.page.locator('[data-state="sent"]')).waitFor();
+    // Bruno opens the app again (the chat list only): his device has the message now.
+    bruno.page = await bruno.context.newPage();
+    await bruno.page.goto('/');
+    await chatRow(bruno.page, ana.name).locator('.badge').waitFor();
+    await ticks(ana.page, text).and(ana.page.locator('[data-state="delivered"]')).waitFor();
+    expect([ana, bruno].flatMap((u) => u.errors)).toEqual([]);
+  });
 });
