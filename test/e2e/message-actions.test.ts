@@ -170,6 +170,20 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
   it('edit: the text in the box with an "Editing" bar, Enter saves, "edited" on everyone’s bubble', async () => {
     await send(ana.page, 'Chegamos às 20h');
     await bubble(bruno.page, 'Chegamos às 20h').waitFor();
+    // By keyboard: ↑ moves from bubble to bubble, the menu key opens a bubble's menu, Escape gives focus back.
+    const focused = () =>
+      ana.page.evaluate(() => document.activeElement?.closest('.message-row')?.querySelector('.body')?.textContent);
+    await bubble(ana.page, 'Chegamos às 20h').locator('.bubble').focus();
+    await ana.page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('Eu levo!');
+    await ana.page.keyboard.press('ContextMenu');
+    await menu(ana.page).getByRole('menuitem', { name: 'React with 👍' }).waitFor();
+    await expect
+      .poll(() => ana.page.evaluate(() => document.activeElement?.getAttribute('aria-label')))
+      .toBe('React with 👍');
+    await ana.page.keyboard.press('Escape');
+    await menu(ana.page).waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Eu levo!');
     await messageAction(ana.page, 'Chegamos às 20h', 'Edit');
     await ana.page.getByTestId('compose-bar').getByText('Editing').waitFor();
     await screenshot(ana.page, 'desktop-edit-bar');
