@@ -30,6 +30,8 @@ const CORE_ON_CLUSTER = [
   'test/message-changes.test.ts',
   'test/message-changes-race.test.ts',
   'test/sdk/message-changes.test.ts',
+  'test/message-receipts.test.ts',
+  'test/sdk/receipts.test.ts',
 ];
 
 export default defineConfig({

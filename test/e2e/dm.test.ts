@@ -42,9 +42,9 @@ describe('a direct conversation in the browser', { timeout: 60_000 }, () => {
     await openDmWith(ana, bruno);
     await header(ana.page).filter({ hasText: 'online' }).waitFor();
 
-    // Bruno has not opened the chat: Ana's message is sent (✓), and Bruno sees an unread badge.
+    // Bruno has not opened the chat: his device has Ana's message (grey ✓✓), and he sees an unread badge.
     await send(ana.page, 'Oi Bruno! Tudo bem?');
-    await bubble(ana.page, 'Oi Bruno! Tudo bem?').locator('[data-state="sent"]').waitFor();
+    await bubble(ana.page, 'Oi Bruno! Tudo bem?').locator('[data-state="delivered"]').waitFor();
     const row = chatRow(bruno.page, ana.name);
     await row.locator('.badge', { hasText: '1' }).waitFor();
     await row.locator('.chat-preview', { hasText: 'Oi Bruno! Tudo bem?' }).waitFor();

@@ -56,11 +56,15 @@ describe('a server restart in the middle of a conversation', { timeout: 90_000 }
     await bruno.page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 45_000 });
 
     for (const text of ['Durante a queda A1', 'Durante a queda A2']) {
-      await bubble(ana.page, text).locator('[data-state="sent"], [data-state="read"]').waitFor();
+      await bubble(ana.page, text)
+        .locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]')
+        .waitFor();
       await bubble(bruno.page, text).waitFor();
     }
     await bubble(ana.page, 'Durante a queda B1').waitFor();
-    await bubble(bruno.page, 'Durante a queda B1').locator('[data-state="sent"], [data-state="read"]').waitFor();
+    await bubble(bruno.page, 'Durante a queda B1')
+      .locator('[data-state="sent"], [data-state="delivered"], [data-state="read"]')
+      .waitFor();
     await send(ana.page, 'Depois da volta');
     await bubble(bruno.page, 'Depois da volta').waitFor();
 

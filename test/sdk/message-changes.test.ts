@@ -46,6 +46,8 @@ async function setUp(name: string) {
   await bia.joinChat(chatId);
   const seen = recordMessages(bia, chatId);
   for (let i = 1; i <= 5; i++) ana.send(chatId, `message ${i}`);
+  // Ana's are 1..5, then Bia's is 6.
+  await untilCount(seen, 5);
   bia.send(chatId, 'from bia');
   await untilCount(seen, 6);
   return { proxy, ana, bia, chatId, seen };

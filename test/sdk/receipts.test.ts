@@ -6,7 +6,7 @@ import { keys, redisClient } from '../helpers/redis.js';
 import { type ServerProcess, startServer } from '../helpers/server-process.js';
 import { onTeardown } from '../helpers/teardown.js';
 import { waitFor } from '../helpers/wait.js';
-import { nextEvent, onlineClient, recordMessages, untilCount } from './sdk-helpers.js';
+import { nextEvent, onlineClient, recordMessages, sdkClient, untilCount } from './sdk-helpers.js';
 
 // Contract section 10 through the SDK: it sends `received` by itself (coalesced), and its ticks follow the
 // chat's lowest marks: ✓ sent, grey ✓✓ delivered to every other member, blue ✓✓ read by every other member.
@@ -109,5 +109,24 @@ describe('ticks through the SDK', () => {
       { what: 'Bia’s read mark' },
     );
     expect(ana.messageState(chatId, 1)).toBe('sent');
+  });
+
+  it('messages stored while no device of the user was connected are received when one connects (grey ✓✓)', async () => {
+    const ana = await onlineClient(server.url, 'Ana');
+    const bia = await onlineClient(server.url, 'Bia');
+    const { chat_id: chatId } = await ana.createDm(bia.userId!);
+    const session = bia.session!;
+    bia.disconnect();
+
+    ana.send(chatId, 'Chegou?');
+    const { message_id: id } = await nextEvent(ana, 'message_state', (e) => e.chat_id === chatId && !!e.message_id);
+    expect(ana.messageState(chatId, id!)).toBe('sent');
+
+    // Bia comes back on a fresh client (a reloaded page): the chat list places the chat, the rest is history.
+    const back = sdkClient(server.url);
+    back.useSession(session);
+    back.connect();
+    await nextEvent(ana, 'receipts', (e) => e.chat_id === chatId && e.received_id >= id!);
+    expect(ana.messageState(chatId, id!)).toBe('delivered');
   });
 });

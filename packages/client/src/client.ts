@@ -438,6 +438,10 @@ export class PapoClient extends Emitter<ClientEvents> {
       if (log.changeId === undefined && summary.change_id !== undefined) log.changeId = summary.change_id;
       log.kind = summary.kind;
       this.raiseReceipts(log, summary.received_id ?? 0, summary.read_id ?? 0);
+      // What arrived while no device of the user was connected is this device's now (it has the chat list's
+      // last message, and the rest as history): received, or the sender's ticks would stay ✓ until a read.
+      const last = summary.last_message;
+      if (last && last.sender_id !== this.userId) this.receipts.received(summary.chat_id, last.id);
     }
   }
 

@@ -1,6 +1,6 @@
 import type { ChatSummary } from '@papo/protocol';
 import { describe, expect, it } from 'vitest';
-import { mergeChats, unreadCount } from '../src/state/chats';
+import { mentionUnread, mergeChats, unreadCount } from '../src/state/chats';
 
 function summary(lastId: number, unread: number): ChatSummary {
   return {
@@ -43,5 +43,22 @@ describe('unread counts across refreshes and live messages', () => {
     const chat = chats.get('c1')!;
     chat.readUpTo = 8;
     expect(unreadCount(chat)).toBe(2);
+  });
+});
+
+describe('the chat list’s "@"', () => {
+  it('shows while the newest message mentioning the user is unread, from the server or live', () => {
+    let chats = mergeChats(new Map(), [{ ...summary(10, 3), mentioned_id: 9 }]);
+    const chat = () => chats.get('c1')!;
+    expect(mentionUnread(chat())).toBe(true);
+    // Read up to it: gone, also after a refresh that still names it.
+    chat().readUpTo = 10;
+    expect(mentionUnread(chat())).toBe(false);
+    chats = mergeChats(chats, [{ ...summary(10, 0), mentioned_id: 9 }]);
+    expect(mentionUnread(chat())).toBe(false);
+    // A live mention, past what the server told.
+    chat().mentionedId = 12;
+    chats = mergeChats(chats, [summary(11, 1)]);
+    expect(mentionUnread(chat())).toBe(true);
   });
 });

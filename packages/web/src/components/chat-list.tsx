@@ -68,6 +68,12 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
             <span className="chat-flags">
               {peerOnline ? <span className="sr-only">{t('list.online')}</span> : null}
               {muted ? <MutedIcon size={18} label={t('list.muted')} className="muted-icon" /> : null}
+              {store.mentioned(chat) ? (
+                <span className="chat-mention" title={t('list.mentioned')} data-testid="mention-marker">
+                  <span aria-hidden="true">@</span>
+                  <span className="sr-only">{t('list.mentioned')}</span>
+                </span>
+              ) : null}
               {unread > 0 ? (
                 <span className={muted ? 'badge badge-muted' : 'badge'}>
                   <span aria-hidden="true">{unread > 999 ? '999+' : unread}</span>

@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import type { ChatMessage } from '@papo/client';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { t } from '../i18n';
+import { errorText } from '../lib/errors';
 import { previewText } from '../lib/people';
 import { isSystem, systemText } from '../lib/system-text';
 import { useNarrow, useStore } from '../state/react';
@@ -7,7 +9,13 @@ import type { ChatItem } from '../state/store';
 import { Composer } from './composer';
 import { ConversationHeader } from './conversation-header';
 import { GroupInfo } from './group-info';
+import { type MessageHandlers, MessageHandlersContext } from './message-context';
+import { type MessageDialog, MessageDialogs } from './message-dialogs';
+import { MessageInfo } from './message-info';
 import { MessageList } from './message-list';
+
+/** The drawer beside the conversation: the group's info, or a message's. */
+type Panel = { kind: 'group' } | { kind: 'message'; id: number } | null;
 
 /** The open chat: header, messages, composer, and a polite live region that reads new messages aloud. */
 export function Conversation({ chatId }: { chatId: string }) {
@@ -16,8 +24,12 @@ export function Conversation({ chatId }: { chatId: string }) {
   const chat = store.chat(chatId);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const [announcement, setAnnouncement] = useState('');
-  const [infoOpen, setInfoOpen] = useState(false);
+  const [panel, setPanel] = useState<Panel>(null);
+  const [dialog, setDialog] = useState<MessageDialog>(null);
+  /** A quoted message to bring into view (`at` tells two clicks on the same quote apart). */
+  const [jump, setJump] = useState<{ id: number; at: number } | null>(null);
   const infoId = useId();
+  const infoOpen = panel?.kind === 'group';
 
   useEffect(
     () =>
@@ -35,9 +47,43 @@ export function Conversation({ chatId }: { chatId: string }) {
 
   // The info drawer closes back to the header's title, where it was opened from.
   const closeInfo = useCallback(() => {
-    setInfoOpen(false);
+    setPanel(null);
     requestAnimationFrame(() => document.querySelector<HTMLButtonElement>('.conversation .title-button')?.focus());
   }, []);
+  // Message info closes back to its bubble.
+  const closeMessageInfo = useCallback(() => {
+    const id = panel?.kind === 'message' ? panel.id : undefined;
+    setPanel(null);
+    requestAnimationFrame(() =>
+      document.querySelector<HTMLElement>(`.message-row[data-message-id="${id}"] .bubble`)?.focus(),
+    );
+  }, [panel]);
+
+  const handlers = useMemo<MessageHandlers>(() => {
+    const failed = (err: unknown) => setAnnouncement(errorText(err, t));
+    return {
+      action: (action, message) => {
+        if (action === 'reply' || action === 'edit') {
+          store.messages.setMode(chatId, { kind: action, message });
+          composerRef.current?.focus();
+        } else if (action === 'copy') {
+          void navigator.clipboard?.writeText(message.body ?? '').then(
+            () => setAnnouncement(t('msg.copied')),
+            () => {},
+          );
+        } else if (action === 'info') {
+          setPanel({ kind: 'message', id: message.id });
+        } else {
+          setDialog({ kind: action, message });
+        }
+      },
+      react: (message, emoji) => void store.messages.react(message, emoji).catch(failed),
+      showQuoted: (id) => setJump({ id, at: Date.now() }),
+      showReactions: (message: ChatMessage) => setDialog({ kind: 'reactions', message }),
+      nameOf: (userId) =>
+        userId === store.client.userId ? t('conv.you') : store.people.get(userId)?.username || t('user.unknown'),
+    };
+  }, [store, chatId]);
 
   // On a desktop the cursor goes to the message box; on a phone that would pop the keyboard up.
   const ready = chat !== undefined;
@@ -55,21 +101,29 @@ export function Conversation({ chatId }: { chatId: string }) {
   if (!chat) return <section className="conversation" aria-busy="true" />;
   const group = chat.kind === 'group';
   return (
-    <div className={infoOpen && group ? 'conversation-area info-open' : 'conversation-area'}>
-      <section className="conversation" aria-label={store.chatTitle(chat)}>
-        <ConversationHeader
-          chat={chat}
-          onBack={onBack}
-          {...(group ? { onInfo: () => (infoOpen ? closeInfo() : setInfoOpen(true)), infoOpen, infoId } : {})}
-        />
-        <MessageList chat={chat} />
-        <ComposerOrNote chat={chat} composerRef={composerRef} />
-        <div className="sr-only" aria-live="polite" aria-atomic="true">
-          {announcement}
-        </div>
-      </section>
-      {infoOpen && group ? <GroupInfo id={infoId} chat={chat} onClose={closeInfo} /> : null}
-    </div>
+    <MessageHandlersContext.Provider value={handlers}>
+      <div className={panel ? 'conversation-area info-open' : 'conversation-area'}>
+        <section className="conversation" aria-label={store.chatTitle(chat)}>
+          <ConversationHeader
+            chat={chat}
+            onBack={onBack}
+            {...(group
+              ? { onInfo: () => (infoOpen ? closeInfo() : setPanel({ kind: 'group' })), infoOpen, infoId }
+              : {})}
+          />
+          <MessageList chat={chat} jump={jump} />
+          <ComposerOrNote chat={chat} composerRef={composerRef} />
+          <div className="sr-only" aria-live="polite" aria-atomic="true">
+            {announcement}
+          </div>
+          <MessageDialogs chat={chat} dialog={dialog} onDone={() => setDialog(null)} />
+        </section>
+        {infoOpen && group ? <GroupInfo id={infoId} chat={chat} onClose={closeInfo} /> : null}
+        {panel?.kind === 'message' ? (
+          <MessageInfo key={panel.id} id={infoId} chat={chat} messageId={panel.id} onClose={closeMessageInfo} />
+        ) : null}
+      </div>
+    </MessageHandlersContext.Provider>
   );
 }
 

@@ -61,7 +61,7 @@ export function GroupInfo({ id, chat, onClose }: { id: string; chat: ChatItem; o
 }
 
 /** The drawer's header: a close (or back) button, which takes focus when the view opens, and a title. */
-function InfoHeader({
+export function InfoHeader({
   title,
   label,
   icon,

@@ -1,5 +1,6 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
+import { type ActionContext, messageActions } from '../lib/message-actions';
 import { nameColor } from '../lib/people';
 import { isSystem, systemText } from '../lib/system-text';
 import { dayKey, dayLabel } from '../lib/time';
@@ -32,8 +33,15 @@ function rowOf(item: ShownMessage, me: string): Row {
   return { key: `c${item.entry.client_msg_id}`, day: dayKey(createdAt), sender: me, createdAt, item };
 }
 
-/** The conversation's messages with date separators; keeps to the bottom, pages older history in at the top. */
-export function MessageList({ chat }: { chat: ChatItem }) {
+/** How long a message a quote was clicked for stays highlighted (ms). */
+const HIGHLIGHT_MS = 2000;
+
+/**
+ * The conversation's messages with date separators; keeps to the bottom, pages older history in at the top.
+ * `jump`: a message to bring into view and highlight (a quote was clicked), paging older history in until it is
+ * there. One bubble is in the Tab order; ↑/↓, Home and End move between bubbles.
+ */
+export function MessageList({ chat, jump }: { chat: ChatItem; jump?: { id: number; at: number } | null }) {
   const store = useStore();
   const now = useNow(60_000);
   const { client } = store;
@@ -62,6 +70,9 @@ export function MessageList({ chat }: { chat: ChatItem }) {
   const [away, setAway] = useState(false);
   const lastKey = useRef<string | undefined>(undefined);
   const count = useRef(0);
+  /** The bubble Tab reaches: the last one focused, else the newest. */
+  const [focusId, setFocusId] = useState<number | undefined>(undefined);
+  const [highlight, setHighlight] = useState<number | undefined>(undefined);
 
   const loadOlder = useCallback(async () => {
     if (loadingRef.current || !client.hasOlder(chatId) || (chat.gone && refused)) return;
@@ -111,11 +122,83 @@ export function MessageList({ chat }: { chat: ChatItem }) {
     count.current = rows.length;
   });
 
+  // The view shrinks when the box grows (a reply or edit bar, more lines): one that was at the bottom stays there.
+  useEffect(() => {
+    const el = scrollRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   // Fill the view: fetch older pages until it scrolls (or the chat's start is reached).
   useEffect(() => {
     const el = scrollRef.current;
     if (el && hasOlder && !loading && el.scrollHeight <= el.clientHeight + LOAD_OLDER_AT) void loadOlder();
   });
+
+  // A quote was clicked: page older history in until the quoted message is held, then show it.
+  useEffect(() => {
+    if (!jump) return;
+    let live = true;
+    const bring = async () => {
+      while (live && !client.messages(chatId).some((m) => m.id === jump.id) && client.hasOlder(chatId)) {
+        const before = client.messages(chatId)[0]?.id;
+        try {
+          await client.loadOlder(chatId, PAGE);
+        } catch {
+          return;
+        }
+        if (client.messages(chatId)[0]?.id === before) return;
+        store.changed();
+      }
+      if (!live) return;
+      requestAnimationFrame(() => {
+        const bubble = scrollRef.current?.querySelector<HTMLElement>(
+          `.message-row[data-message-id="${jump.id}"] .bubble`,
+        );
+        if (!bubble) return;
+        bubble.scrollIntoView({ block: 'center' });
+        bubble.focus({ preventScroll: true });
+        setHighlight(jump.id);
+      });
+    };
+    void bring();
+    return () => {
+      live = false;
+    };
+  }, [jump, client, chatId, store]);
+
+  useEffect(() => {
+    if (highlight === undefined) return;
+    const timer = setTimeout(() => setHighlight(undefined), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [highlight]);
+
+  // ↑/↓ (Home, End) from a focused bubble to the next one, which becomes the one Tab reaches.
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    const target = event.target as HTMLElement;
+    if (!target.classList.contains('bubble')) return;
+    const moves: Record<string, number> = { ArrowUp: -1, ArrowDown: 1, Home: -Infinity, End: Infinity };
+    const step = moves[event.key];
+    if (step === undefined) return;
+    const bubbles = [...(scrollRef.current?.querySelectorAll<HTMLElement>('.bubble[tabindex]') ?? [])];
+    const index = bubbles.indexOf(target);
+    const to = step === -Infinity ? 0 : step === Infinity ? bubbles.length - 1 : index + step;
+    const next = bubbles[Math.max(0, Math.min(bubbles.length - 1, to))];
+    if (!next) return;
+    event.preventDefault();
+    next.focus();
+    next.scrollIntoView({ block: 'nearest' });
+  };
+  const onFocus = (event: React.FocusEvent) => {
+    const target = event.target as HTMLElement;
+    if (!target.classList.contains('bubble')) return;
+    const id = Number(target.closest('.message-row')?.getAttribute('data-message-id'));
+    if (id) setFocusId(id);
+  };
 
   const onScroll = () => {
     const el = scrollRef.current;
@@ -129,6 +212,19 @@ export function MessageList({ chat }: { chat: ChatItem }) {
   const isPublic = chat.kind !== 'dm';
   const nameOf = (userId: string) =>
     userId === me ? t('conv.you') : store.people.get(userId)?.username || t('user.unknown');
+  // A mention is the name as typed ("@Ana"), the user's own too (not "You").
+  const userName = (userId: string) =>
+    (userId === me ? store.profile?.username : store.people.get(userId)?.username) ?? '';
+  const context: ActionContext = {
+    me,
+    kind: chat.kind,
+    role: store.groups.roleIn(chat),
+    nowSeconds: Math.floor(now / 1000),
+    // Read-only: a group the user is no longer in, or a DM with someone blocked (the server refuses changes).
+    gone: Boolean(chat.gone) || (chat.kind === 'dm' && chat.peer_user_id ? store.blocks.has(chat.peer_user_id) : false),
+  };
+  const held = rows.flatMap((r) => (r.item.kind === 'message' && !isSystem(r.item.message) ? [r.item.message.id] : []));
+  const tabbableId = focusId !== undefined && held.includes(focusId) ? focusId : held.at(-1);
 
   return (
     <div className="messages-wrap">
@@ -148,7 +244,7 @@ export function MessageList({ chat }: { chat: ChatItem }) {
         tabIndex={0}
       >
         {!hasOlder ? <p className="conversation-start">{rows.length > 0 ? t('conv.start') : t('conv.empty')}</p> : null}
-        <ol className="messages">
+        <ol className="messages" onKeyDown={onKeyDown} onFocus={onFocus}>
           {rows.map((row, index) => {
             const previous = rows[index - 1];
             const newDay = !previous || previous.day !== row.day;
@@ -176,7 +272,10 @@ export function MessageList({ chat }: { chat: ChatItem }) {
                     </span>
                   </li>
                 ) : (
-                  <MessageBubble {...bubbleProps(row, first, isPublic, me, nameOf, store)} />
+                  <MessageBubble
+                    {...bubbleProps(row, first, isPublic, me, nameOf, store)}
+                    {...storedProps(row.item, context, tabbableId, highlight, userName)}
+                  />
                 )}
               </Fragment>
             );
@@ -218,6 +317,26 @@ function GonePill({ chat, me, nameOf }: { chat: ChatItem; me: string; nameOf: (u
   );
 }
 
+/** What only a stored message has: its menu, mentions, and its place in the keyboard's order. */
+function storedProps(
+  item: ShownMessage,
+  context: ActionContext,
+  tabbableId: number | undefined,
+  highlight: number | undefined,
+  userName: (userId: string) => string,
+): Partial<BubbleProps> {
+  if (item.kind !== 'message') return { me: context.me };
+  const m = item.message;
+  return {
+    me: context.me,
+    message: m,
+    actions: messageActions(m, context),
+    mentioned: m.mentions?.map((user_id) => ({ user_id, name: userName(user_id) })),
+    tabbable: m.id === tabbableId,
+    highlighted: m.id === highlight,
+  };
+}
+
 function bubbleProps(
   row: Row,
   first: boolean,
@@ -240,11 +359,16 @@ function bubbleProps(
     const m = item.message;
     return { ...base, body: m.body ?? '', messageId: m.id, state: own ? (m.state ?? 'sent') : undefined };
   }
-  if (item.kind === 'acked') return { ...base, body: item.entry.body, messageId: item.message_id, state: 'sent' };
   const { entry } = item;
+  // A forward on its way has no text of its own (the server copies the source's): show the source's.
+  const source = entry.forward_of;
+  const body = source
+    ? (store.client.messages(source.chat_id).find((m) => m.id === source.message_id)?.body ?? '')
+    : entry.body;
+  if (item.kind === 'acked') return { ...base, body, messageId: item.message_id, state: 'sent' };
   return {
     ...base,
-    body: entry.body,
+    body,
     state: entry.state,
     onRetry: () => store.client.retry(entry.client_msg_id),
     onDiscard: () => store.client.discard(entry.client_msg_id),

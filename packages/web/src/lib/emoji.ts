@@ -35,3 +35,42 @@ export function isBigEmoji(body: string): boolean {
   const count = emojiOnlyCount(body);
   return count >= 1 && count <= BIG_EMOJI_MAX;
 }
+
+/** The reaction bar's six, as WhatsApp's. */
+export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
+
+/** What "+" adds to them: a modest list of common emoji (no picker library). */
+export const MORE_REACTIONS = [
+  '😀',
+  '😁',
+  '😊',
+  '😍',
+  '🥰',
+  '😘',
+  '😎',
+  '🤔',
+  '😅',
+  '🤣',
+  '😭',
+  '😡',
+  '😱',
+  '🥳',
+  '😴',
+  '🙄',
+  '👏',
+  '🙌',
+  '👌',
+  '✌️',
+  '🤝',
+  '💪',
+  '👀',
+  '🔥',
+  '✨',
+  '🎉',
+  '💯',
+  '✅',
+  '❌',
+  '⭐',
+  '💔',
+  '💚',
+] as const;

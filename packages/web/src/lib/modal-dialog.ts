@@ -1,8 +1,11 @@
 import { type KeyboardEvent, useEffect, useRef } from 'react';
 
+const FOCUSABLE =
+  'button:not(:disabled), input:not(:disabled), select:not(:disabled), textarea:not(:disabled), a[href]';
+
 /**
  * What every modal dialog of the app does with the keyboard and focus: Escape cancels (and goes no further, so
- * a drawer behind it stays open), Tab and Shift+Tab go round its buttons without leaving it, and, unless the
+ * a drawer behind it stays open), Tab and Shift+Tab go round its controls without leaving it, and, unless the
  * dialog places focus itself, focus starts on its first button and goes back where it was when it closes.
  */
 export function useModalDialog(onCancel: () => void, options: { placesFocus?: boolean } = {}) {
@@ -23,7 +26,8 @@ export function useModalDialog(onCancel: () => void, options: { placesFocus?: bo
       event.stopPropagation();
       onCancel();
     } else if (event.key === 'Tab') {
-      const buttons = [...(dialogRef.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])];
+      // Every control that takes focus (a dialog may hold fields and checkboxes too), disabled ones aside.
+      const buttons = [...(dialogRef.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? [])];
       const first = buttons[0];
       const last = buttons.at(-1);
       if (event.shiftKey && document.activeElement === first) {

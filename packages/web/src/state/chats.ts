@@ -23,6 +23,8 @@ export type ChatItem = {
   serverLastId: number;
   /** Ids of others' messages that arrived live, past `serverLastId`, not read yet. */
   localUnread: Set<number>;
+  /** The newest message that mentions the user (the list's "@" while it is unread). */
+  mentionedId?: number;
   /** Highest id this user has read (here or on another device). */
   readUpTo: number;
   /** Local activity time (Unix s): joined or created here, before any message. */
@@ -60,12 +62,23 @@ export function mergeChats(
       serverLastId,
       localUnread: new Set([...(before?.localUnread ?? [])].filter((id) => id > serverLastId)),
       readUpTo: Math.max(before?.readUpTo ?? 0, serverLastId - summary.unread_count),
+      ...mentioned(before?.mentionedId, summary.mentioned_id),
       touchedAt: before?.touchedAt ?? 0,
       serverOrder: index,
     });
   });
   if (!complete) for (const [chatId, chat] of old) if (!next.has(chatId)) next.set(chatId, chat);
   return next;
+}
+
+function mentioned(local: number | undefined, server: number | undefined): { mentionedId?: number } {
+  const id = Math.max(local ?? 0, server ?? 0);
+  return id > 0 ? { mentionedId: id } : {};
+}
+
+/** Whether a message mentioning the user is still unread: the list shows "@". */
+export function mentionUnread(chat: ChatItem): boolean {
+  return (chat.mentionedId ?? 0) > chat.readUpTo;
 }
 
 /** The server's count for what it knew of, less what was read since, plus what arrived live since. */

@@ -3,9 +3,10 @@ import { Emitter } from '@papo/client';
 import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
 import { isSystem } from '../lib/system-text';
 import { Blocks } from './blocks';
-import { activity, type ChatItem, mergeChats, unreadCount } from './chats';
+import { activity, type ChatItem, mentionUnread, mergeChats, unreadCount } from './chats';
 import { Departures } from './departures';
 import { type GroupHost, Groups } from './groups';
+import { MessageActions } from './message-actions';
 import { People } from './people';
 import { TypingTracker } from './typing';
 
@@ -41,6 +42,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
   readonly typing: TypingTracker;
   readonly groups: Groups;
   readonly blocks: Blocks;
+  readonly messages: MessageActions;
   private readonly departures = new Departures();
   /** The invite code of the link the page was opened with (#/invite/CODE), until joined or dismissed. */
   private invite: string | null = null;
@@ -72,6 +74,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.typing = new TypingTracker(() => this.changed());
     this.groups = new Groups(this);
     this.blocks = new Blocks(client, () => this.changed());
+    this.messages = new MessageActions(client, () => this.changed());
   }
 
   // ── Life ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -114,6 +117,11 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
       if (receipt.user_id === this.client.userId) this.readUpTo(receipt.chat_id, receipt.message_id);
       this.changed();
     });
+    // Ticks are read from the SDK at render time: a chat's marks rising is all it takes to redraw them.
+    on('receipts', () => this.changed());
+    on('message_updated', (message) => this.onMessageUpdated(message));
+    // The SDK read the held messages again (too many changes to catch up one by one): redraw, list included.
+    on('chat_reset', () => void this.refreshChats());
     on('typing', (event) => {
       if (event.user_id !== this.client.userId) this.typing.set(event.chat_id, event.user_id, event.is_typing);
     });
@@ -173,6 +181,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.people.clear();
     this.groups.infos.clear();
     this.blocks.clear();
+    this.messages.clear();
     this.departures.clear();
     this.me = undefined;
     this.openChat = null;
@@ -227,6 +236,11 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
 
   unread(chat: ChatItem): number {
     return unreadCount(chat);
+  }
+
+  /** A message mentioning the user is unread in the chat (the list's "@"). */
+  mentioned(chat: ChatItem): boolean {
+    return mentionUnread(chat);
   }
 
   isMuted(chat: ChatItem): boolean {
@@ -306,8 +320,9 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.readUpTo(chatId, newest);
   }
 
-  send(chatId: string, body: string): void {
-    this.client.send(chatId, body);
+  /** Send a message (a reply, with mentions, when given); the chat's draft goes. */
+  send(chatId: string, body: string, options: { replyTo?: number; mentions?: string[] } = {}): void {
+    this.messages.send(chatId, body, options);
     this.drafts.delete(chatId);
     const chat = this.chatsById.get(chatId);
     if (chat) chat.touchedAt = nowSeconds();
@@ -420,8 +435,27 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
       this.emit('incoming', message);
     } else if (message.id > chat.readUpTo && message.id > chat.serverLastId) {
       chat.localUnread.add(message.id);
-      const muted = this.isMuted(chat);
+      const mentionsMe = message.mentions?.includes(this.client.userId ?? '') ?? false;
+      if (mentionsMe) chat.mentionedId = message.id;
+      // A mention breaks the mute, as WhatsApp's (contract section 11).
+      const muted = this.isMuted(chat) && !mentionsMe;
       this.emit('notify', { chat_id: chat.chat_id, message, muted, audible: !muted });
+    }
+    this.changed();
+  }
+
+  /** A message was edited, deleted or reacted to: the SDK holds it as it now stands; the list's last line too. */
+  private onMessageUpdated(message: ChatMessage): void {
+    this.messages.updated(message);
+    const chat = this.chatsById.get(message.chat_id);
+    if (chat && message.deleted) {
+      // A deleted message is no longer unread, nor a mention, nor the list's last line (the server skips it):
+      // when it was any of these, the server's list says what stands now.
+      const unread = chat.localUnread.delete(message.id) || message.id > chat.readUpTo;
+      if (chat.mentionedId === message.id) delete chat.mentionedId;
+      if (unread || chat.last_message?.id === message.id) void this.refreshChats();
+    } else if (chat?.last_message?.id === message.id) {
+      chat.last_message = message;
     }
     this.changed();
   }
