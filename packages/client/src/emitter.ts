@@ -1,3 +1,9 @@
+/** The emitter's `emit`, handed to the parts of a client that raise its events. */
+export type Emit<Events extends Record<string, unknown>> = <K extends keyof Events>(
+  name: K,
+  payload: Events[K],
+) => void;
+
 /** A small typed event emitter: `on` returns the function that unsubscribes. */
 export class Emitter<Events extends Record<string, unknown>> {
   private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
