@@ -2,6 +2,7 @@ import type { ChatMember, Role } from '@papo/protocol';
 import { LIMITS } from '@papo/protocol';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
+import { useEscapeCloses } from '../lib/escape-closes';
 import { lastSeenText } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
@@ -28,14 +29,7 @@ export function roleLabel(role: Role): string {
  */
 export function GroupInfo({ id, chat, onClose }: { id: string; chat: ChatItem; onClose: () => void }) {
   const [view, setView] = useState<View>('main');
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      // Menus, dialogs and fields in editing handle their own Escape first (and say so).
-      if (event.key === 'Escape' && !event.defaultPrevented) onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  useEscapeCloses(onClose);
 
   const back = () => setView('main');
   return (

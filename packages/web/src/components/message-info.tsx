@@ -2,6 +2,7 @@ import type { MessageReceipts } from '@papo/protocol';
 import { useEffect, useState } from 'react';
 import { locale, t } from '../i18n';
 import { errorText } from '../lib/errors';
+import { useEscapeCloses } from '../lib/escape-closes';
 import { previewText } from '../lib/people';
 import { clockTime, dayLabel } from '../lib/time';
 import { useNow, useStore } from '../state/react';
@@ -71,13 +72,7 @@ export function MessageInfo({
     };
   }, [client, chatId, messageId]);
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && !event.defaultPrevented) onClose();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  useEscapeCloses(onClose);
 
   const message = client.messages(chatId).find((m) => m.id === messageId);
   const me = client.userId ?? '';
