@@ -59,6 +59,8 @@ function runRows(get) {
 const ratio = (a, b) => (a && b ? a / b : null);
 /** Issue 19: the whole cost of receipts at (r)'s load, as server CPU per delivery with them over without. */
 const RECEIPTS_BUDGET = 1.25;
+/** Judged on the median of the rounds' ratios: each round's off and on windows are side by side. */
+const withinBudget = (r) => r.medianOfRoundRatios !== null && r.medianOfRoundRatios <= RECEIPTS_BUDGET;
 
 /** (r) and (rg): receipts off and on side by side for one target, with the ratio where one means something. */
 function receiptTable(title, r) {
@@ -114,7 +116,10 @@ function receiptTable(title, r) {
     `  server µs CPU/delivery by round, off: ${r.off.rounds.map((x) => f2(x.serverUsPerDelivery)).join(' ')}; on: ${r.on.rounds.map((x) => f2(x.serverUsPerDelivery)).join(' ')}`,
   );
   console.log(
-    `  on/off by round: ${r.byRound.map(f2).join(' ')} (median ${f2(r.medianOfRoundRatios)}); with Redis: ${r.totalByRound.map(f2).join(' ')}`,
+    `  on/off by round: ${r.byRound.map(f2).join(' ')} (median ${f2(r.medianOfRoundRatios)}); with Redis: ${r.totalByRound.map(f2).join(' ')} (median ${f2(r.medianOfTotalRoundRatios)})`,
+  );
+  console.log(
+    `  other processes CPU % by round, off: ${r.off.rounds.map((x) => f1(x.backgroundCpuPct)).join(' ')}; on: ${r.on.rounds.map((x) => f1(x.backgroundCpuPct)).join(' ')}`,
   );
 }
 
@@ -185,11 +190,12 @@ export function summarize(results, targets) {
       if (!ok(r)) continue;
       out.receipts ??= {};
       out.receipts[`${id}.${p}`] = {
+        medianOfRoundRatios: r.medianOfRoundRatios,
+        medianOfTotalRoundRatios: r.medianOfTotalRoundRatios,
+        byRound: r.byRound,
         serverRatio: r.serverRatio,
         totalRatio: r.totalRatio,
-        byRound: r.byRound,
-        medianOfRoundRatios: r.medianOfRoundRatios,
-        ...(id === 'r' ? { withinBudget: r.serverRatio !== null && r.serverRatio <= RECEIPTS_BUDGET } : {}),
+        ...(id === 'r' ? { withinBudget: withinBudget(r) } : {}),
         ...(id === 'rg' ? { perUserEventsAboveFanoutMax: r.perUserEventsAboveFanoutMax } : {}),
       };
     }
@@ -264,9 +270,8 @@ export function printReport(results, targets) {
         `(r) receipts: ${cfg.fanout.fixed.rate} msg/s into private groups of ${cfg.fanout.group}, ${cfg.fanout.fixed.durationMs / 1000} s, ${t.name} (median rounds)`,
         r,
       );
-      const met = r.serverRatio !== null && r.serverRatio <= RECEIPTS_BUDGET;
       console.log(
-        `  the whole cost of receipts: server CPU/delivery ×${f2(r.serverRatio)} ${met ? 'met' : 'NOT met'} (≤ ${f2(RECEIPTS_BUDGET)}); with Redis ×${f2(r.totalRatio)}`,
+        `  the whole cost of receipts: server CPU/delivery ×${f2(r.medianOfRoundRatios)} (median of the rounds) ${withinBudget(r) ? 'met' : 'NOT met'} (≤ ${f2(RECEIPTS_BUDGET)}); with Redis ×${f2(r.medianOfTotalRoundRatios)}; of each one's median round ×${f2(r.serverRatio)}`,
       );
     } else if (r?.failed && t.kind === 'papo') console.log(`\n(r) ${t.name}: failed (${r.failed})`);
     const rg = s.rg?.[t.name];
