@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 // writes CPU.*.svg beside each profile. --from-s A --to-s B keeps the samples from A to B seconds after the
 // profile started (the profile's file name has its start time, the bench's log each window's end); --window-s N
 // keeps the N seconds with the most busy time instead.
-import { frameLabel } from './lib/cpuprofile.mjs';
+import { frameLabel, sampleTimes, timeWindow } from './lib/cpuprofile.mjs';
 
 const { values: opts, positionals: paths } = parseArgs({
   allowPositionals: true,
@@ -59,27 +59,6 @@ function kind(frame) {
 }
 
 const esc = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
-
-/** Each sample's time, µs after the profile started. */
-function sampleTimes(profile) {
-  const at = [];
-  let t = 0;
-  for (const delta of profile.timeDeltas) {
-    t += delta;
-    at.push(t);
-  }
-  return at;
-}
-
-/** [first, end) of the samples between `fromS` and `toS` seconds after the profile started. */
-function timeWindow(profile, fromS, toS) {
-  const at = sampleTimes(profile);
-  const from = at.findIndex((t) => t >= fromS * 1e6);
-  const after = at.findIndex((t) => t > toS * 1e6);
-  const end = after < 0 ? at.length : after;
-  if (from < 0 || end <= from) throw new Error(`no samples between ${fromS} and ${toS} s`);
-  return { from, end, seconds: (at[end - 1] - at[from]) / 1e6, label: `from ${fromS} to ${toS} s` };
-}
 
 /** [first, end) of the samples in the `seconds` long stretch with the most busy (not idle) time. */
 function busiestWindow(profile, isIdleId, seconds) {

@@ -2,6 +2,11 @@
 // connects them, sets up their chats, sends open-loop on a timer schedule, and counts what they receive.
 // Commands arrive over IPC as { id, cmd, args } and are answered with { id, result } or { id, error }.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { TIMINGS } from '@papo/protocol';
+// The SDK's own coalescing (per chat at most one flush a second, the first at once; read_receipt first,
+// `received` only above the read), so that the receipt scenarios send what clients send. From its dist by
+// path: the package exports only its client.
+import { ReceiptSender } from '../packages/client/dist/receipts.js';
 import { Histogram } from './lib/histogram.mjs';
 import { WIRES } from './lib/wire.mjs';
 
@@ -21,6 +26,14 @@ let stats = newStats();
 const pending = new Map();
 /** When a frame of a send (delivery, ack, error) last arrived, late ones included: tells when a backlog is over. */
 let lastActivityAt = 0;
+/**
+ * Whether the users do the SDK's receipts in this step: every chat is open on every device, so each
+ * message_created from someone else is wanted as received and as read.
+ */
+let receiptsOn = false;
+/** When a receipt was last wanted, sent, or a receipt event arrived: the drain waits for the trailing flush. */
+let lastReceiptWantAt = 0;
+let lastReceiptActivityAt = 0;
 
 function newStats() {
   return {
@@ -35,6 +48,9 @@ function newStats() {
     latency: new Histogram(),
     ackLatency: new Histogram(),
     sendLag: new Histogram(),
+    // Receipt frames sent, by action, and receipt events received, by kind (not errors: contract section 10).
+    receiptsSent: { read_receipt: 0, received: 0 },
+    receiptEvents: { delivered_receipt: 0, read_receipt: 0, chat_receipts: 0 },
     cpu: process.cpuUsage(),
   };
 }
@@ -43,11 +59,17 @@ const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 
 const sink = {
-  delivery(user, chatId, id, body) {
+  delivery(user, chatId, id, body, own) {
     lastActivityAt = now();
     const last = user.lastIds.get(chatId) ?? 0;
     if (id <= last) stats.outOfOrder++;
     else user.lastIds.set(chatId, id);
+    if (receiptsOn && !own) {
+      // As an app with the chat open: read at once, which the SDK sends first and which stands for received.
+      lastReceiptWantAt = lastActivityAt;
+      user.receipts.read(chatId, id);
+      user.receipts.received(chatId, id);
+    }
     // Bodies are s<step>t<send time ms>x<padding>.
     const t = body.indexOf('t');
     if (body.charCodeAt(0) !== 0x73 || t < 0) return;
@@ -75,7 +97,21 @@ const sink = {
   closed(user) {
     if (!user.closing) stats.closed++;
   },
+  receiptEvent(kind) {
+    lastReceiptActivityAt = now();
+    stats.receiptEvents[kind]++;
+  },
 };
+
+/** A user's ReceiptSender, whose sends go out on the user's socket (when it is open) and are counted. */
+function receiptSender(user) {
+  return new ReceiptSender((action, chatId, messageId) => {
+    if (!user.wire) return false;
+    lastReceiptActivityAt = now();
+    stats.receiptsSent[action]++;
+    return user.wire.receipt(action, chatId, messageId);
+  }, TIMINGS.receiptCoalesceMs);
+}
 
 /** Runs fn over items with at most `limit` in flight; resolves with the results in order. */
 async function pool(items, limit, fn) {
@@ -115,7 +151,9 @@ const commands = {
         });
         if (!res.ok) throw new Error(`http_${res.status}`);
         const { token, user_id: userId } = await res.json();
-        users.set(idx, { idx, token, userId, chats: new Set(), lastIds: new Map(), wire: null, closing: false });
+        const user = { idx, token, userId, chats: new Set(), lastIds: new Map(), wire: null, closing: false };
+        user.receipts = receiptSender(user);
+        users.set(idx, user);
         return [idx, userId];
       } catch (err) {
         countError(errors, err);
@@ -218,6 +256,7 @@ const commands = {
   /** Open loop: message k is due at startAt + k / rate, whether or not earlier ones were acknowledged. */
   async run(args) {
     step = args.step;
+    receiptsOn = args.receipts === true;
     stats = newStats();
     pending.clear();
     const total = senders.length === 0 ? 0 : Math.round((args.rate * args.durationMs) / 1000);
@@ -249,7 +288,12 @@ const commands = {
 
   progress() {
     const errors = Object.values(stats.errors).reduce((a, b) => a + b, 0);
+    const t = now();
     return {
+      // With receipts on, the step is over once every trailing flush went out (a chat's next flush is due at
+      // most one interval after the last message wanted it) and its events arrived.
+      receiptsSettled:
+        !receiptsOn || (t - lastReceiptWantAt >= TIMINGS.receiptCoalesceMs + 50 && t - lastReceiptActivityAt >= 100),
       sent: stats.sent,
       acked: stats.acked,
       pending: pending.size,
@@ -291,6 +335,7 @@ const commands = {
   closeAll() {
     for (const user of users.values()) {
       user.closing = true;
+      user.receipts.reset();
       user.wire?.close();
       user.wire = null;
     }

@@ -2,7 +2,7 @@
 // `npm run bench`: Papo side by side with the usual alternative (Socket.IO + Redis adapter) and the ceiling
 // (bare ws, in memory), every scenario of issue 5, on one machine in one run. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--scenario cpu,a,b,c,d,e] [--targets papo1,papo2,socketio,ceiling]
+//   node bench/run.mjs [--quick] [--scenario cpu,a,b,c,d,e,g,r,rg] [--targets papo1,papo2,socketio,ceiling]
 //                      [--step-ms N] [--fixed-ms N] [--generators N] [--sio-client raw|official] [--out DIR]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,18 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hardFileLimit, PAPO_MAIN, REPO_ROOT } from './lib/procs.mjs';
 import { printReport, renderSvg, summarize } from './lib/report.mjs';
-import { bigChat, bigGroup, cpuRounds, dms, fanout, idle, log, storm } from './lib/scenarios.mjs';
+import {
+  bigChat,
+  bigGroup,
+  bigGroupReceipts,
+  cpuRounds,
+  dms,
+  fanout,
+  idle,
+  log,
+  receiptsFixed,
+  storm,
+} from './lib/scenarios.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -36,7 +47,10 @@ if (opts.help) {
   --quick                 small sizes and short steps (a smoke run, ~2 min)
   --scenario LIST         cpu,a,b,c,d,e (default all): cpu = CPU per delivery at 1,000 msg/s into chats of 10,
                           a = fan-out ramp, b = one chat of 1,000, c = 500 DM pairs, d = idle connections,
-                          e = connect storm; g = one group of 1,024 (not in the default: pass it)
+                          e = connect storm. Not in the default (pass them): g = one group of 1,024;
+                          r = receipts at cpu's fixed load, in private groups of 10, off against on in rounds;
+                          rg = g's group with every member doing the SDK's receipts, against g, in rounds
+                          (Papo only; each round of r and rg measures both, --cpu-rounds of them)
   --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling);
                           papobase: the build at PAPO_BASE_MAIN with WORKERS=1, beside this one (an A/B);
                           papolocal: this build with its sends answered in the worker instead of by Redis (a
@@ -45,7 +59,7 @@ if (opts.help) {
   --fixed-ms N            length of the fixed-load window (default 10000; quick 2000)
   --cpu-rounds N          rounds of the fixed load, every target measured once per round, in turns; a
                           target's figure is the median of its rounds (default 3; quick 1), after one
-                          settling round that is not counted (none with --quick)
+                          settling round that is not counted (none with --quick); also r's and rg's rounds
   --cpu-together          in each round load every target at once rather than in turns: for an A/B of
                           two builds (papo1,papobase), whose windows then share the machine's state
   --generators N          load generator processes (default 2)
@@ -160,6 +174,12 @@ if (targets.some((t) => t.kind === 'papo') && !existsSync(serverMain)) {
   console.error(`${serverMain} is missing: run \`npm run build\` (or npx tsc -b packages/server) first`);
   process.exit(1);
 }
+// The load workers do the SDK's receipts with its own ReceiptSender, from its dist (npm run bench builds the
+// server's only).
+if (!existsSync(resolve(REPO_ROOT, 'packages/client/dist/receipts.js'))) {
+  console.error('packages/client/dist/receipts.js is missing: run `npm run build` first');
+  process.exit(1);
+}
 
 /** Which server was measured: the commit, whether its sources differ from it, and when dist was built. */
 function serverVersion(serverMain) {
@@ -253,6 +273,8 @@ const others = [
   ['c', 'DM pairs', dms],
   ['d', 'idle connections', idle],
   ['e', 'connect storm', storm],
+  ['r', 'receipts at the fixed load, private groups of 10 (off and on, in rounds)', receiptsFixed],
+  ['rg', 'one private group of 1,024 members, receipts off and on (in rounds)', bigGroupReceipts],
 ];
 for (const [id, title, fn] of others) {
   if (!scenarios.has(id)) continue;

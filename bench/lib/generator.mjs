@@ -154,9 +154,11 @@ export class Generator {
 
   /**
    * One open-loop step: `rate` messages/s in all for `durationMs`, then a drain until every expected delivery
-   * arrived or `drainMs` passed. `onWindow(start|end)` lets the caller sample CPU at the edges.
+   * arrived or `drainMs` passed. `onWindow(start|end)` lets the caller sample CPU at the edges. With `receipts`
+   * every user does the SDK's receipts for what others send, and the drain also waits for the trailing flushes
+   * (up to a second after the last message) and their events, so the window holds all the receipts' work.
    */
-  async step({ step, rate, durationMs, drainMs }, onWindow) {
+  async step({ step, rate, durationMs, drainMs, receipts = false }, onWindow) {
     const totalSenders = this.senderShare.reduce((a, b) => a + b, 0);
     const startAt = now() + 200;
     const started = this.all('run', (i) => ({
@@ -165,6 +167,7 @@ export class Generator {
       durationMs,
       startAt,
       worker: i,
+      receipts,
     }));
     await new Promise((r) => setTimeout(r, Math.max(0, startAt - now())));
     onWindow('start');
@@ -173,7 +176,7 @@ export class Generator {
     for (;;) {
       const p = await this.all('progress');
       const sum = (k) => p.reduce((a, x) => a + x[k], 0);
-      const settled = sum('pending') === 0 && sum('received') >= sum('expected');
+      const settled = sum('pending') === 0 && sum('received') >= sum('expected') && p.every((x) => x.receiptsSettled);
       if (settled || now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -192,6 +195,8 @@ export class Generator {
       generatorCpuMs: 0,
       generatorStallMaxMs: 0,
       errors: {},
+      receiptsSent: {},
+      receiptEvents: {},
     };
     const latency = new Histogram();
     const ackLatency = new Histogram();
@@ -203,12 +208,15 @@ export class Generator {
       out.generatorCpuMs += r.cpuMs;
       out.generatorStallMaxMs = Math.max(out.generatorStallMaxMs, r.loopStallMaxMs ?? 0);
       mergeCounts(out.errors, r.errors);
+      mergeCounts(out.receiptsSent, r.receiptsSent);
+      mergeCounts(out.receiptEvents, r.receiptEvents);
       latency.merge(r.latency);
       ackLatency.merge(r.ackLatency);
       sendLag.merge(r.sendLag);
     }
     return {
       ...out,
+      receipts,
       windowMs,
       latency: latency.summary(),
       ackLatency: ackLatency.summary(),

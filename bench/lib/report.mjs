@@ -57,6 +57,71 @@ function runRows(get) {
 }
 
 const ratio = (a, b) => (a && b ? a / b : null);
+/** Issue 19: the whole cost of receipts at (r)'s load, as server CPU per delivery with them over without. */
+const RECEIPTS_BUDGET = 1.25;
+/** Judged on the median of the rounds' ratios: each round's off and on windows are side by side. */
+const withinBudget = (r) => r.medianOfRoundRatios !== null && r.medianOfRoundRatios <= RECEIPTS_BUDGET;
+
+/** (r) and (rg): receipts off and on side by side for one target, with the ratio where one means something. */
+function receiptTable(title, r) {
+  const sum = (o) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+  const rows = [
+    ['offered msg/s', (x) => int(x.rate)],
+    ['acked/s', (x) => int(x.ackedPerS)],
+    ['message_created deliveries/s', (x) => int(x.deliveriesPerS)],
+    ['latency p50 ms', (x) => f2(x.latency.p50)],
+    ['latency p99 ms', (x) => f2(x.latency.p99)],
+    ['latency max ms', (x) => f1(x.latency.max)],
+    ['lost, out of order, unacked, dropped', (x) => `${x.lost} ${x.outOfOrder} ${x.pendingAtEnd} ${x.closed}`],
+    ['errors', (x) => errs(x.errors)],
+    ['server CPU %', (x) => f1(x.serverCpuPct)],
+    ['redis CPU %', (x) => f1(x.redisCpuPct)],
+    ['generator CPU %', (x) => f1(x.generatorCpuPct)],
+    ['other processes CPU %', (x) => f1(x.backgroundCpuPct)],
+    ['server µs CPU/delivery', (x) => f2(x.serverUsPerDelivery), true],
+    ['redis µs CPU/delivery', (x) => f2(x.redisUsPerDelivery), true],
+    ['+redis µs CPU/delivery', (x) => f2(x.totalUsPerDelivery), true],
+    ['redis commands/message', (x) => f2(x.redisCallsPerMessage), true],
+    ['receipt frames sent/s', (x) => int(sum(x.receiptsSentPerS))],
+    [
+      '… read_receipt / received',
+      (x) => `${int(x.receiptsSentPerS?.read_receipt)} / ${int(x.receiptsSentPerS?.received)}`,
+    ],
+    ['events/s delivered_receipt', (x) => int(x.receiptEventsPerS?.delivered_receipt)],
+    ['events/s read_receipt', (x) => int(x.receiptEventsPerS?.read_receipt)],
+    ['events/s chat_receipts', (x) => int(x.receiptEventsPerS?.chat_receipts)],
+    ['message_created per message per member', (x) => f2(x.deliveriesPerMessagePerMember)],
+    ['chat_receipts per message per member', (x) => f2(x.receiptEventsPerMessagePerMember?.chat_receipts)],
+    [
+      'per-user receipt events per message per member',
+      (x) =>
+        f2(
+          (x.receiptEventsPerMessagePerMember?.delivered_receipt ?? 0) +
+            (x.receiptEventsPerMessagePerMember?.read_receipt ?? 0),
+        ),
+    ],
+  ];
+  const head = ['', 'receipts off', 'receipts on', 'on/off'];
+  const body = rows.map(([label, cell, withRatio]) => {
+    const a = cell(r.off);
+    const b = cell(r.on);
+    return [label, a, b, withRatio ? f2(ratio(Number(b), Number(a))) : ''];
+  });
+  const widths = head.map((_, i) => Math.max(...[head, ...body].map((row) => String(row[i]).length)));
+  const line = (row) => row.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])));
+  console.log(`\n${title}`);
+  console.log(line(head).join('  '));
+  for (const row of body) console.log(line(row).join('  '));
+  console.log(
+    `  server µs CPU/delivery by round, off: ${r.off.rounds.map((x) => f2(x.serverUsPerDelivery)).join(' ')}; on: ${r.on.rounds.map((x) => f2(x.serverUsPerDelivery)).join(' ')}`,
+  );
+  console.log(
+    `  on/off by round: ${r.byRound.map(f2).join(' ')} (median ${f2(r.medianOfRoundRatios)}); with Redis: ${r.totalByRound.map(f2).join(' ')} (median ${f2(r.medianOfTotalRoundRatios)})`,
+  );
+  console.log(
+    `  other processes CPU % by round, off: ${r.off.rounds.map((x) => f1(x.backgroundCpuPct)).join(' ')}; on: ${r.on.rounds.map((x) => f1(x.backgroundCpuPct)).join(' ')}`,
+  );
+}
 
 /** Round by round (cpu scenario): a target's figure over another's measured in the same round. */
 const roundRatios = (a, b) =>
@@ -117,6 +182,23 @@ export function summarize(results, targets) {
       papo1Over: ratio(papo1, local),
       roundTripVsCeiling: papo1 === null ? null : ratio(papo1 - local, ceiling),
     };
+  }
+  // Receipts (r, rg): with them over without, on the same set-up; the issue's budget is r's ≤ 1.25.
+  for (const id of ['r', 'rg']) {
+    for (const p of papos) {
+      const r = s[id]?.[p];
+      if (!ok(r)) continue;
+      out.receipts ??= {};
+      out.receipts[`${id}.${p}`] = {
+        medianOfRoundRatios: r.medianOfRoundRatios,
+        medianOfTotalRoundRatios: r.medianOfTotalRoundRatios,
+        byRound: r.byRound,
+        serverRatio: r.serverRatio,
+        totalRatio: r.totalRatio,
+        ...(id === 'r' ? { withinBudget: withinBudget(r) } : {}),
+        ...(id === 'rg' ? { perUserEventsAboveFanoutMax: r.perUserEventsAboveFanoutMax } : {}),
+      };
+    }
   }
   if (ok(s.a?.papo1) && ok(s.a?.papo2)) {
     out.workers2VsWorkers1 = {
@@ -180,6 +262,26 @@ export function printReport(results, targets) {
       targets,
       runRows((t) => s.g[t.name]?.run ?? s.g[t.name]),
     );
+  }
+  for (const t of targets) {
+    const r = s.r?.[t.name];
+    if (r && !r.failed) {
+      receiptTable(
+        `(r) receipts: ${cfg.fanout.fixed.rate} msg/s into private groups of ${cfg.fanout.group}, ${cfg.fanout.fixed.durationMs / 1000} s, ${t.name} (median rounds)`,
+        r,
+      );
+      console.log(
+        `  the whole cost of receipts: server CPU/delivery ×${f2(r.medianOfRoundRatios)} (median of the rounds) ${withinBudget(r) ? 'met' : 'NOT met'} (≤ ${f2(RECEIPTS_BUDGET)}); with Redis ×${f2(r.medianOfTotalRoundRatios)}; of each one's median round ×${f2(r.serverRatio)}`,
+      );
+    } else if (r?.failed && t.kind === 'papo') console.log(`\n(r) ${t.name}: failed (${r.failed})`);
+    const rg = s.rg?.[t.name];
+    if (rg && !rg.failed) {
+      receiptTable(
+        `(rg) one private group of ${cfg.bigGroup.users} members, ${cfg.bigGroup.senders} senders, receipts off and on, ${t.name} (median rounds)`,
+        rg,
+      );
+      console.log(`  per-user receipt events in the group, every round: ${rg.perUserEventsAboveFanoutMax} (must be 0)`);
+    } else if (rg?.failed && t.kind === 'papo') console.log(`\n(rg) ${t.name}: failed (${rg.failed})`);
   }
   if (s.c) {
     table(

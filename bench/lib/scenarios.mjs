@@ -94,6 +94,11 @@ function backgroundPct(before, after) {
   return (Math.max(0, after.system - before.system - ours) / (after.server.at - before.server.at)) * 100;
 }
 
+const perSecond = (counts, ms) =>
+  Object.fromEntries(Object.entries(counts ?? {}).map(([k, v]) => [k, v / (ms / 1000)]));
+const perMessagePerMember = (counts, acked, members) =>
+  Object.fromEntries(Object.entries(counts ?? {}).map(([k, v]) => [k, acked && members ? v / acked / members : null]));
+
 /** Adds the server's and Redis's CPU over the window, and what follows from it, to a step's figures. */
 function withCpu(res, before, after, members) {
   const serverCpuMs = after.server.cpuMs - before.server.cpuMs;
@@ -123,6 +128,13 @@ function withCpu(res, before, after, members) {
     redisSleepsPerMessage:
       res.acked && after.redis.sleeps ? (after.redis.sleeps - before.redis.sleeps) / res.acked : null,
     totalUsPerDelivery: res.received ? ((serverCpuMs + redisCpuMs) * 1000) / res.received : null,
+    redisUsPerDelivery: res.received ? (redisCpuMs * 1000) / res.received : null,
+    // Receipts (contract section 10): frames the users sent and events they got, per second of the send window,
+    // and events per message per member (a chat's fan-out of receipts beside its fan-out of messages).
+    receiptsSentPerS: perSecond(res.receiptsSent, res.durationMs),
+    receiptEventsPerS: perSecond(res.receiptEvents, res.durationMs),
+    receiptEventsPerMessagePerMember: perMessagePerMember(res.receiptEvents, res.acked, members),
+    deliveriesPerMessagePerMember: res.acked && members ? res.received / res.acked / members : null,
     clean:
       lost === 0 &&
       errors === 0 &&
@@ -137,28 +149,30 @@ function withCpu(res, before, after, members) {
 
 let stepSeq = 0;
 
-async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = false } = {}) {
+async function measuredStep(ctx, rate, durationMs, drainMs, members, { always = false, receipts = false } = {}) {
   const { gen, snap, cfg, target, redis } = ctx;
   const once = async () => {
     let before;
     let after;
-    let calls;
+    let commands;
     let stalls;
-    const res = await gen.step({ step: ++stepSeq, rate, durationMs, drainMs }, (edge) => {
+    const res = await gen.step({ step: ++stepSeq, rate, durationMs, drainMs, receipts }, (edge) => {
       if (edge === 'start') {
         redis?.resetStats();
         before = snap();
       } else {
         after = snap();
-        calls = redis?.commandCalls();
+        commands = redis?.commandStats();
         stalls = redis?.stalls();
       }
     });
     const s = withCpu({ ...res, rate, durationMs }, before, after, members);
-    if (calls) {
-      s.redisCalls = calls;
+    if (commands) {
+      s.redisCalls = commands.calls;
+      // Redis's own µs per command (a script's include what it ran): where its CPU went, e.g. the receipt script.
+      s.redisUsec = commands.usec;
       // Redis commands the server sent per acknowledged message (Lua scripts count as one).
-      s.redisCallsPerMessage = s.acked ? Object.values(calls).reduce((a, b) => a + b, 0) / s.acked : null;
+      s.redisCallsPerMessage = s.acked ? Object.values(commands.calls).reduce((a, b) => a + b, 0) / s.acked : null;
     }
     if (stalls) {
       s.redisStallsMs = stalls.ms;
@@ -190,6 +204,15 @@ function stallText(s) {
   return `${stalls}${forks}${gen}`;
 }
 
+/** Receipt frames sent and events received per second, for a step's line. */
+function receiptText(s) {
+  const sent = Object.values(s.receiptsSentPerS ?? {}).reduce((a, b) => a + b, 0);
+  const got = Object.entries(s.receiptEventsPerS ?? {}).filter(([, v]) => v > 0);
+  if (!sent && !got.length) return '';
+  const kinds = got.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(' ');
+  return `, receipts sent ${sent.toFixed(0)}/s, got ${kinds || 'none'}/s`;
+}
+
 function describe(s) {
   const f = (v) => (v === null || v === undefined ? '-' : v.toFixed(1));
   return (
@@ -197,7 +220,7 @@ function describe(s) {
     `p50 ${f(s.latency.p50)} p99 ${f(s.latency.p99)} max ${f(s.latency.max)} ms, lost ${s.lost}, ` +
     `errors ${nonZero(s.errors)}${s.closed ? `, closed ${s.closed}` : ''}${s.pendingAtEnd ? `, unacked ${s.pendingAtEnd}` : ''}, server ${s.serverCpuPct.toFixed(0)}% redis ${s.redisCpuPct.toFixed(0)}% ` +
     `gen ${s.generatorCpuPct.toFixed(0)}% other ${s.backgroundCpuPct.toFixed(0)}%` +
-    `${stallText(s)}${s.clean ? '' : ' — NOT CLEAN'}`
+    `${receiptText(s)}${stallText(s)}${s.clean ? '' : ' — NOT CLEAN'}`
   );
 }
 
@@ -227,12 +250,16 @@ function medianRound(steps) {
     rounds: steps.map((s) => ({
       serverUsPerDelivery: s.serverUsPerDelivery,
       totalUsPerDelivery: s.totalUsPerDelivery,
+      redisUsPerDelivery: s.redisUsPerDelivery,
       serverSleepsPerMessage: s.serverSleepsPerMessage,
       serverCpuPct: s.serverCpuPct,
       backgroundCpuPct: s.backgroundCpuPct,
       p50: s.latency.p50,
       p99: s.latency.p99,
       clean: s.clean,
+      ...(s.receipts || nonZero(s.receiptEvents)
+        ? { receiptsSent: s.receiptsSent, receiptEvents: s.receiptEvents }
+        : {}),
     })),
   };
 }
@@ -379,27 +406,175 @@ export async function bigGroup(target, cfg) {
   const c = cfg.bigGroup;
   if (target.kind !== 'papo') return { failed: 'groups are Papo’s own' };
   return withTarget(target, cfg, async (ctx) => {
+    await bigGroupSetUp(ctx, c);
+    const s = await measuredStep(ctx, c.rate, c.durationMs, c.drainMs, c.users);
+    log(`  ${ctx.target.name} ${describe(s)}`);
+    return { run: s };
+  });
+}
+
+/** (g)'s group: `c.users` members, the first `c.senders` of them armed as senders. */
+async function bigGroupSetUp(ctx, c) {
+  const { gen, target } = ctx;
+  const userIds = await usersUp(gen, c.users);
+  log(`  ${target.name}: one group of ${c.users} members`);
+  const first = userIds.slice(1, 256);
+  const created = await gen.createChats([
+    { key: 'group', idx: 0, kind: 'group', title: 'bench group', memberIds: first },
+  ]);
+  if (nonZero(created.errors)) throw new Error(`create_group failed: ${JSON.stringify(created.errors)}`);
+  const chatId = created.chats.get('group');
+  const batches = [];
+  for (let at = 256; at < c.users; at += 255) batches.push(userIds.slice(at, at + 255));
+  const added = await gen.addMembers(0, chatId, batches);
+  if (nonZero(added.errors)) throw new Error(`add_members failed: ${JSON.stringify(added.errors)}`);
+  const members = Array.from({ length: c.users }, (_, idx) => idx);
+  const missing = await gen.awaitChats(members.map((idx) => ({ idx, chatId })));
+  if (missing) throw new Error(`${missing} members never got chat_added`);
+  await gen.arm(members.slice(0, c.senders).map((idx) => ({ idx, chatId, members: c.users })));
+  await sleep(1000); // the member events and system messages of the additions are over
+}
+
+/**
+ * Private groups of `size` members (create_group by the first, with the others; the last may be smaller), every
+ * member told (chat_added) before it returns; returns [{ chatId, members: [idx] }].
+ */
+async function privateGroups(gen, userIds, n, size) {
+  const groups = [];
+  for (let first = 0; first < n; first += size) {
+    groups.push({ key: `g${first}`, members: Array.from({ length: Math.min(size, n - first) }, (_, j) => first + j) });
+  }
+  const created = await gen.createChats(
+    groups.map((g) => ({
+      key: g.key,
+      idx: g.members[0],
+      kind: 'group',
+      title: `bench ${g.key}`,
+      memberIds: g.members.slice(1).map((idx) => userIds[idx]),
+    })),
+  );
+  if (nonZero(created.errors)) throw new Error(`create_group failed: ${JSON.stringify(created.errors)}`);
+  for (const g of groups) g.chatId = created.chats.get(g.key);
+  const missing = await gen.awaitChats(groups.flatMap((g) => g.members.map((idx) => ({ idx, chatId: g.chatId }))));
+  if (missing) throw new Error(`${missing} members never got chat_added`);
+  return groups;
+}
+
+/**
+ * The same load with the users' receipts off and on, in rounds on one set-up (one server, one Redis, the same
+ * connections and chats): each round measures both, the first one alternating, after one settling round of
+ * each that is not counted. Receipts are the clients' doing, so nothing else differs between the two, and
+ * windows a minute apart on the same server are what the machine's drift spoils least (see cpuRounds). The
+ * figure of each is its median round; `byRound` is on/off within each round (windows side by side).
+ */
+async function receiptRounds(ctx, { rate, durationMs, drainMs, members, rounds, settle }) {
+  const { cfg, target } = ctx;
+  const steps = { off: [], on: [] };
+  const window = (receipts, once = false) =>
+    measuredStep(once ? { ...ctx, cfg: { ...cfg, retries: 0 } } : ctx, rate, durationMs, drainMs, members, {
+      always: true,
+      receipts,
+    });
+  const name = (receipts) => (receipts ? 'receipts on ' : 'receipts off');
+  if (settle) {
+    for (const receipts of [false, true]) {
+      await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
+      const s = await window(receipts, true);
+      log(`  ${target.name} settling round (not counted), ${name(receipts)}: ${describe(s)}`);
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [false, true] : [true, false];
+    const byKind = {};
+    for (const receipts of order) {
+      await waitForQuietMachine(cfg.quietMachinePct, cfg.waitIdleS);
+      const s = await window(receipts);
+      byKind[receipts ? 'on' : 'off'] = s;
+      log(
+        `  ${target.name} round ${round + 1} ${name(receipts)}: ${describe(s)}, ${s.serverUsPerDelivery?.toFixed(1)} µs/delivery (+redis ${s.redisUsPerDelivery?.toFixed(1)})`,
+      );
+    }
+    steps.off.push(byKind.off);
+    steps.on.push(byKind.on);
+  }
+  const off = medianRound(steps.off);
+  const on = medianRound(steps.on);
+  const byRound = steps.on.map((s, i) => ratio(s.serverUsPerDelivery, steps.off[i].serverUsPerDelivery));
+  const totalByRound = steps.on.map((s, i) => ratio(s.totalUsPerDelivery, steps.off[i].totalUsPerDelivery));
+  return {
+    off,
+    on,
+    // The receipts' whole cost: server CPU per delivered message_created with receipts over without, as the
+    // median of the rounds' ratios (two windows side by side each): the figure to judge. The ratio of each
+    // one's median round is beside it; on a busy machine the two medians fall in different rounds.
+    medianOfRoundRatios: median(byRound),
+    medianOfTotalRoundRatios: median(totalByRound),
+    byRound,
+    totalByRound,
+    serverRatio: ratio(on.serverUsPerDelivery, off.serverUsPerDelivery),
+    totalRatio: ratio(on.totalUsPerDelivery, off.totalUsPerDelivery),
+    redisRatio: ratio(on.redisUsPerDelivery, off.redisUsPerDelivery),
+  };
+}
+
+const ratio = (a, b) => (a && b ? a / b : null);
+const median = (list) => {
+  const sorted = list.filter((v) => v !== null).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
+};
+
+/**
+ * (r) receipts at the fixed load: the users of (cpu) in private groups of 10 (receipts mean something in groups
+ * only: a public chat has no ticks), 1,000 msg/s, every user a sender; with receipts on, every client does what
+ * the SDK does for a chat it has open (read at once, at most one flush a second per chat). Papo only.
+ */
+export async function receiptsFixed(target, cfg) {
+  const c = cfg.fanout;
+  if (target.kind !== 'papo') return { failed: 'groups and receipts are Papo’s own' };
+  return withTarget(target, cfg, async (ctx) => {
     const { gen } = ctx;
     const userIds = await usersUp(gen, c.users);
-    log(`  ${target.name}: one group of ${c.users} members`);
-    const first = userIds.slice(1, 256);
-    const created = await gen.createChats([
-      { key: 'group', idx: 0, kind: 'group', title: 'bench group', memberIds: first },
-    ]);
-    if (nonZero(created.errors)) throw new Error(`create_group failed: ${JSON.stringify(created.errors)}`);
-    const chatId = created.chats.get('group');
-    const batches = [];
-    for (let at = 256; at < c.users; at += 255) batches.push(userIds.slice(at, at + 255));
-    const added = await gen.addMembers(0, chatId, batches);
-    if (nonZero(added.errors)) throw new Error(`add_members failed: ${JSON.stringify(added.errors)}`);
-    const members = Array.from({ length: c.users }, (_, idx) => idx);
-    const missing = await gen.awaitChats(members.map((idx) => ({ idx, chatId })));
-    if (missing) throw new Error(`${missing} members never got chat_added`);
-    await gen.arm(members.slice(0, c.senders).map((idx) => ({ idx, chatId, members: c.users })));
-    await sleep(1000); // the member events and system messages of the additions are over
-    const s = await measuredStep(ctx, c.rate, c.durationMs, c.drainMs, c.users);
-    log(`  ${target.name} ${describe(s)}`);
-    return { run: s };
+    const groups = await privateGroups(gen, userIds, c.users, c.group);
+    const plan = groups.flatMap((g) => g.members.map((idx) => ({ idx, chatId: g.chatId, members: g.members.length })));
+    await gen.arm(plan);
+    log(`  ${target.name}: ${c.users} users in ${groups.length} private groups of ${c.group}; warm-up with receipts`);
+    await measuredStep(ctx, c.warmup.rate, c.warmup.durationMs, c.drainMs, c.group, { receipts: true });
+    return receiptRounds(ctx, {
+      rate: c.fixed.rate,
+      durationMs: c.fixed.durationMs,
+      drainMs: c.drainMs,
+      members: c.group,
+      rounds: c.cpuRounds,
+      settle: c.settleRound,
+    });
+  });
+}
+
+/**
+ * (rg) (g)'s group of 1,024 with every member doing the SDK's receipts, against (g) without them, in rounds on
+ * the same set-up. Above RECEIPTS_FANOUT_MAX_MEMBERS only chat_receipts may go out: a per-user receipt event
+ * here is a fault, and counts as one. Papo only.
+ */
+export async function bigGroupReceipts(target, cfg) {
+  const c = cfg.bigGroup;
+  if (target.kind !== 'papo') return { failed: 'groups and receipts are Papo’s own' };
+  return withTarget(target, cfg, async (ctx) => {
+    await bigGroupSetUp(ctx, c);
+    const out = await receiptRounds(ctx, {
+      rate: c.rate,
+      durationMs: c.durationMs,
+      drainMs: c.drainMs,
+      members: c.users,
+      rounds: cfg.fanout.cpuRounds,
+      settle: cfg.fanout.settleRound,
+    });
+    const perUser = [...out.on.rounds, ...out.off.rounds].reduce(
+      (a, r) => a + (r.receiptEvents?.delivered_receipt ?? 0) + (r.receiptEvents?.read_receipt ?? 0),
+      0,
+    );
+    out.perUserEventsAboveFanoutMax = perUser;
+    if (perUser) log(`  ${target.name}: ${perUser} per-user receipt events in a group above 32 members`);
+    return out;
   });
 }
 

@@ -7,8 +7,10 @@
 // by a raw implementation of its wire protocol by default, so both sides pay the generator the same per-frame
 // cost; `--sio-client official` uses socket.io-client instead, to cross-check (it costs the generator more).
 //
-// Every wire calls, for each `message_created`, `sink.delivery(user, chatId, id, body)`, and for each reply to a
-// send, `sink.ack(clientMsgId)` or `sink.error(code, clientMsgId)`.
+// Every wire calls, for each `message_created`, `sink.delivery(user, chatId, id, body, own)` (`own`: the user
+// sent it), and for each reply to a send, `sink.ack(clientMsgId)` or `sink.error(code, clientMsgId)`. Papo's
+// wire also calls `sink.receiptEvent(kind)` for each delivered_receipt, read_receipt and chat_receipts
+// (contract section 10), and sends `received` / `read_receipt` with `receipt(action, chatId, messageId)`.
 import { io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 
@@ -52,7 +54,11 @@ class Requests {
   }
 }
 
-/** Reads chat id, message id and body out of a message_created frame without parsing the whole JSON. */
+/**
+ * Reads chat id, message id, whether the user sent it, and body out of a message_created frame without parsing
+ * the whole JSON. Papo's messages carry `"sender_id":"…"` just before the body (messages.ts); a frame without
+ * one counts as someone else's.
+ */
 function deliverRaw(sink, user, s) {
   const cs = s.indexOf('"chat_id":"') + 11;
   const ce = s.indexOf('"', cs);
@@ -60,7 +66,20 @@ function deliverRaw(sink, user, s) {
   let id = 0;
   for (let c = s.charCodeAt(i) - 48; c >= 0 && c <= 9; c = s.charCodeAt(++i) - 48) id = id * 10 + c;
   const bs = s.indexOf('"body":"', i) + 8;
-  sink.delivery(user, s.slice(cs, ce), id, s.slice(bs, s.indexOf('"', bs)));
+  const ss = s.lastIndexOf('"sender_id":"', bs);
+  const own = ss > i && s.startsWith(user.userId, ss + 13) && s.charCodeAt(ss + 13 + user.userId.length) === 0x22;
+  sink.delivery(user, s.slice(cs, ce), id, s.slice(bs, s.indexOf('"', bs)), own);
+}
+
+/** Receipt events (contract section 10) by the start of their frame: counted, never parsed. */
+const RECEIPT_EVENTS = ['delivered_receipt', 'read_receipt', 'chat_receipts'].map((kind) => [
+  kind,
+  `{"type":"${kind}",`,
+]);
+
+function receiptKind(s) {
+  for (const [kind, head] of RECEIPT_EVENTS) if (s.startsWith(head)) return kind;
+  return undefined;
 }
 
 function openSocket(url, localAddress) {
@@ -90,6 +109,8 @@ export class PapoWire {
       ws.on('message', (data) => {
         const s = data.toString();
         if (s.startsWith('{"type":"message_created"')) return deliverRaw(this.sink, this.user, s);
+        const receipt = receiptKind(s);
+        if (receipt) return this.sink.receiptEvent(receipt);
         const f = JSON.parse(s);
         if (f.type === 'auth_ok' && !settled) {
           settled = true;
@@ -154,6 +175,12 @@ export class PapoWire {
     this.ws.send(
       `{"action":"send_message","data":{"chat_id":"${chatId}","body":"${body}","client_msg_id":"${clientMsgId}"}}`,
     );
+  }
+
+  /** `received` or `read_receipt` up to a message (what the SDK's ReceiptSender sends); true: it went out. */
+  receipt(action, chatId, messageId) {
+    this.ws.send(`{"action":"${action}","data":{"chat_id":"${chatId}","message_id":${messageId}}}`);
+    return true;
   }
 
   close() {
@@ -255,7 +282,15 @@ export class SioOfficialWire extends PapoWire {
         for (const c of payload.chats ?? []) this.user.chats.add(c);
         resolve();
       });
-      socket.on('message_created', (p) => this.sink.delivery(this.user, p.chat_id, p.message.id, p.message.body));
+      socket.on('message_created', (p) =>
+        this.sink.delivery(
+          this.user,
+          p.chat_id,
+          p.message.id,
+          p.message.body,
+          p.message.sender_id === this.user.userId,
+        ),
+      );
       socket.on('dm_ready', (p) => this.user.chats.add(p.chat_id));
       socket.on('connect_error', (err) => reject(new RequestError(err.message)));
       socket.on('disconnect', (reason) => this.sink.closed(this.user, reason));
