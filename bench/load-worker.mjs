@@ -69,6 +69,9 @@ const sink = {
       lastReceiptWantAt = lastActivityAt;
       user.receipts.read(chatId, id);
       user.receipts.received(chatId, id);
+    } else if (receiptsOn) {
+      // As the SDK does (chat-sync.ts): an own message raised the user's marks on the server already.
+      user.receipts.alreadyRead(chatId, id);
     }
     // Bodies are s<step>t<send time ms>x<padding>.
     const t = body.indexOf('t');

@@ -47,9 +47,13 @@ const seen = <T extends 'chat_receipts' | 'delivered_receipt' | 'read_receipt'>(
   chatId: string,
 ): ServerEventOf<T>[] => client.all(type).filter((f) => f.chat_id === chatId);
 
-/** A round trip on each client: what a script published before it has reached them. */
+/**
+ * A round trip on each client, then the longest a worker holds receipt events (RECEIPT_HOLD_MS in
+ * fanout/hub.ts, 250 ms): what a script published before has reached them.
+ */
 async function settle(...clients: TestClient[]) {
   for (const client of clients) await client.request('typing', { chat_id: 'c_none', is_typing: false });
+  await new Promise((resolve) => setTimeout(resolve, 400));
 }
 
 describe('received and read in a DM', () => {

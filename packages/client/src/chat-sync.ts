@@ -191,9 +191,13 @@ export class ChatSync {
       }
       this.options.emit('message', this.decorate(log, held));
     }
-    // This device has them: tell the server (coalesced), for messages from others.
-    const newest = released.findLast((m) => m.sender_id !== this.options.userId());
+    // This device has them: tell the server (coalesced), for messages from others. An own message raised the
+    // user's marks on the server already: a read up to it (the app's, of the open chat) need not be told.
+    const me = this.options.userId();
+    const newest = released.findLast((m) => m.sender_id !== me);
     if (newest) this.options.receipts.received(log.chatId, newest.id);
+    const ownNewest = released.findLast((m) => m.sender_id === me);
+    if (ownNewest) this.options.receipts.alreadyRead(log.chatId, ownNewest.id);
     return gap;
   }
 

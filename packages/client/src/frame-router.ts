@@ -114,7 +114,7 @@ export class FrameRouter {
 
   /** Ticks follow chat_receipts (every other member); a member's own receipt says who, for message info. */
   private onReadReceipt(event: ServerEventOf<'read_receipt'>): void {
-    if (event.user_id === this.options.userId()) this.options.receipts.readElsewhere(event.chat_id, event.message_id);
+    if (event.user_id === this.options.userId()) this.options.receipts.alreadyRead(event.chat_id, event.message_id);
     this.options.emit('read_receipt', event);
   }
 

@@ -11,6 +11,11 @@ export type BusFrame =
   | { kind: 'except-users'; userIds: Set<string>; json: Buffer }
   /** A member left or was removed: their connections stop following the chat before anything later. */
   | { kind: 'member-removed'; userId: string; json: Buffer }
+  /**
+   * A receipt event (read_receipt, delivered_receipt, chat_receipts): marks only rise, so a later one of the
+   * same `key` (the kind, and the user for a per-user one) makes an earlier one pointless.
+   */
+  | { kind: 'receipt'; key: string; json: Buffer }
   | {
       kind: 'user';
       attach: { chatId: string; lastId: number }[];
@@ -34,6 +39,9 @@ const MESSAGE_HEAD = Buffer.from('{"type":"message_created",');
 const MESSAGE_ID = Buffer.from('"message":{"id":');
 const TYPING_HEAD = Buffer.from('{"type":"typing",');
 const REMOVED_HEAD = Buffer.from('{"type":"chat_member_removed",');
+const RECEIPT_HEADS = ['read_receipt', 'delivered_receipt', 'chat_receipts'].map((type) =>
+  Buffer.from(`{"type":"${type}",`),
+);
 const USER_ID = Buffer.from('"user_id":"');
 
 /** The value of the first `"user_id"` of an event, read from its bytes. */
@@ -64,6 +72,10 @@ function classifyChatEvent(raw: Buffer): BusFrame {
   if (raw.subarray(0, REMOVED_HEAD.length).equals(REMOVED_HEAD)) {
     const userId = userIdIn(raw);
     if (userId !== undefined) return { kind: 'member-removed', userId, json: raw };
+  }
+  for (const [kind, head] of RECEIPT_HEADS.entries()) {
+    if (raw.subarray(0, head.length).equals(head))
+      return { kind: 'receipt', key: `${kind}${userIdIn(raw) ?? ''}`, json: raw };
   }
   return { kind: 'all', json: raw };
 }

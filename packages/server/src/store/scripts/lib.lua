@@ -149,19 +149,24 @@ end
 local RECEIPT_TIMES_MESSAGES = 1000
 local RECEIPT_TIMES_MAX = 32 * RECEIPT_TIMES_MESSAGES
 
--- A chat older than its ordered marks gets them from its hashes, once.
+-- A chat older than its ordered marks gets them from its hashes, once; true when it did (what the chat was
+-- last told of its marks may then lag behind them).
 local function marks_ready(R)
-  if redis.call('EXISTS', R.received_marks) == 1 then return end
+  if redis.call('EXISTS', R.received_marks) == 1 then return false end
   for _, user in ipairs(redis.call('SMEMBERS', R.members)) do
     local read = tonumber(redis.call('HGET', R.reads, user)) or 0
     local got = math.max(read, tonumber(redis.call('HGET', R.received, user)) or 0)
     redis.call('ZADD', R.read_marks, read, user)
     redis.call('ZADD', R.received_marks, got, user)
   end
+  return true
 end
 
+-- Logs a rise for message info. The log is trimmed (to the last messages kept, then to its cap) on the rises to
+-- an id divisible by 16 only: trimming on every rise was a sixth of a receipt's commands (bench scenario r).
 local function log_rise(times_key, user, mark)
   redis.call('ZADD', times_key, mark, user .. ':' .. now_seconds())
+  if mark % 16 ~= 0 then return end
   redis.call('ZREMRANGEBYSCORE', times_key, '-inf', '(' .. (mark - RECEIPT_TIMES_MESSAGES))
   if redis.call('ZCARD', times_key) > RECEIPT_TIMES_MAX then
     redis.call('ZREMRANGEBYRANK', times_key, 0, -RECEIPT_TIMES_MAX - 1)
@@ -169,26 +174,33 @@ local function log_rise(times_key, user, mark)
 end
 
 -- Raises a member's received mark (and, with `with_read`, their read mark: a read implies received) to `id`;
--- `tracked` is false in a public chat (hashes only). Returns received_rose, read_rose.
-local function raise_marks(R, user, id, with_read, tracked)
-  local read_rose, received_rose = false, false
-  if with_read and id > (tonumber(redis.call('HGET', R.reads, user)) or 0) then
-    redis.call('HSET', R.reads, user, id)
-    if tracked then
-      redis.call('ZADD', R.read_marks, id, user)
-      log_rise(R.read_times, user, id)
+-- `tracked` is false in a public chat (hashes only). `told_received` and `told_read` are the chat's lowest
+-- marks as last told. Returns received_rose, read_rose, and held: a mark that rose was at the lowest before,
+-- so the chat's lowest may have risen (a member above it cannot raise it: tell_lows need not look).
+-- A read that raises both is logged once (message info takes the read's time for both).
+local function raise_marks(R, user, id, with_read, tracked, told_received, told_read)
+  local read_rose, received_rose, held = false, false, false
+  if with_read then
+    local before = tonumber(redis.call('HGET', R.reads, user)) or 0
+    if id > before then
+      redis.call('HSET', R.reads, user, id)
+      if tracked then
+        redis.call('ZADD', R.read_marks, id, user)
+        log_rise(R.read_times, user, id)
+      end
+      read_rose, held = true, before <= told_read
     end
-    read_rose = true
   end
-  if id > (tonumber(redis.call('HGET', R.received, user)) or 0) then
+  local before = tonumber(redis.call('HGET', R.received, user)) or 0
+  if id > before then
     redis.call('HSET', R.received, user, id)
     if tracked then
       redis.call('ZADD', R.received_marks, id, user)
-      log_rise(R.received_times, user, id)
+      if not read_rose then log_rise(R.received_times, user, id) end
     end
-    received_rose = true
+    received_rose, held = true, held or before <= told_received
   end
-  return received_rose, read_rose
+  return received_rose, read_rose, held
 end
 
 -- A member joins a DM or group when its last id is `last_id`: their marks start there.
@@ -212,11 +224,14 @@ end
 
 -- Tells the members `chat_receipts` when the chat's lowest received or read mark rose past what they were
 -- last told (kept in the chat's hash, so a chat's marks are told once each, however many members raise them).
-local function tell_lows(R, chat_id, channel)
+-- `told_received`, `told_read`: those, when the caller read them already.
+local function tell_lows(R, chat_id, channel, told_received, told_read)
   local received, read = lowest(R.received_marks), lowest(R.read_marks)
   if not received or not read then return end
-  local told = redis.call('HMGET', R.chat, 'received_id', 'read_id')
-  local told_received, told_read = tonumber(told[1]) or 0, tonumber(told[2]) or 0
+  if not told_read then
+    local told = redis.call('HMGET', R.chat, 'received_id', 'read_id')
+    told_received, told_read = tonumber(told[1]) or 0, tonumber(told[2]) or 0
+  end
   if received <= told_received and read <= told_read then return end
   received, read = math.max(received, told_received), math.max(read, told_read)
   redis.call('HSET', R.chat, 'received_id', received, 'read_id', read)

@@ -13,11 +13,12 @@ local me, message_id, chat_id, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3], AR
 local is_read = ARGV[5] == 'read'
 local refused = check_member(R.chat, R.members, me)
 if refused then return {refused} end
-local chat = redis.call('HMGET', R.chat, 'last_id', 'kind')
+local chat = redis.call('HMGET', R.chat, 'last_id', 'kind', 'received_id', 'read_id')
 if message_id > (tonumber(chat[1]) or 0) then return {'invalid_payload'} end
 local tracked = chat[2] ~= 'public'
-if tracked then marks_ready(R) end
-local received_rose, read_rose = raise_marks(R, me, message_id, is_read, tracked)
+local built = tracked and marks_ready(R)
+local told_received, told_read = tonumber(chat[3]) or 0, tonumber(chat[4]) or 0
+local received_rose, read_rose, held = raise_marks(R, me, message_id, is_read, tracked, told_received, told_read)
 if not received_rose and not read_rose then return {'ok', 0} end
 -- Who did what goes to every member only in small chats: in a big one, that is the square of its size.
 if redis.call('SCARD', R.members) <= tonumber(ARGV[6]) then
@@ -29,5 +30,5 @@ if redis.call('SCARD', R.members) <= tonumber(ARGV[6]) then
       .. message_id .. ',"user_id":"' .. me .. '","delivered_at":' .. now_seconds() .. '}')
   end
 end
-if tracked then tell_lows(R, chat_id, channel) end
+if tracked and (held or built) then tell_lows(R, chat_id, channel, told_received, told_read) end
 return {'ok', 1}
