@@ -152,11 +152,14 @@ describe('the sweep', () => {
       { what: "Ana's closed connection released" },
     );
 
-    // A record as a bug would leave it: Ana "connected" on this worker, with no socket behind it.
+    // A record as a bug would leave it: Ana "connected" on this worker, with no socket behind it. The worker's
+    // record goes in last: the sweep (every 300 ms) must not find it before the rest exists, or it drops a
+    // record whose user it sees offline already, and the connection and online mark written after it stay
+    // for good (this test timed out so in 2 CI runs).
     const record = `${ana.userId} ghost.1`;
-    await redis.sadd(`presence:worker:{${workerId}}`, record);
     await redis.hset(keys.presenceConns(ana.userId), 'ghost.1', workerId!);
     await redis.sadd(keys.onlineUsers, ana.userId);
+    await redis.sadd(`presence:worker:{${workerId}}`, record);
 
     const offline = await bia.client.next(
       'presence',
