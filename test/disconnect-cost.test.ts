@@ -33,7 +33,13 @@ beforeAll(async () => {
       PRESENCE_SWEEP_MS: '600000',
     },
   });
-  workerId = String(server.logs().find((l) => l.msg === 'worker listening')?.workerId);
+  // Read from the server's output as it comes: the line may follow the start by a moment on a busy machine.
+  const listening = await waitFor(
+    () => server.logs().find((l) => l.msg === 'worker listening'),
+    (line) => line !== undefined,
+    { what: 'the "worker listening" line' },
+  );
+  workerId = String(listening?.workerId);
 });
 
 /** Commands Redis ran, by name, since the last CONFIG RESETSTAT. */

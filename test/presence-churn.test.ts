@@ -26,12 +26,18 @@ beforeAll(() => {
   redis = redisClient();
 });
 
-/** The worker ids of a server's workers (its `worker listening` lines). */
-function workerIds(server: ServerProcess): string[] {
-  return server
-    .logs()
-    .filter((l) => l.msg === 'worker listening')
-    .map((l) => String(l.workerId));
+/**
+ * The worker ids of a server's workers (its `worker listening` lines), once every one has logged its line: the
+ * log is read from the server's output as it comes, and a busy machine was seen to start a test before the
+ * line arrived (the test then wrote its records under "undefined", and waited in vain: CI timeouts).
+ */
+async function workerIds(server: ServerProcess, count = 1): Promise<string[]> {
+  const listening = () =>
+    server
+      .logs()
+      .filter((l) => l.msg === 'worker listening')
+      .map((l) => String(l.workerId));
+  return waitFor(listening, (ids) => ids.length >= count, { what: `${count} "worker listening" lines` });
 }
 
 type CloseAt = 'after-auth-frame' | 'after-open-with-token' | 'a-moment-later';
@@ -104,7 +110,7 @@ describe('sockets closed while their auth is in flight', () => {
 
     // No lease record of either server names them, and the HTTP list agrees.
     const mine = new Set(userIds);
-    for (const id of [...workerIds(servers[0]!), ...workerIds(servers[1]!)]) {
+    for (const id of [...(await workerIds(servers[0]!)), ...(await workerIds(servers[1]!))]) {
       const records = await redis.smembers(`presence:worker:{${id}}`);
       expect(records.filter((r) => mine.has(r.split(' ')[0]!))).toEqual([]);
     }
@@ -138,7 +144,7 @@ describe('the sweep', () => {
   });
 
   it("drops a record of a connection its worker does not hold, and announces the user's offline", async () => {
-    const [workerId] = workerIds(server);
+    const [workerId] = await workerIds(server);
     const ana = await connectAuthed(server);
     const bia = await connectAuthed(server);
     await groupChat(ana.client, [bia.client]);
@@ -188,7 +194,7 @@ describe('connections closing while the heartbeat records them again', () => {
   });
 
   it('leave no record behind once a lost lease was replaced', async () => {
-    const [workerId] = workerIds(server);
+    const [workerId] = await workerIds(server);
     const accounts = await Promise.all(Array.from({ length: 150 }, () => login(server.url)));
     const clients = await Promise.all(accounts.map((a) => connectWithToken(server, a.token)));
     const userIds = accounts.map((a) => a.user_id);
