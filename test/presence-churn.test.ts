@@ -160,8 +160,7 @@ describe('the sweep', () => {
 
     // A record as a bug would leave it: Ana "connected" on this worker, with no socket behind it. The worker's
     // record goes in last: the sweep (every 300 ms) must not find it before the rest exists, or it drops a
-    // record whose user it sees offline already, and the connection and online mark written after it stay
-    // for good (this test timed out so in 2 CI runs).
+    // record whose user it sees offline already, and the connection and online mark written after it stay.
     const record = `${ana.userId} ghost.1`;
     await redis.hset(keys.presenceConns(ana.userId), 'ghost.1', workerId!);
     await redis.sadd(keys.onlineUsers, ana.userId);
