@@ -284,6 +284,11 @@ describe('edit_message', () => {
       { chat_id: chatId, message_id: id, body: '\ud800' },
       'invalid_payload',
     );
+    // Over the length, or over the stored bytes (control characters are 6-byte escapes): the text stands.
+    for (const body of ['a'.repeat(4097), '\u0001'.repeat(4096)]) {
+      await expectError(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body }, 'invalid_payload');
+    }
+    expect((await stored(chatId, id)).body).toBe('hello, all');
     await change(ana!.client, 'delete_message', { chat_id: chatId, message_id: id });
     await expectError(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: 'x' }, 'forbidden');
     const group = await createGroup(ana!, [bia!]);
