@@ -1,8 +1,8 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { t } from '../i18n';
 import { errorText } from '../lib/errors';
-import { useModalDialog } from '../lib/modal-dialog';
 import { FormError } from './form-error';
+import { ModalDialog } from './modal-dialog';
 
 /**
  * "Leave the group?", "Remove Ana?", "Block Ana?": a modal alert dialog asking before something that cannot be
@@ -23,9 +23,6 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
   onCancel: () => void;
 }) {
-  const titleId = useId();
-  const textId = useId();
-  const { dialogRef, onKeyDown } = useModalDialog(onCancel);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -41,28 +38,16 @@ export function ConfirmDialog({
   };
 
   return (
-    <div className="dialog-backdrop">
-      <div
-        ref={dialogRef}
-        className="dialog"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={textId}
-        onKeyDown={onKeyDown}
-      >
-        <h2 id={titleId}>{title}</h2>
-        <p id={textId}>{text}</p>
-        <FormError error={error} />
-        <div className="dialog-actions">
-          <button type="button" className="link" onClick={onCancel}>
-            {t('info.cancel')}
-          </button>
-          <button type="button" className="primary danger" disabled={busy} onClick={() => void confirm()}>
-            {confirmLabel}
-          </button>
-        </div>
+    <ModalDialog title={title} text={text} onCancel={onCancel} alert>
+      <FormError error={error} />
+      <div className="dialog-actions">
+        <button type="button" className="link" onClick={onCancel}>
+          {t('info.cancel')}
+        </button>
+        <button type="button" className="primary danger" disabled={busy} onClick={() => void confirm()}>
+          {confirmLabel}
+        </button>
       </div>
-    </div>
+    </ModalDialog>
   );
 }

@@ -1,13 +1,13 @@
 import type { ChatMessage } from '@papo/client';
 import { LIMITS } from '@papo/protocol';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { t } from '../i18n';
-import { useModalDialog } from '../lib/modal-dialog';
 import { previewText } from '../lib/people';
 import { useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
 import { Avatar } from './avatar';
 import { SendIcon } from './icons';
+import { ModalDialog } from './modal-dialog';
 
 /**
  * "Forward to…": the user's chats, searched by title, up to LIMITS.forwardMaxChats picked; Send forwards the
@@ -15,9 +15,7 @@ import { SendIcon } from './icons';
  */
 export function ForwardPicker({ from, message, onDone }: { from: ChatItem; message: ChatMessage; onDone: () => void }) {
   const store = useStore();
-  const titleId = useId();
   const searchRef = useRef<HTMLInputElement>(null);
-  const { dialogRef, onKeyDown } = useModalDialog(onDone, { placesFocus: true });
   const [query, setQuery] = useState('');
   const [picked, setPicked] = useState<string[]>([]);
   useEffect(() => searchRef.current?.focus(), []);
@@ -40,67 +38,57 @@ export function ForwardPicker({ from, message, onDone }: { from: ChatItem; messa
   };
 
   return (
-    <div className="dialog-backdrop">
-      <div
-        ref={dialogRef}
-        className="dialog forward-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        onKeyDown={onKeyDown}
-      >
-        <h2 id={titleId}>{t('fwd.title')}</h2>
-        <p className="forward-preview">{previewText(message.body ?? '')}</p>
-        <input
-          ref={searchRef}
-          type="search"
-          className="search-input forward-search"
-          placeholder={t('fwd.search')}
-          aria-label={t('fwd.search')}
-          value={query}
-          onChange={(event) => setQuery(event.target.value)}
-        />
-        <p className="person-sub forward-count" aria-live="polite">
-          {t('fwd.selected', { count: picked.length, max: LIMITS.forwardMaxChats })}
-        </p>
-        <ul className="people-list pick-list forward-list">
-          {chats.map((chat) => {
-            const checked = picked.includes(chat.chat_id);
-            const title = store.chatTitle(chat);
-            return (
-              <li key={chat.chat_id}>
-                <label className="person-row pick-row" data-chat-id={chat.chat_id}>
-                  <input
-                    type="checkbox"
-                    checked={checked}
-                    disabled={!checked && full}
-                    onChange={() => toggle(chat.chat_id)}
-                  />
-                  <Avatar
-                    id={chat.peer_user_id ?? chat.chat_id}
-                    name={title}
-                    url={chat.peer_user_id ? store.people.get(chat.peer_user_id)?.avatar_url : undefined}
-                    size={40}
-                    group={chat.kind !== 'dm'}
-                  />
-                  <span className="person-main">
-                    <span className="chat-title">{title}</span>
-                  </span>
-                </label>
-              </li>
-            );
-          })}
-        </ul>
-        {chats.length === 0 ? <p className="list-empty">{t('fwd.none')}</p> : null}
-        <div className="dialog-actions">
-          <button type="button" className="link" onClick={onDone}>
-            {t('info.cancel')}
-          </button>
-          <button type="button" className="primary" disabled={picked.length === 0} onClick={send}>
-            <SendIcon size={18} /> {t('fwd.send')}
-          </button>
-        </div>
+    <ModalDialog title={t('fwd.title')} onCancel={onDone} placesFocus className="forward-dialog">
+      <p className="forward-preview">{previewText(message.body ?? '')}</p>
+      <input
+        ref={searchRef}
+        type="search"
+        className="search-input forward-search"
+        placeholder={t('fwd.search')}
+        aria-label={t('fwd.search')}
+        value={query}
+        onChange={(event) => setQuery(event.target.value)}
+      />
+      <p className="person-sub forward-count" aria-live="polite">
+        {t('fwd.selected', { count: picked.length, max: LIMITS.forwardMaxChats })}
+      </p>
+      <ul className="people-list pick-list forward-list">
+        {chats.map((chat) => {
+          const checked = picked.includes(chat.chat_id);
+          const title = store.chatTitle(chat);
+          return (
+            <li key={chat.chat_id}>
+              <label className="person-row pick-row" data-chat-id={chat.chat_id}>
+                <input
+                  type="checkbox"
+                  checked={checked}
+                  disabled={!checked && full}
+                  onChange={() => toggle(chat.chat_id)}
+                />
+                <Avatar
+                  id={chat.peer_user_id ?? chat.chat_id}
+                  name={title}
+                  url={chat.peer_user_id ? store.people.get(chat.peer_user_id)?.avatar_url : undefined}
+                  size={40}
+                  group={chat.kind !== 'dm'}
+                />
+                <span className="person-main">
+                  <span className="chat-title">{title}</span>
+                </span>
+              </label>
+            </li>
+          );
+        })}
+      </ul>
+      {chats.length === 0 ? <p className="list-empty">{t('fwd.none')}</p> : null}
+      <div className="dialog-actions">
+        <button type="button" className="link" onClick={onDone}>
+          {t('info.cancel')}
+        </button>
+        <button type="button" className="primary" disabled={picked.length === 0} onClick={send}>
+          <SendIcon size={18} /> {t('fwd.send')}
+        </button>
       </div>
-    </div>
+    </ModalDialog>
   );
 }

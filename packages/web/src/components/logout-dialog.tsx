@@ -1,6 +1,5 @@
-import { useId } from 'react';
 import { t } from '../i18n';
-import { useModalDialog } from '../lib/modal-dialog';
+import { ModalDialog } from './modal-dialog';
 
 /**
  * Logging out of a temporary account loses it for good (nothing else can log in to it): the user is told,
@@ -16,35 +15,19 @@ export function LogoutDialog({
   onAddAddress: () => void;
   onLogout: () => void;
 }) {
-  const titleId = useId();
-  const textId = useId();
-  const { dialogRef, onKeyDown } = useModalDialog(onCancel);
-
   return (
-    <div className="dialog-backdrop">
-      <div
-        ref={dialogRef}
-        className="dialog"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        aria-describedby={textId}
-        onKeyDown={onKeyDown}
-      >
-        <h2 id={titleId}>{t('logout.title')}</h2>
-        <p id={textId}>{t('logout.warning')}</p>
-        <div className="dialog-actions">
-          <button type="button" className="primary" onClick={onAddAddress}>
-            {t('logout.addFirst')}
-          </button>
-          <button type="button" className="link danger" onClick={onLogout}>
-            {t('logout.anyway')}
-          </button>
-          <button type="button" className="link" onClick={onCancel}>
-            {t('logout.cancel')}
-          </button>
-        </div>
+    <ModalDialog title={t('logout.title')} text={t('logout.warning')} onCancel={onCancel} alert>
+      <div className="dialog-actions">
+        <button type="button" className="primary" onClick={onAddAddress}>
+          {t('logout.addFirst')}
+        </button>
+        <button type="button" className="link danger" onClick={onLogout}>
+          {t('logout.anyway')}
+        </button>
+        <button type="button" className="link" onClick={onCancel}>
+          {t('logout.cancel')}
+        </button>
       </div>
-    </div>
+    </ModalDialog>
   );
 }

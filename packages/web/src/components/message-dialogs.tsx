@@ -1,13 +1,12 @@
 import type { ChatMessage } from '@papo/client';
-import { useId } from 'react';
 import { t } from '../i18n';
-import { useModalDialog } from '../lib/modal-dialog';
 import { reactionRows } from '../lib/reactions';
 import { useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
 import { Avatar } from './avatar';
 import { ConfirmDialog } from './confirm-dialog';
 import { ForwardPicker } from './forward-picker';
+import { ModalDialog } from './modal-dialog';
 
 /** A dialog a message's menu or its reactions open. */
 export type MessageDialog = { kind: 'delete' | 'forward' | 'reactions'; message: ChatMessage } | null;
@@ -48,59 +47,47 @@ export function MessageDialogs({
 /** Who reacted with what, the user first (with a button to take the reaction back). */
 function ReactionsList({ message, onDone }: { message: ChatMessage; onDone: () => void }) {
   const store = useStore();
-  const titleId = useId();
-  const { dialogRef, onKeyDown } = useModalDialog(onDone);
   const me = store.client.userId ?? '';
   const rows = reactionRows(message.reactions, me);
   const nameOf = (userId: string) =>
     userId === me ? t('info.you') : store.people.get(userId)?.username || t('user.unknown');
   return (
-    <div className="dialog-backdrop">
-      <div
-        ref={dialogRef}
-        className="dialog reactions-dialog"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        onKeyDown={onKeyDown}
-      >
-        <h2 id={titleId}>{t('msg.reactionsTitle', { count: rows.length })}</h2>
-        <ul className="people-list reaction-rows">
-          {rows.map((row) => (
-            <li key={row.user_id} className="member-row" data-user-id={row.user_id}>
-              <Avatar
-                id={row.user_id}
-                name={nameOf(row.user_id)}
-                url={store.people.get(row.user_id)?.avatar_url}
-                size={36}
-              />
-              <span className="person-main">
-                <span className="chat-title">{nameOf(row.user_id)}</span>
-                {row.user_id === me ? (
-                  <button
-                    type="button"
-                    className="link small"
-                    onClick={() => {
-                      void store.messages.react(message, '').catch(() => {});
-                      onDone();
-                    }}
-                  >
-                    {t('msg.removeReaction')}
-                  </button>
-                ) : null}
-              </span>
-              <span className="reaction-row-emoji" role="img" aria-label={t('msg.reactedWith', { emoji: row.emoji })}>
-                {row.emoji}
-              </span>
-            </li>
-          ))}
-        </ul>
-        <div className="dialog-actions">
-          <button type="button" className="primary" onClick={onDone}>
-            {t('msg.close')}
-          </button>
-        </div>
+    <ModalDialog title={t('msg.reactionsTitle', { count: rows.length })} onCancel={onDone} className="reactions-dialog">
+      <ul className="people-list reaction-rows">
+        {rows.map((row) => (
+          <li key={row.user_id} className="member-row" data-user-id={row.user_id}>
+            <Avatar
+              id={row.user_id}
+              name={nameOf(row.user_id)}
+              url={store.people.get(row.user_id)?.avatar_url}
+              size={36}
+            />
+            <span className="person-main">
+              <span className="chat-title">{nameOf(row.user_id)}</span>
+              {row.user_id === me ? (
+                <button
+                  type="button"
+                  className="link small"
+                  onClick={() => {
+                    void store.messages.react(message, '').catch(() => {});
+                    onDone();
+                  }}
+                >
+                  {t('msg.removeReaction')}
+                </button>
+              ) : null}
+            </span>
+            <span className="reaction-row-emoji" role="img" aria-label={t('msg.reactedWith', { emoji: row.emoji })}>
+              {row.emoji}
+            </span>
+          </li>
+        ))}
+      </ul>
+      <div className="dialog-actions">
+        <button type="button" className="primary" onClick={onDone}>
+          {t('msg.close')}
+        </button>
       </div>
-    </div>
+    </ModalDialog>
   );
 }
