@@ -2,6 +2,7 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { AvatarUrl, ChatId, ClientMsgId, MessageId, Role, UnixSeconds, UserId, Username } from './common.js';
 import { ChatDescription, ChatTitle, InviteCode } from './groups.js';
 import { LIMITS, TIMINGS } from './limits.js';
+import { MediaId } from './media.js';
 
 /**
  * Client → server actions. Each entry is the schema of the frame's `data`, with what the caller gets back and
@@ -57,8 +58,20 @@ export const ActionData = {
     },
   ),
   update_chat: Type.Object(
-    { chat_id: ChatId, title: Type.Optional(ChatTitle), description: Type.Optional(ChatDescription) },
-    { description: 'Change a group’s title or description (admins and the owner), or a public chat’s (its creator).' },
+    {
+      chat_id: ChatId,
+      title: Type.Optional(ChatTitle),
+      description: Type.Optional(ChatDescription),
+      avatar_media_id: Type.Optional(
+        Type.Union([MediaId, Type.Literal('')], {
+          description: 'The group’s picture: an image the caller uploaded (within 24 h); `""` removes it. (section 12)',
+        }),
+      ),
+    },
+    {
+      description:
+        'Change a group’s title, description or picture (admins and the owner), or a public chat’s (its creator).',
+    },
   ),
   create_invite: Type.Object(
     {
@@ -100,10 +113,26 @@ export const ActionData = {
           minLength: 1,
           maxLength: LIMITS.bodyMaxLength,
           description:
-            'Well-formed text (no lone UTF-16 surrogate), at most LIMITS.bodyMaxBytes (16 KiB) as a JSON string in UTF-8; else `invalid_payload`. Required unless `forward_of` is given (a forward carries the source’s body).',
+            'Well-formed text (no lone UTF-16 surrogate), at most LIMITS.bodyMaxBytes (16 KiB) as a JSON string in UTF-8; else `invalid_payload`. Required for text unless `forward_of` is given (a forward carries the source’s body and media); a media message’s caption.',
         }),
       ),
-      type: Type.Optional(Type.Literal('text')),
+      type: Type.Optional(
+        Type.Union(
+          [
+            Type.Literal('text'),
+            Type.Literal('image'),
+            Type.Literal('video'),
+            Type.Literal('audio'),
+            Type.Literal('voice'),
+            Type.Literal('file'),
+          ],
+          {
+            description:
+              '`text` (the default), or a media message: then `media_id` is required and `body` is its caption.',
+          },
+        ),
+      ),
+      media_id: Type.Optional(MediaId),
       client_msg_id: Type.Optional(ClientMsgId),
       reply_to: Type.Optional(
         Type.Integer({ minimum: 1, description: 'The id of a message of this chat that this one answers.' }),

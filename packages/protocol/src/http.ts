@@ -18,6 +18,7 @@ import {
   RefreshBody,
   SessionInfo,
 } from './login.js';
+import { MediaInfo, MediaLinksAnswer, MediaLinksBody, MediaUploadQuery } from './media.js';
 
 export const UserDetails = Type.Object({
   user_id: UserId,
@@ -482,6 +483,51 @@ export const HTTP_ROUTES = {
       'of a DM or group, and when; for its sender or a group admin/owner, else 404. Times are kept for the chat’s last ' +
       '1,000 messages (`at` is then the second the member’s mark was seen past it). Costs one page of the read budget.',
     answer: MessageReceipts,
+  },
+  uploadMedia: {
+    method: 'POST',
+    path: '/api/media',
+    auth: true,
+    status: 201,
+    description:
+      'Upload a photo, video, audio or voice note (the raw bytes as the body, with their `Content-Type`; at most ' +
+      'MAX_UPLOAD_BYTES, 16 MiB, else 413), or any file with `?name=` (at most MAX_FILE_BYTES, 100 MiB). The type is ' +
+      'read from the bytes: a declared type that disagrees is 400, a type that is no media without `?name=` is 400. ' +
+      'Images are re-encoded without metadata (EXIF, GPS) and get a thumbnail. Counts against the caller’s ' +
+      'MEDIA_UPLOADS_PER_HOUR (429 past it). The upload may be sent (by its uploader) for 24 h, then it is deleted.',
+    query: MediaUploadQuery,
+    answer: MediaInfo,
+  },
+  media: {
+    method: 'GET',
+    path: '/api/media/:media_id',
+    auth: true,
+    status: 200,
+    description:
+      'The bytes (with `Range`: 206), for its uploader and the members of a chat it was sent to (anyone else: 404); ' +
+      'Bearer, or a signed link (`?exp=&sig=`, `media.url`) instead. `ETag`, `Cache-Control: private`; files come ' +
+      'as attachments, images, video and audio inline, always with `X-Content-Type-Options: nosniff`.',
+    answer: Type.Unknown({ description: 'The bytes.' }),
+  },
+  mediaThumbnail: {
+    method: 'GET',
+    path: '/api/media/:media_id/thumbnail',
+    auth: true,
+    status: 200,
+    description:
+      'A JPEG of at most 320 px a side, for images and videos with a poster (404 when there is none); as above.',
+    answer: Type.Unknown({ description: 'The bytes (image/jpeg).' }),
+  },
+  mediaLinks: {
+    method: 'POST',
+    path: '/api/media/links',
+    auth: true,
+    status: 200,
+    description:
+      'Signed links for `<img>`, `<video>` and `<audio>`, which send no Bearer: one per media the caller may get now, ' +
+      'valid 1 h and for the caller only (a link stops working once they leave the chats it was sent to). (extension)',
+    body: MediaLinksBody,
+    answer: MediaLinksAnswer,
   },
 } satisfies Record<string, Route>;
 

@@ -6,5 +6,6 @@ export * from './groups.js';
 export * from './http.js';
 export * from './limits.js';
 export * from './login.js';
+export * from './media.js';
 export * from './redis-keys.js';
 export * from './text.js';

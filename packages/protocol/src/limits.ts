@@ -55,6 +55,17 @@ export const LIMITS = {
   changesKeep: 1000,
   /** Message info (who received and read a message, when) is kept for this many of a chat's last messages. */
   receiptTimesMessages: 1000,
+  /** Uploads (contract section 12): photos, videos and voice (MAX_UPLOAD_BYTES), files (MAX_FILE_BYTES). */
+  uploadMaxBytes: 16 * 1024 * 1024,
+  fileMaxBytes: 100 * 1024 * 1024,
+  /** A file's name (`?name=`), in UTF-16 units. */
+  mediaNameMaxLength: 255,
+  /** `media.thumbnail`, the inline preview (a data: URL), in characters. */
+  mediaInlineThumbnailMaxLength: 2048,
+  /** Media ids one `POST /api/media/links` takes at most. */
+  mediaLinksMax: 100,
+  /** Chats one upload may be sent (or forwarded) to; past it a forward of it is refused. */
+  mediaChatsMax: 256,
   usernameMaxLength: 32,
   /** The “about” line under a name (WhatsApp's is 139 characters). */
   aboutMaxLength: 139,
@@ -97,6 +108,10 @@ export const TIMINGS = {
   /** An invite's lifetime when `expires_in_s` is omitted (7 days), and the longest allowed (30 days). */
   inviteTtlDefaultSeconds: 7 * 24 * 3600,
   inviteTtlMaxSeconds: 30 * 24 * 3600,
+  /** A signed media link (`media.url`) works this long. */
+  mediaLinkTtlSeconds: 3600,
+  /** An upload may be sent this long after it was made; unsent, it is deleted then. */
+  mediaSendWindowSeconds: 24 * 3600,
   /** A user whose server process died is offline within this. */
   presenceStaleSeconds: 60,
 } as const;

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AvatarUrl, UnixSeconds, UserId, Username } from './common.js';
 import { LIMITS } from './limits.js';
+import { MediaId } from './media.js';
 
 /**
  * Login and sessions (contract section 3): temporary accounts, login by a code sent to a phone or e-mail,
@@ -111,6 +112,12 @@ export const ProfileUpdateBody = Type.Object(
       Type.String({
         maxLength: LIMITS.aboutMaxLength,
         description: 'Shown under the name; an empty string removes it. Control characters are dropped.',
+      }),
+    ),
+    avatar_media_id: Type.Optional(
+      Type.Union([MediaId, Type.Literal('')], {
+        description:
+          'One’s picture: an image one uploaded (within 24 h), cropped square by the client; `""` removes it. `avatar_url` then points at it. (section 12)',
       }),
     ),
   },

@@ -130,6 +130,30 @@ function loginCodesInResponse(production: boolean, webhook: string | undefined):
   return true;
 }
 
+export type S3Config = {
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** Path-style URLs (`endpoint/bucket/key`): what MinIO, s3rver and most self-hosted stores want. */
+  forcePathStyle: boolean;
+};
+
+/** S3_BUCKET set: media goes to that bucket (S3_ENDPOINT for any S3-compatible store; unset: AWS). */
+function s3Config(): S3Config | undefined {
+  const bucket = process.env.S3_BUCKET;
+  if (!bucket) return undefined;
+  return {
+    endpoint: process.env.S3_ENDPOINT || undefined,
+    bucket,
+    region: str('S3_REGION', 'us-east-1'),
+    accessKeyId: process.env.S3_ACCESS_KEY_ID || undefined,
+    secretAccessKey: process.env.S3_SECRET_ACCESS_KEY || undefined,
+    forcePathStyle: str('S3_FORCE_PATH_STYLE', process.env.S3_ENDPOINT ? '1' : '0') === '1',
+  };
+}
+
 export function loadConfig() {
   const dataDir = resolve(str('DATA_DIR', './data'));
   const production = process.env.NODE_ENV === 'production';
@@ -255,5 +279,19 @@ export function loadConfig() {
     /** The primary kills and replaces a serving worker that has not said it is alive for this long. */
     workerStallMs: int('WORKER_STALL_MS', 30_000, 2000),
     webDir: process.env.WEB_DIR || undefined,
+    /** Uploads (contract section 12): photos, videos and voice; files (`?name=`). Past them: 413. */
+    maxUploadBytes: int('MAX_UPLOAD_BYTES', LIMITS.uploadMaxBytes, 1),
+    maxFileBytes: int('MAX_FILE_BYTES', LIMITS.fileMaxBytes, 1),
+    /** Uploads one user may make per hour (each is stored, and an image re-encoded). */
+    mediaUploadsPerHour: int('MEDIA_UPLOADS_PER_HOUR', 300, 1),
+    /** Uploads one worker processes at once; more wait their turn (each reads an image whole into sharp). */
+    mediaUploadsInFlight: int('MEDIA_UPLOADS_IN_FLIGHT', 8, 1),
+    /** Where media is kept: `DATA_DIR/media` by default, or an S3-compatible store when S3_BUCKET is set. */
+    mediaDir: resolve(str('MEDIA_DIR', resolve(dataDir, 'media'))),
+    s3: s3Config(),
+    /** Signs media links (`media.url`); unset: made once and kept in Redis, so every instance signs alike. */
+    mediaLinkSecret: process.env.MEDIA_LINK_SECRET || undefined,
+    /** How often a worker deletes unsent uploads and media no kept message refers to. */
+    mediaSweepIntervalMs: int('MEDIA_SWEEP_INTERVAL_S', 600, 1) * 1000,
   };
 }
