@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createDm, expectError } from './helpers/chat-actions.js';
 import { api } from './helpers/http.js';
 import { download, photoWithGps, png, upload, uploaded } from './helpers/media.js';
-import { redisClient } from './helpers/redis.js';
+import { keys, redisClient } from './helpers/redis.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
 import { type Session, users } from './helpers/session.js';
 import { waitFor } from './helpers/wait.js';
@@ -277,20 +277,180 @@ describe('messages with media, and who may get them', () => {
   });
 });
 
-describe('clean-up', () => {
-  it('deletes an unsent upload after its window, and media once no kept message refers to it', async () => {
+describe('profile and group pictures', () => {
+  it('a picture set with PATCH /api/me is served to anyone at avatar_url; only an image of one’s own is taken', async () => {
     const [alice, bob] = await users(server, 2);
+    const picture = await uploaded(server.url, alice!.token, await png(200, 200), 'image/png');
+    expect((await download(server.url, `/api/media/${picture.media_id}`)).status).toBe(401);
+    const set = await api(server.url, '/api/me', {
+      method: 'PATCH',
+      token: alice!.token,
+      body: { avatar_media_id: picture.media_id },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body.avatar_url).toBe(`/api/media/${picture.media_id}`);
+    expect((await api(server.url, `/api/users/${alice!.userId}`, { token: bob!.token })).body.avatar_url).toBe(
+      `/api/media/${picture.media_id}`,
+    );
+    expect((await download(server.url, `/api/media/${picture.media_id}`)).status).toBe(200);
+
+    // Someone else's upload, or a file, is refused; the picture stands.
+    const bobs = await uploaded(server.url, bob!.token, await png(), 'image/png');
+    const notMine = await api(server.url, '/api/me', {
+      method: 'PATCH',
+      token: alice!.token,
+      body: { avatar_media_id: bobs.media_id },
+    });
+    expect(notMine.body).toMatchObject({ error: 'invalid_payload' });
+    const file = await uploaded(server.url, alice!.token, Buffer.from('hello'), 'text/plain', 'a.txt');
+    const notImage = await api(server.url, '/api/me', {
+      method: 'PATCH',
+      token: alice!.token,
+      body: { avatar_media_id: file.media_id },
+    });
+    expect(notImage.status).toBe(400);
+    expect((await download(server.url, `/api/media/${bobs.media_id}`)).status).toBe(401);
+
+    // Removed: no longer anyone's to see.
+    const removed = await api(server.url, '/api/me', {
+      method: 'PATCH',
+      token: alice!.token,
+      body: { avatar_media_id: '' },
+    });
+    expect(removed.body.avatar_url).toBe('');
+    expect((await download(server.url, `/api/media/${picture.media_id}`)).status).toBe(401);
+    expect((await download(server.url, `/api/media/${picture.media_id}`, bob!.token)).status).toBe(404);
+  });
+
+  it('a group picture: admins set it, members are told, the chat list shows it; a member’s try makes nothing public', async () => {
+    const [owner, member] = await users(server, 2);
+    const created = await owner!.client.request('create_group', { title: 'pics', member_ids: [member!.userId] });
+    const chatId = created.chat_id as string;
+    const picture = await uploaded(server.url, owner!.token, await png(300, 300), 'image/png');
+    const told = member!.client.next('chat_updated');
+    const reply = await owner!.client.request('update_chat', { chat_id: chatId, avatar_media_id: picture.media_id });
+    expect(reply).toMatchObject({ type: 'chat_updated', avatar_url: `/api/media/${picture.media_id}` });
+    expect(await told).toMatchObject({ avatar_url: `/api/media/${picture.media_id}` });
+    const changes = await waitFor(
+      () => member!.client.all('message_created').map((frame) => (frame.message as Message).system),
+      (systems) => systems.some((info) => info?.event === 'info_changed'),
+      { what: 'the info_changed system message' },
+    );
+    expect(changes.find((info) => info?.event === 'info_changed')).toMatchObject({ picture: true });
+    const list = await api(server.url, '/api/chats', { token: member!.token });
+    expect(list.body.chats.find((c: { chat_id: string }) => c.chat_id === chatId).avatar_url).toBe(
+      `/api/media/${picture.media_id}`,
+    );
+    expect((await api(server.url, `/api/chats/${chatId}`, { token: member!.token })).body.avatar_url).toBe(
+      `/api/media/${picture.media_id}`,
+    );
+    expect((await download(server.url, `/api/media/${picture.media_id}`)).status).toBe(200);
+
+    const private_ = await uploaded(server.url, member!.token, await png(), 'image/png');
+    await expectError(
+      member!.client,
+      'update_chat',
+      { chat_id: chatId, avatar_media_id: private_.media_id },
+      'forbidden',
+    );
+    expect((await download(server.url, `/api/media/${private_.media_id}`)).status).toBe(401);
+    expect((await download(server.url, `/api/media/${private_.media_id}`, owner!.token)).status).toBe(404);
+  });
+});
+
+describe('clean-up', () => {
+  let sweeping: ServerProcess;
+  beforeAll(async () => {
+    // Sweeps every second, and a claim's grace is 2 s: what takes minutes in production takes seconds here.
+    sweeping = await startServer({
+      env: { MEDIA_DIR: mediaDir, MEDIA_SWEEP_INTERVAL_S: '1', MEDIA_CLAIM_GRACE_S: '2', MESSAGES_KEEP: '10' },
+    });
+  });
+
+  const gone = (mediaId: string) =>
+    waitFor(
+      async () => ({ bytes: storedObjects().has(mediaId), record: await redis.exists(keys.media(mediaId)) }),
+      (state) => !state.bytes && state.record === 0,
+      { what: `media ${mediaId} to be deleted`, timeoutMs: 20_000 },
+    );
+
+  it('deletes the media of a deleted message, with its thumbnail, once no kept message refers to it', async () => {
+    const [alice, bob] = await users(sweeping, 2);
     const dm = await createDm(alice!.client, bob!.userId);
-    const unsent = await uploaded(server.url, alice!.token, await png(), 'image/png');
-    const sent = await uploaded(server.url, alice!.token, await png(32, 32), 'image/png');
-    const id = await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: sent.media_id });
-    expect(storedObjects().has(unsent.media_id)).toBe(true);
-    expect(existsSync(mediaDir)).toBe(true);
-    // Deleting the message releases the media: gone, bytes and thumbnail, at the next sweeps.
-    const reply = await alice!.client.request('delete_message', { chat_id: dm.chat_id, message_id: id });
-    expect(reply.type).toBe('change_ack');
-    void redis;
-    void unsent;
-    void waitFor;
+    const media = await uploaded(sweeping.url, alice!.token, await png(), 'image/png');
+    const first = await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
+    // Sent twice in the chat: the first delete leaves the second message holding it.
+    const second = await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
+    expect(storedObjects().has(`${media.media_id}.thumb`)).toBe(true);
+    const deleted = bob!.client.next('message_updated');
+    expect((await alice!.client.request('delete_message', { chat_id: dm.chat_id, message_id: first })).type).toBe(
+      'change_ack',
+    );
+    // The deleted message keeps nothing of its media.
+    const { message } = (await deleted) as { message: Message };
+    expect(message).toMatchObject({ id: first, deleted: true });
+    expect(message.media).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(storedObjects().has(media.media_id)).toBe(true);
+    expect((await download(sweeping.url, `/api/media/${media.media_id}`, bob!.token)).status).toBe(200);
+
+    expect((await alice!.client.request('delete_message', { chat_id: dm.chat_id, message_id: second })).type).toBe(
+      'change_ack',
+    );
+    await gone(media.media_id);
+    expect(storedObjects().has(`${media.media_id}.thumb`)).toBe(false);
+    expect((await download(sweeping.url, `/api/media/${media.media_id}`, alice!.token)).status).toBe(404);
+  });
+
+  it('deletes the media of messages trimmed by MESSAGES_KEEP, unless another chat keeps it', async () => {
+    const [alice, bob, carol] = await users(sweeping, 3);
+    const withBob = await createDm(alice!.client, bob!.userId);
+    const withCarol = await createDm(alice!.client, carol!.userId);
+    const trimmed = await uploaded(sweeping.url, alice!.token, await png(), 'image/png');
+    const shared = await uploaded(sweeping.url, alice!.token, await png(30, 30), 'image/png');
+    await sendMedia(alice!, { chat_id: withBob.chat_id, type: 'image', media_id: trimmed.media_id });
+    await sendMedia(alice!, { chat_id: withBob.chat_id, type: 'file', media_id: shared.media_id });
+    await sendMedia(alice!, { chat_id: withCarol.chat_id, type: 'image', media_id: shared.media_id });
+    // Ten more messages push both out of the DM with Bob (MESSAGES_KEEP=10).
+    for (let i = 0; i < 10; i++) await sendMedia(alice!, { chat_id: withBob.chat_id, body: `text ${i}` });
+    await gone(trimmed.media_id);
+    // The DM with Carol still holds the other one: kept, and hers to get; Bob's access went with the message.
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(storedObjects().has(shared.media_id)).toBe(true);
+    expect((await download(sweeping.url, `/api/media/${shared.media_id}`, carol!.token)).status).toBe(200);
+    expect((await download(sweeping.url, `/api/media/${shared.media_id}`, bob!.token)).status).toBe(404);
+  });
+
+  it('deletes an upload never sent once its 24 h are over', async () => {
+    const [alice] = await users(sweeping, 1);
+    const unsent = await uploaded(sweeping.url, alice!.token, await png(), 'image/png');
+    const recent = await uploaded(sweeping.url, alice!.token, await png(20, 20), 'image/png');
+    // Its 24 h are made to be over: uploaded a day and a minute ago, and due on the sweep's list now.
+    await redis.hset(keys.media(unsent.media_id), 'created_at', Math.floor(Date.now() / 1000) - 24 * 3600 - 60);
+    await redis.zadd(keys.mediaCheck, Date.now(), unsent.media_id);
+    await redis.zadd(keys.mediaCheck, Date.now(), recent.media_id);
+    await gone(unsent.media_id);
+    // Too late to send it; the recent one, due too early, was only put off to the end of its window.
+    await expectError(
+      alice!.client,
+      'send_message',
+      { chat_id: 'nochat', type: 'image', media_id: unsent.media_id },
+      'invalid_payload',
+    );
+    expect(storedObjects().has(recent.media_id)).toBe(true);
+    const due = Number(await redis.zscore(keys.mediaCheck, recent.media_id));
+    expect(due).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+  });
+
+  it('deletes a profile picture once it is replaced', async () => {
+    const [alice] = await users(sweeping, 1);
+    const first = await uploaded(sweeping.url, alice!.token, await png(), 'image/png');
+    const second = await uploaded(sweeping.url, alice!.token, await png(50, 50), 'image/png');
+    const patch = (id: string) =>
+      api(sweeping.url, '/api/me', { method: 'PATCH', token: alice!.token, body: { avatar_media_id: id } });
+    expect((await patch(first.media_id)).status).toBe(200);
+    expect((await patch(second.media_id)).status).toBe(200);
+    await gone(first.media_id);
+    expect((await download(sweeping.url, `/api/media/${second.media_id}`)).status).toBe(200);
   });
 });
