@@ -66,7 +66,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
         req.raw.resume();
         return tooLarge(reply, limit, asFile);
       }
-      // Two uploads at once per user on a worker: more wait for none, they are refused.
+      // Two uploads at once per user on a worker: a third is refused (429), not queued.
       const running = uploadsByUser.get(userId) ?? 0;
       if (running >= 2) {
         req.raw.resume();
@@ -74,12 +74,12 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
           retry_after: 1,
         });
       }
-      await media.countUpload(userId);
       uploadsByUser.set(userId, running + 1);
       const mediaId = newMediaId();
       const file = join(tmpDir, mediaId);
       const made = [file, `${file}.clean`, `${file}.thumb`];
       try {
+        await media.countUpload(userId);
         await mkdir(tmpDir, { recursive: true });
         const size = await receive(req, file, limit);
         if (size === 'too_large') return tooLarge(reply, limit, asFile);
