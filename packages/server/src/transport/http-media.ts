@@ -62,10 +62,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
       const asFile = query.name !== undefined;
       const limit = asFile ? config.maxFileBytes : config.maxUploadBytes;
       const declaredLength = Number(req.headers['content-length']);
-      if (declaredLength > limit) {
-        req.raw.resume();
-        return tooLarge(reply, limit, asFile);
-      }
+      // Far too large: said at once, and the connection closed (reading it all would only cost bandwidth).
+      if (declaredLength > 2 * limit) return tooLarge(reply, limit, asFile, true);
       // Two uploads at once per user on a worker: a third is refused (429), not queued.
       const running = uploadsByUser.get(userId) ?? 0;
       if (running >= 2) {
@@ -82,7 +80,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
         await media.countUpload(userId);
         await mkdir(tmpDir, { recursive: true });
         const size = await receive(req, file, limit);
-        if (size === 'too_large') return tooLarge(reply, limit, asFile);
+        if (size === 'too_large' || size === 'cut') return tooLarge(reply, limit, asFile, size === 'cut');
         if (size === 0) throw new AppError('invalid_payload', 'The body is empty: send the file’s bytes.');
         await media.reserve(mediaId);
         const inspected = await inspectInTurn(() => inspectUpload(file, req.headers['content-type'], asFile));
@@ -118,14 +116,17 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
     });
   });
 
-  /** Streams the request body to `file`, counting: 'too_large' past `limit` (the rest is not read). */
-  async function receive(req: FastifyRequest, file: string, limit: number): Promise<number | 'too_large'> {
+  /** Streams the body to `file`, counting; 'too_large' past `limit` (read to its end), 'cut' past twice that. */
+  async function receive(req: FastifyRequest, file: string, limit: number): Promise<number | 'too_large' | 'cut'> {
     let size = 0;
     const started = Date.now();
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
-        if (size > limit) return done(new UploadTooLarge());
+        // Past the limit the rest is read and dropped, so the client gets its 413 rather than a cut connection;
+        // up to twice the limit, then it is cut.
+        if (size > 2 * limit) return done(new UploadTooLarge());
+        if (size > limit) return done();
         const seconds = (Date.now() - started) / 1000;
         if (seconds > 30 && size / seconds < MIN_UPLOAD_BYTES_PER_S) {
           return done(new AppError('invalid_payload', 'The upload is too slow; try again on a better connection.'));
@@ -135,18 +136,18 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
     });
     try {
       await pipeline(req.raw, counter, createWriteStream(file));
-      return size;
+      return size > limit ? 'too_large' : size;
     } catch (err) {
-      if (err instanceof UploadTooLarge) return 'too_large';
+      if (err instanceof UploadTooLarge) return 'cut';
       if (err instanceof AppError) throw err;
       // The client went away mid-upload: nothing is kept.
       throw new AppError('invalid_payload', 'The upload did not arrive whole.');
     }
   }
 
-  function tooLarge(reply: FastifyReply, limit: number, asFile: boolean) {
-    // The rest of the body is not read: the connection closes after this answer.
-    reply.header('connection', 'close');
+  /** 413; `close`: the body was not read whole (the connection cannot carry another request). */
+  function tooLarge(reply: FastifyReply, limit: number, asFile: boolean, close: boolean) {
+    if (close) reply.header('connection', 'close');
     return reply.code(413).send({
       error: 'invalid_payload',
       message: `Too large: ${asFile ? 'files' : 'photos, videos and audio'} may have ${limit} bytes at most.`,
