@@ -160,6 +160,21 @@ export function createMediaStore(context: StoreContext, storage: MediaStorage, l
       );
     },
 
+    /**
+     * Reads of media count against the user's read budget (READ_PAGES_PER_WINDOW), as history pages do: a
+     * download reads a few keys per chat the media went to, a link request that for each of its media.
+     */
+    countReads(userId: string, amount = 1): Promise<void> {
+      return countHit(
+        run,
+        keys.rateReads(userId),
+        config.readPagesPerWindow,
+        config.readWindowSeconds,
+        'reads',
+        amount,
+      );
+    },
+
     /** A picture replaced or removed: looked at now (deleted unless something else still uses it). */
     async released(mediaId: string): Promise<void> {
       await redis.zadd(keys.mediaCheck, Date.now(), mediaId);

@@ -170,6 +170,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
     if (!checker(MediaIdParam).Check(req.params)) throw new AppError('not_found', 'No such media.');
     const { media_id: mediaId } = req.params as { media_id: string };
     const userId = await viewer(req, mediaId);
+    if (userId !== undefined) await media.countReads(userId);
     const record = await media.readable(userId, mediaId);
     if (!record) {
       // Not a picture and no credentials: say how to ask, as any other Bearer route does.
@@ -239,6 +240,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
   app.post('/api/media/links', async (req) => {
     const { userId } = await authenticated(req, users);
     const body = validate(MediaLinksBody, req.body, 'body');
+    await media.countReads(userId, Math.ceil(body.media_ids.length / 10));
     const links: Record<string, string> = {};
     let expiresAt = 0;
     const readable = await Promise.all(body.media_ids.map((mediaId) => media.readable(userId, mediaId)));
