@@ -61,6 +61,10 @@ describe('uploads under load', () => {
     );
     clearInterval(sampler);
     expect(replies.map((r) => (r.status === 'fulfilled' ? r.value.status : 0))).toEqual(Array(10).fill(201));
+    // /metrics counts them.
+    const metrics = await (await fetch(`${server.metricsUrl}/metrics`)).text();
+    expect(Number(/papo_media_uploads_total\{kind="file"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(10);
+    expect(Number(/papo_media_upload_bytes_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(10 * file.length);
     const grewMiB = (peak - before) / 1024 / 1024;
     console.log(
       `worker RSS: ${(before / 1048576).toFixed(0)} MiB before, peak ${(peak / 1048576).toFixed(0)} MiB during 10 × 50 MiB uploads (+${grewMiB.toFixed(1)} MiB for 500 MiB uploaded)`,
@@ -95,5 +99,7 @@ describe('uploads under load', () => {
     const over = await upload(server.url, alice!.token, Buffer.from('one more'), 'text/plain', 'n.txt');
     expect(over.status).toBe(429);
     expect(over.body.retry_after).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${server.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/papo_media_uploads_refused_total\{reason="rate_limited"\} [1-9]/);
   });
 });

@@ -3,6 +3,7 @@ import { LIMITS, type MediaInfo, type MediaKind, TIMINGS } from '@papo/protocol'
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MediaStorage } from '../media/storage.js';
+import { metrics } from '../metrics.js';
 import { countHit, okOrThrow, readAll, type StoreContext } from './store.js';
 
 /** The fields of `media:{media_id}` (contract section 14), as stored. */
@@ -242,6 +243,7 @@ export function createMediaStore(context: StoreContext, storage: MediaStorage, l
           if (next === 'forget') {
             await forgetBytes(mediaId);
             await redis.zrem(keys.mediaCheck, mediaId);
+            metrics.mediaDeleted.inc();
             deleted++;
           } else {
             await redis.zadd(keys.mediaCheck, next, mediaId);

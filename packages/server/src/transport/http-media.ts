@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { inspectUpload } from '../media/inspect.js';
 import { MediaNotFound, type MediaStorage } from '../media/storage.js';
+import { metrics } from '../metrics.js';
 import { type MediaRecord, type MediaStore, mediaInfo, newMediaId, thumbnailKey } from '../store/media.js';
 import type { UserStore } from '../store/users.js';
 import { authenticated } from './http-login.js';
@@ -67,6 +68,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
       // Two uploads at once per user on a worker: a third is refused (429), not queued.
       const running = uploadsByUser.get(userId) ?? 0;
       if (running >= 2) {
+        metrics.mediaUploadsRefused.inc({ reason: 'rate_limited' });
         req.raw.resume();
         throw new AppError('rate_limited', 'Two uploads at once at most; try again when one is done.', {
           retry_after: 1,
@@ -77,13 +79,21 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
       const file = join(tmpDir, mediaId);
       const made = [file, `${file}.clean`, `${file}.thumb`];
       try {
-        await media.countUpload(userId);
+        await media.countUpload(userId).catch((err: unknown) => {
+          metrics.mediaUploadsRefused.inc({ reason: 'rate_limited' });
+          throw err;
+        });
         await mkdir(tmpDir, { recursive: true });
         const size = await receive(req, file, limit);
         if (size === 'too_large' || size === 'cut') return tooLarge(reply, limit, asFile, size === 'cut');
         if (size === 0) throw new AppError('invalid_payload', 'The body is empty: send the file’s bytes.');
         await media.reserve(mediaId);
-        const inspected = await inspectInTurn(() => inspectUpload(file, req.headers['content-type'], asFile));
+        const inspected = await inspectInTurn(() => inspectUpload(file, req.headers['content-type'], asFile)).catch(
+          (err: unknown) => {
+            if (err instanceof AppError) metrics.mediaUploadsRefused.inc({ reason: 'type' });
+            throw err;
+          },
+        );
         const stored = inspected.file === file ? size : (await stat(inspected.file)).size;
         await storage.put(mediaId, inspected.file, stored, inspected.mime);
         if (inspected.thumbnailFile) {
@@ -105,6 +115,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
           store: storage.driver,
         };
         await media.record(mediaId, record);
+        metrics.mediaUploads.inc({ kind: inspected.kind });
+        metrics.mediaUploadBytes.inc(stored);
         const { url } = await media.link(userId, mediaId);
         return reply.code(201).send({ ...mediaInfo(mediaId, record), url });
       } finally {
@@ -141,12 +153,14 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
       if (err instanceof UploadTooLarge) return 'cut';
       if (err instanceof AppError) throw err;
       // The client went away mid-upload: nothing is kept.
+      metrics.mediaUploadsRefused.inc({ reason: 'incomplete' });
       throw new AppError('invalid_payload', 'The upload did not arrive whole.');
     }
   }
 
   /** 413; `close`: the body was not read whole (the connection cannot carry another request). */
   function tooLarge(reply: FastifyReply, limit: number, asFile: boolean, close: boolean) {
+    metrics.mediaUploadsRefused.inc({ reason: 'too_large' });
     if (close) reply.header('connection', 'close');
     return reply.code(413).send({
       error: 'invalid_payload',
@@ -218,12 +232,16 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
           reply.headers(bytesHeaders);
           reply.header('content-range', `bytes ${range!.start}-${range!.end}/${size}`);
           reply.header('content-length', range!.end - range!.start + 1);
+          metrics.mediaDownloadBytes.inc(range!.end - range!.start + 1);
           return reply.code(206).send(body);
         }
       }
       const body = await storage.get(key);
       reply.headers(bytesHeaders);
-      if (size !== undefined) reply.header('content-length', size);
+      if (size !== undefined) {
+        reply.header('content-length', size);
+        metrics.mediaDownloadBytes.inc(size);
+      }
       return reply.code(200).send(body);
     } catch (err) {
       if (err instanceof MediaNotFound) {
