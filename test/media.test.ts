@@ -249,6 +249,12 @@ describe.each(['local', 's3'] as const)('media on the %s driver', (driver) => {
       expect(message).toMatchObject({ id, msg_type: 'image', body: 'look', media: stored });
       expect(message.media).not.toHaveProperty('url');
 
+      // Its caption can be edited, as a text's body; the media stays.
+      const updated = bob!.client.next('message_updated');
+      const edit = await alice!.client.request('edit_message', { chat_id: dm.chat_id, message_id: id, body: 'look!' });
+      expect(edit.type, JSON.stringify(edit)).toBe('change_ack');
+      expect(((await updated) as { message: Message }).message).toMatchObject({ body: 'look!', media: stored });
+
       const got = await download(server.url, `/api/media/${media.media_id}`, bob!.token);
       expect(got.status).toBe(200);
       expect(got.headers.get('content-type')).toBe('image/jpeg');
