@@ -288,6 +288,22 @@ describe.each(['local', 's3'] as const)('media on the %s driver', (driver) => {
       expect(eveLinks.body.links).toEqual({});
     });
 
+    it('another instance on the same store serves what one took, and signs links alike', async () => {
+      const other = await startServer({ env: { ...storageEnv } });
+      const [alice, bob] = await users(server, 2);
+      const dm = await createDm(alice!.client, bob!.userId);
+      const media = await uploaded(server.url, alice!.token, await png(), 'image/png');
+      await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
+      const there = await download(other.url, `/api/media/${media.media_id}`, bob!.token);
+      expect(there.status).toBe(200);
+      expect(there.bytes.equals(await storedBytes(media.media_id))).toBe(true);
+      // A link made by one instance works on the other.
+      const link = (
+        await api(server.url, '/api/media/links', { token: bob!.token, body: { media_ids: [media.media_id] } })
+      ).body.links[media.media_id] as string;
+      expect((await download(other.url, link)).status).toBe(200);
+    });
+
     it('Range (206, 416), ETag (304)', async () => {
       const [alice] = await users(server, 1);
       const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
