@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
  * Returns milliseconds, or undefined when the bytes are no WebM it can follow.
  */
 export async function webmDurationMs(file: string): Promise<number | undefined> {
-  return webmDurationOf(await readFile(file));
+  try {
+    return webmDurationOf(await readFile(file));
+  } catch {
+    // Bytes that end inside an element: no duration, as for any container the server cannot read.
+    return undefined;
+  }
 }
 
 const SEGMENT = 0x18538067;
@@ -47,7 +52,7 @@ function readUint(buf: Buffer, at: number, size: number): number {
 }
 
 export function webmDurationOf(buf: Buffer): number | undefined {
-  if (buf.readUInt32BE(0) !== 0x1a45dfa3) return undefined;
+  if (buf.length < 4 || buf.readUInt32BE(0) !== 0x1a45dfa3) return undefined;
   let scaleNs = 1_000_000;
   let declared: number | undefined;
   let clusterTime = 0;
