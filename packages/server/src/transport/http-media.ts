@@ -12,7 +12,7 @@ import type { Config } from '../config.js';
 import { cleanFileName } from '../display-text.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { inspectUpload } from '../media/inspect.js';
+import type { InspectedMedia } from '../media/inspect.js';
 import { MediaNotFound, type MediaStorage } from '../media/storage.js';
 import { metrics } from '../metrics.js';
 import { type MediaRecord, type MediaStore, mediaInfo, newMediaId, thumbnailKey } from '../store/media.js';
@@ -52,6 +52,15 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
     }
   }
 
+  /**
+   * inspect.ts, loaded at the first upload: sharp (libvips), file-type and music-metadata weigh some 14 MiB per
+   * worker, which a server nobody uploads to need not carry.
+   */
+  async function inspect(file: string, declared: string | undefined, asFile: boolean): Promise<InspectedMedia> {
+    const { inspectUpload } = await import('../media/inspect.js');
+    return inspectUpload(file, declared, asFile);
+  }
+
   // The upload route takes its body as a stream, whatever its type: its own scope has one catch-all parser that
   // reads nothing (the handler streams `req.raw` to disk).
   app.register(async (scope) => {
@@ -89,7 +98,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
         if (size === 'too_large' || size === 'cut') return tooLarge(reply, limit, asFile, size === 'cut');
         if (size === 0) throw new AppError('invalid_payload', 'The body is empty: send the file’s bytes.');
         await media.reserve(mediaId);
-        const inspected = await inspectInTurn(() => inspectUpload(file, req.headers['content-type'], asFile)).catch(
+        const inspected = await inspectInTurn(() => inspect(file, req.headers['content-type'], asFile)).catch(
           (err: unknown) => {
             if (err instanceof AppError) metrics.mediaUploadsRefused.inc({ reason: 'type' });
             throw err;
