@@ -1,0 +1,136 @@
+import type { ErrorCode, MediaInfo } from '@papo/protocol';
+import { PapoError } from './errors.js';
+import { isAbortError, type UploadOptions } from './media-upload.js';
+import type { BlobStore, OutboxEntry } from './types.js';
+
+/** Object URLs of sent media kept for the page (a sent photo shows from memory, not downloaded back). */
+const KEEP_LOCAL_URLS = 30;
+
+export type OutboxUploadsOptions = {
+  upload: (file: Blob, options: UploadOptions) => Promise<MediaInfo>;
+  /** Keeps the bytes across reloads; none: they last as long as the page. */
+  blobStore?: BlobStore | undefined;
+  /** The blob store's key of an entry's bytes. */
+  storeKey: (clientMsgId: string) => string;
+  progress: (entry: OutboxEntry, sent: number, total: number) => void;
+  uploaded: (entry: OutboxEntry, info: MediaInfo) => void;
+  /** The upload failed: the entry is to be marked failed (a retry uploads again). */
+  failed: (entry: OutboxEntry, error: { code: ErrorCode; message: string }) => void;
+  /** The server said "not now" (`rate_limited`): try again after this many ms. */
+  later: (entry: OutboxEntry, delayMs: number) => void;
+};
+
+/**
+ * The bytes of the outbox's media messages and their uploads: each entry's Blob (in memory, and in the blob
+ * store when there is one, so a reload can upload it still), its object URL, and the upload in flight, which
+ * can be cancelled. An upload that the server refuses or that cannot reach it fails the entry, as a refused
+ * text does; the app's retry uploads again.
+ */
+export class OutboxUploads {
+  private readonly blobs = new Map<string, Blob>();
+  private readonly running = new Map<string, AbortController>();
+  /** media_id → object URL of bytes this page uploaded, newest last. */
+  private readonly sentUrls = new Map<string, string>();
+
+  constructor(private readonly options: OutboxUploadsOptions) {}
+
+  /** Holds an entry's bytes (and stores them for after a reload); answers their object URL. */
+  keep(clientMsgId: string, blob: Blob): string {
+    this.blobs.set(clientMsgId, blob);
+    this.options.blobStore?.put(this.options.storeKey(clientMsgId), blob).catch(() => {
+      // Private mode or a full disk: the bytes last as long as the page.
+    });
+    return URL.createObjectURL(blob);
+  }
+
+  isUploading(clientMsgId: string): boolean {
+    return this.running.has(clientMsgId);
+  }
+
+  /** Uploads the entry's bytes (read back from the blob store after a reload); idempotent while one runs. */
+  start(entry: OutboxEntry): void {
+    const media = entry.media;
+    if (!media || media.uploaded || this.running.has(entry.client_msg_id)) return;
+    const controller = new AbortController();
+    this.running.set(entry.client_msg_id, controller);
+    void this.run(entry, controller);
+  }
+
+  /** Stops an upload in flight (the entry stays; see `forget`). */
+  cancel(clientMsgId: string): void {
+    this.running.get(clientMsgId)?.abort();
+    this.running.delete(clientMsgId);
+  }
+
+  /** The entry is gone (sent, or discarded): its upload stops and its stored bytes go. */
+  forget(entry: OutboxEntry): void {
+    this.cancel(entry.client_msg_id);
+    this.blobs.delete(entry.client_msg_id);
+    this.options.blobStore?.delete(this.options.storeKey(entry.client_msg_id)).catch(() => {});
+    const url = entry.media?.local_url;
+    const mediaId = entry.media?.uploaded?.media_id;
+    if (!url) return;
+    if (!mediaId) {
+      URL.revokeObjectURL(url);
+      return;
+    }
+    this.sentUrls.set(mediaId, url);
+    if (this.sentUrls.size > KEEP_LOCAL_URLS) {
+      const [oldest, oldUrl] = this.sentUrls.entries().next().value as [string, string];
+      this.sentUrls.delete(oldest);
+      URL.revokeObjectURL(oldUrl);
+    }
+  }
+
+  /** An object URL of media this page uploaded itself, while it is kept. */
+  localUrl(mediaId: string): string | undefined {
+    return this.sentUrls.get(mediaId);
+  }
+
+  clear(): void {
+    for (const controller of this.running.values()) controller.abort();
+    this.running.clear();
+    for (const key of this.blobs.keys()) this.options.blobStore?.delete(this.options.storeKey(key)).catch(() => {});
+    this.blobs.clear();
+    for (const url of this.sentUrls.values()) URL.revokeObjectURL(url);
+    this.sentUrls.clear();
+  }
+
+  private async run(entry: OutboxEntry, controller: AbortController): Promise<void> {
+    const media = entry.media!;
+    try {
+      const blob = await this.bytes(entry);
+      if (controller.signal.aborted) return;
+      if (!blob) throw new PapoError('not_found', 'The file is no longer on this device: choose it again.');
+      const info = await this.options.upload(blob, {
+        ...(media.type === 'file' ? { name: media.name || 'file' } : {}),
+        signal: controller.signal,
+        onProgress: (sent, total) => this.options.progress(entry, sent, total),
+      });
+      if (this.running.get(entry.client_msg_id) !== controller) return;
+      this.running.delete(entry.client_msg_id);
+      this.options.uploaded(entry, info);
+    } catch (err) {
+      if (this.running.get(entry.client_msg_id) !== controller) return;
+      this.running.delete(entry.client_msg_id);
+      if (isAbortError(err)) return;
+      if (err instanceof PapoError && err.code === 'rate_limited') {
+        this.options.later(entry, (err.retryAfter ?? 1) * 1000);
+        return;
+      }
+      const code = err instanceof PapoError ? err.code : 'internal';
+      this.options.failed(entry, { code, message: (err as Error).message });
+    }
+  }
+
+  /** The entry's bytes: held in memory, or read back from the blob store (after a reload). */
+  private async bytes(entry: OutboxEntry): Promise<Blob | undefined> {
+    const held = this.blobs.get(entry.client_msg_id);
+    if (held) return held;
+    const stored = await this.options.blobStore?.get(this.options.storeKey(entry.client_msg_id)).catch(() => undefined);
+    if (!stored) return undefined;
+    this.blobs.set(entry.client_msg_id, stored);
+    if (entry.media && !entry.media.local_url) entry.media.local_url = URL.createObjectURL(stored);
+    return stored;
+  }
+}
