@@ -1,4 +1,11 @@
-import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
+import type {
+  ChatMessage,
+  ClientEvents,
+  ConnectionState,
+  MediaSendOptions,
+  OutboxEntry,
+  PapoClient,
+} from '@papo/client';
 import { Emitter } from '@papo/client';
 import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
 import { isSystem } from '../lib/system-text';
@@ -324,6 +331,14 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
   send(chatId: string, body: string, options: { replyTo?: number; mentions?: string[] } = {}): void {
     this.messages.send(chatId, body, options);
     this.drafts.delete(chatId);
+    const chat = this.chatsById.get(chatId);
+    if (chat) chat.touchedAt = nowSeconds();
+    this.changed();
+  }
+
+  /** Send a photo, video, voice note or file: it uploads, then goes as a message (the outbox shows both). */
+  sendMedia(chatId: string, file: Blob, options: MediaSendOptions): void {
+    this.client.sendMedia(chatId, file, options);
     const chat = this.chatsById.get(chatId);
     if (chat) chat.touchedAt = nowSeconds();
     this.changed();
