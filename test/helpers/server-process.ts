@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -98,6 +99,9 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     throw new Error(`${SERVER_MAIN} does not exist: run \`npm run build\` first`);
   }
   const port = options.port ?? (await freePort());
+  // Uploads go to a folder of the server's own (not the repository's data/), gone after the run.
+  const mediaDir = options.env?.MEDIA_DIR ?? mkdtempSync(resolve(tmpdir(), 'papo-media-'));
+  if (!options.env?.MEDIA_DIR) onTeardown(() => rmSync(mediaDir, { recursive: true, force: true }));
   // Servers of many test files run at once: each gets a metrics port of its own (the default would collide).
   const metricsPort = options.env?.METRICS_PORT ?? String(await freePort());
   const env: Record<string, string> = {
@@ -116,6 +120,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     // production or with a webhook (a test that wants those gets it off).
     LOGIN_CODES_IN_RESPONSE: options.env?.NODE_ENV === 'production' || options.env?.LOGIN_CODE_WEBHOOK_URL ? '' : '1',
     METRICS_PORT: metricsPort,
+    MEDIA_DIR: mediaDir,
     // Suites drive many actions through one connection: the per-connection budget is tested on its own
     // (connection-budget.test.ts) and stays out of the others' way.
     WS_RATE_BURST: '1000000',

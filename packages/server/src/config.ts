@@ -293,5 +293,10 @@ export function loadConfig() {
     mediaLinkSecret: process.env.MEDIA_LINK_SECRET || undefined,
     /** How often a worker deletes unsent uploads and media no kept message refers to. */
     mediaSweepIntervalMs: int('MEDIA_SWEEP_INTERVAL_S', 600, 1) * 1000,
+    /**
+     * A media just claimed for a message (sent, forwarded, made a picture) is never deleted within this, while
+     * its message is being stored; a send that took longer claims it again.
+     */
+    mediaClaimGraceSeconds: int('MEDIA_CLAIM_GRACE_S', 30, 2),
   };
 }

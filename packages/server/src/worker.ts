@@ -5,12 +5,14 @@ import { Hub } from './fanout/hub.js';
 import type { HandlerContext } from './handlers/context.js';
 import type { Logger } from './log.js';
 import { logSender, webhookSender } from './login/code-sender.js';
+import { createLocalStorage } from './media/local-storage.js';
 import { collectProcessMetrics, gaugeSources, joinClusterMetrics } from './metrics.js';
 import { createAccountSweeper } from './store/accounts.js';
 import { createBlockStore } from './store/blocks.js';
 import { createChatStore } from './store/chats.js';
 import { createGroupStore } from './store/groups.js';
 import { createKeys } from './store/keys.js';
+import { createMediaStore } from './store/media.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
 import { connectRedis, type RedisTarget } from './store/redis.js';
@@ -47,12 +49,14 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const chats = createChatStore(storeContext);
   const groups = createGroupStore(storeContext);
   const messages = createMessageStore(storeContext);
+  const storage = createLocalStorage(config.mediaDir);
+  const media = createMediaStore(storeContext, storage, log);
   const presence = createPresenceStore(storeContext, workerId, log);
   const blocks = createBlockStore(storeContext);
   const hub = new Hub(redis.subscriber, keys, messages, log, blocks.hiddenFrom);
   await hub.start();
 
-  const ctx: HandlerContext = { config, log, hub, users, chats, groups, messages, presence };
+  const ctx: HandlerContext = { config, log, hub, users, chats, groups, messages, media, presence };
   const dispatcher = createDispatcher(ctx);
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
   const trust = compileTrust(config.trustProxy);
@@ -69,6 +73,8 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     chats,
     groups,
     messages,
+    media,
+    storage,
     blocks,
     codeSender,
     trust,
@@ -105,6 +111,11 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     accounts.sweep().catch((err: Error) => log.warn({ err: err.message }, 'temporary account sweep failed'));
   }, config.accountSweepIntervalMs);
   sweepTimer.unref();
+  // Unsent uploads past their 24 h and media no kept message refers to go (one worker at a time sweeps).
+  const mediaSweepTimer = setInterval(() => {
+    media.sweep().catch((err: Error) => log.warn({ err: err.message }, 'media sweep failed'));
+  }, config.mediaSweepIntervalMs);
+  mediaSweepTimer.unref();
 
   await app.listen({ port: config.port, host: config.host });
   const metricsServer = await listenForMetrics(config, log);
@@ -146,10 +157,12 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
       await within(ws.closeAll(), left(), 'close sockets');
       upkeep.stop();
       clearInterval(sweepTimer);
+      clearInterval(mediaSweepTimer);
       dispatcher.stop();
       await within(app.close(), left(), 'close the HTTP server');
       metricsServer?.close();
       await within(presence.releaseSelf(), left(), 'drop this worker’s presence records');
+      await within(storage.close(), left(), 'close the media store');
       await within(redis.quit(), left(), 'quit Redis');
       redis.disconnect();
       log.info('worker stopped');

@@ -4,6 +4,7 @@ import type { Hub } from '../fanout/hub.js';
 import type { Logger } from '../log.js';
 import type { ChatStore } from '../store/chats.js';
 import type { GroupStore } from '../store/groups.js';
+import type { MediaStore } from '../store/media.js';
 import type { MessageStore } from '../store/messages.js';
 import type { PresenceStore } from '../store/presence.js';
 import type { UserStore } from '../store/users.js';
@@ -17,6 +18,7 @@ export type HandlerContext = {
   chats: ChatStore;
   groups: GroupStore;
   messages: MessageStore;
+  media: MediaStore;
   presence: PresenceStore;
 };
 

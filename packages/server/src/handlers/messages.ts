@@ -1,4 +1,11 @@
-import { type ActionDataOf, LIMITS, type Message, TIMINGS } from '@papo/protocol';
+import {
+  type ActionDataOf,
+  LIMITS,
+  type MediaKind,
+  type MediaMessageType,
+  type Message,
+  TIMINGS,
+} from '@papo/protocol';
 import { AppError } from '../errors.js';
 import { type Handler, type HandlerContext, RawReply, userOf } from './context.js';
 
@@ -7,7 +14,15 @@ export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
   let id: number;
   if (data.forward_of !== undefined) {
     id = await forward(ctx, me, data);
+  } else if (data.type !== undefined && data.type !== 'text') {
+    id = await sendMedia(ctx, me, data, data.type);
   } else {
+    if (data.media_id !== undefined) {
+      throw new AppError(
+        'invalid_payload',
+        'data.media_id: give the message’s type (image, video, audio, voice, file).',
+      );
+    }
     if (data.body === undefined) throw new AppError('invalid_payload', 'data.body: required (a text message).');
     // Only a reply or a mention takes the richer script: a plain text message pays for neither.
     const extras =
@@ -24,6 +39,48 @@ export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
   );
 };
 
+/** Which upload kinds each media message takes (contract section 12): a file takes any upload. */
+const KINDS_FOR: Record<MediaMessageType, readonly MediaKind[]> = {
+  image: ['image'],
+  video: ['video'],
+  audio: ['audio'],
+  voice: ['audio'],
+  file: ['image', 'video', 'audio', 'file'],
+};
+
+/**
+ * A media message: the upload is claimed for the chat first (its slot: the sender's own, within 24 h; the
+ * chat joins the chats it went to), then the message is stored with the `media` the server read from the
+ * bytes, never anything the client said about them. A claim whose send is refused leaves no reference: the
+ * sweep finds the chat keeps none.
+ */
+async function sendMedia(
+  ctx: HandlerContext,
+  me: string,
+  data: ActionDataOf<'send_message'>,
+  type: MediaMessageType,
+): Promise<number> {
+  if (data.media_id === undefined)
+    throw new AppError('invalid_payload', `data.media_id: required (a ${type} message).`);
+  const claimedAt = Date.now();
+  let media = await ctx.media.claim(me, data.media_id, data.chat_id, 'send');
+  // The claim keeps the sweep off the media for MEDIA_CLAIM_GRACE_S: a claim that took half of it is renewed.
+  if (Date.now() - claimedAt > (ctx.config.mediaClaimGraceSeconds * 1000) / 2) {
+    media = await ctx.media.claim(me, data.media_id, data.chat_id, 'send');
+  }
+  if (!KINDS_FOR[type].includes(media.kind)) {
+    throw new AppError(
+      'invalid_payload',
+      `data.media_id: that upload is ${media.kind === 'audio' ? 'an' : 'a'} ${media.kind}, not ${type === 'audio' || type === 'image' ? 'an' : 'a'} ${type}.`,
+    );
+  }
+  return ctx.messages.send(me, data.chat_id, data.body, data.client_msg_id, {
+    replyTo: data.reply_to,
+    mentions: distinctMentions(data.mentions),
+    media: { msgType: type, mediaId: media.media_id, json: JSON.stringify(media) },
+  });
+}
+
 function distinctMentions(mentions: string[] | undefined): string[] | undefined {
   return mentions === undefined || mentions.length === 0 ? undefined : [...new Set(mentions)];
 }
@@ -36,7 +93,12 @@ function distinctMentions(mentions: string[] | undefined): string[] | undefined 
  */
 async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send_message'>): Promise<number> {
   const source = data.forward_of as { chat_id: string; message_id: number };
-  if (data.body !== undefined || data.reply_to !== undefined || data.mentions !== undefined) {
+  if (
+    data.body !== undefined ||
+    data.reply_to !== undefined ||
+    data.mentions !== undefined ||
+    data.media_id !== undefined
+  ) {
     throw new AppError(
       'invalid_payload',
       'data.forward_of: a forward carries the source’s body only (no body, reply_to or mentions with it).',
@@ -61,15 +123,19 @@ async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send
   }
   const raw = page.messages[0];
   const message = raw === undefined ? undefined : (JSON.parse(raw) as Message);
-  if (
-    !message ||
-    message.id !== source.message_id ||
-    message.msg_type !== 'text' ||
-    message.deleted ||
-    message.body === undefined
-  ) {
+  if (!message || message.id !== source.message_id || message.msg_type === 'system' || message.deleted) {
     return unreadable();
   }
+  if (message.media) {
+    // The forwarder read the message, so they may pass its media on: claimed for the new chat as a forward.
+    const media = await ctx.media.claim(me, message.media.media_id, data.chat_id, 'forward');
+    const type = message.msg_type as MediaMessageType;
+    return ctx.messages.send(me, data.chat_id, message.body, data.client_msg_id, {
+      forwarded: true,
+      media: { msgType: type, mediaId: media.media_id, json: JSON.stringify(media) },
+    });
+  }
+  if (message.body === undefined) return unreadable();
   return ctx.messages.send(me, data.chat_id, message.body, data.client_msg_id, { forwarded: true });
 }
 

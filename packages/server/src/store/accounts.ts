@@ -63,6 +63,8 @@ export function createAccountSweeper(context: StoreContext, sessions: SessionSto
       keys.changes(chatId),
       keys.quotes(chatId),
       keys.mentions(chatId),
+      keys.chatMedia(chatId),
+      keys.chatMediaMessages(chatId),
     ];
     if ((await run('drop-chat', chatKeys, [])) !== 1) return;
     if (kind === 'public') {

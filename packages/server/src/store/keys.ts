@@ -35,6 +35,10 @@ export function createKeys(prefix: string) {
     quotes: (chatId: string) => `${prefix}chat:{${chatId}}:quotes`,
     /** user → newest message id mentioning them. */
     mentions: (chatId: string) => `${prefix}chat:{${chatId}}:mentions`,
+    /** Media (contract section 12): media id → kept messages of the chat carrying it. */
+    chatMedia: (chatId: string) => `${prefix}chat:{${chatId}}:media`,
+    /** "<message id> <media id>" scored by the message id: what a trim or a delete releases. */
+    chatMediaMessages: (chatId: string) => `${prefix}chat:{${chatId}}:media_msgs`,
     roles: (chatId: string) => `${prefix}chat:{${chatId}}:roles`,
     /** A group's members → the first message id each may read (joined.lua order: the lowest is the oldest). */
     joined: (chatId: string) => `${prefix}chat:{${chatId}}:joined`,
@@ -43,6 +47,17 @@ export function createKeys(prefix: string) {
     invites: (chatId: string) => `${prefix}chat:{${chatId}}:invites`,
     joinedBy: (chatId: string) => `${prefix}chat:{${chatId}}:joined_by`,
     invite: (code: string) => `${prefix}invite:${code}`,
+    /** An upload (contract section 14's `media:{media_id}`; the id in braces, a hash tag for its companions). */
+    media: (mediaId: string) => `${prefix}media:{${mediaId}}`,
+    /** The chats an upload was sent (or forwarded) to. */
+    mediaChats: (mediaId: string) => `${prefix}media:{${mediaId}}:chats`,
+    /** Uploads to look at (score: when, Unix ms): unsent ones at 24 h, released ones at once (store/media.ts). */
+    mediaCheck: `${prefix}media:check`,
+    /** The key media links are signed with, when MEDIA_LINK_SECRET is unset (made once, kept). */
+    mediaLinkSecret: `${prefix}media:link_secret`,
+    /** Held by the worker that sweeps media, so one does it at a time. */
+    mediaSweepLock: `${prefix}lock:media_sweep`,
+    rateMedia: (userId: string) => `${prefix}rate:media:${userId}`,
     blocks: (userId: string) => `${prefix}blocks:${userId}`,
     // A user's block companions carry blocks:{user} as their hash tag: one slot with it (block-set.lua).
     /** Peer → the user's last block (+n) or unblock (−n) of them, n rising with each: orders the mirrors. */

@@ -1,6 +1,6 @@
 import { LIMITS } from '@papo/protocol';
 import { isCluster } from './redis.js';
-import { countedSend, okOrThrow, type StoreContext } from './store.js';
+import { checkReleasedMedia, countedSend, okOrThrow, type StoreContext } from './store.js';
 
 /** sync's `updates`: the messages changed after a change id, as stored. */
 export type ChangesPage = {
@@ -21,7 +21,7 @@ export type ChangesPage = {
  */
 export function createMessageChangeStore({ redis, run, keys, config }: StoreContext) {
   /** Runs a change script; resolves with the change id (the chat's last when it changed nothing). */
-  function change(
+  async function change(
     script: 'edit-message' | 'delete-message' | 'react',
     me: string,
     chatId: string,
@@ -53,7 +53,18 @@ export function createMessageChangeStore({ redis, run, keys, config }: StoreCont
       config.rateLimitWindowSeconds,
       ...args,
     ];
-    return countedSend(run, script, changeKeys, changeArgs, rateKey, countedHere, config, 0);
+    const [changeId, , released] = await countedSend(
+      run,
+      script,
+      changeKeys,
+      changeArgs,
+      rateKey,
+      countedHere,
+      config,
+      0,
+    );
+    checkReleasedMedia({ redis, keys }, released);
+    return Number(changeId);
   }
 
   return {
@@ -67,7 +78,14 @@ export function createMessageChangeStore({ redis, run, keys, config }: StoreCont
     },
 
     deleteMessage(me: string, chatId: string, messageId: number): Promise<number> {
-      return change('delete-message', me, chatId, messageId, [config.deleteWindowSeconds], [keys.mentions(chatId)]);
+      return change(
+        'delete-message',
+        me,
+        chatId,
+        messageId,
+        [config.deleteWindowSeconds],
+        [keys.mentions(chatId), keys.chatMedia(chatId), keys.chatMediaMessages(chatId)],
+      );
     },
 
     /** `emoji`: one emoji (checked by the caller), or '' to remove the user's reaction. */

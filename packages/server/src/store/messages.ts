@@ -1,9 +1,9 @@
-import { LIMITS, TIMINGS } from '@papo/protocol';
+import { LIMITS, type MediaMessageType, TIMINGS } from '@papo/protocol';
 import { AppError } from '../errors.js';
 import { markKeys } from './chats.js';
 import { createMessageChangeStore } from './message-changes.js';
 import { isCluster } from './redis.js';
-import { countedSend, countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
+import { checkReleasedMedia, countedSend, countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
 
 export type MessagePage = {
   /** Each message as the JSON text stored in the chat's list: forwarded as is, never re-serialised. */
@@ -24,6 +24,8 @@ export type MessageExtras = {
   mentions?: string[];
   /** A copy of a message from another chat. */
   forwarded?: boolean;
+  /** A media message (contract section 12): its type, and its `media` JSON as media-claim.lua gave it. */
+  media?: { msgType: MediaMessageType; mediaId: string; json: string };
 };
 
 /**
@@ -64,15 +66,16 @@ export function createMessageStore(context: StoreContext) {
     async send(
       me: string,
       chatId: string,
-      body: string,
+      body: string | undefined,
       clientMsgId: string | undefined,
       extras?: MessageExtras,
     ): Promise<number> {
-      const bodyJson = checkedBodyJson(body);
+      // A media message's caption is optional; a text message always has a body (the handler checks).
+      const bodyField = body === undefined ? '' : `,"body":${checkedBodyJson(body)}`;
       const rateKey = keys.rateMsg(me);
       // The message JSON is made here, around the id and time the script assigns, so Redis stores and
       // publishes exactly what clients receive, serialised once.
-      const middle = `,"sender_id":${JSON.stringify(me)},"body":${bodyJson},"msg_type":"text"`;
+      const middle = `,"sender_id":${JSON.stringify(me)}${bodyField},"msg_type":"${extras?.media?.msgType ?? 'text'}"`;
       const tail = clientMsgId === undefined ? '' : `,"client_msg_id":${JSON.stringify(clientMsgId)}`;
       const sendKeys = [
         keys.chat(chatId),
@@ -80,6 +83,8 @@ export function createMessageStore(context: StoreContext) {
         keys.messages(chatId),
         clientMsgId === undefined ? keys.chat(chatId) : keys.clientMsgId(chatId, me, clientMsgId),
         ...markKeys(keys, chatId),
+        keys.chatMedia(chatId),
+        keys.chatMediaMessages(chatId),
       ];
       const sendArgs: (string | number)[] = [
         me,
@@ -105,8 +110,20 @@ export function createMessageStore(context: StoreContext) {
           (extras.mentions ?? []).join(' '),
           extras.forwarded ? '1' : '0',
           LIMITS.replyPreviewMaxLength,
+          extras.media?.json ?? '',
+          extras.media?.mediaId ?? '',
         );
-        return countedSend(run, 'send-message-rich', sendKeys, sendArgs, rateKey, counted, config);
+        const [id, , released] = await countedSend(
+          run,
+          'send-message-rich',
+          sendKeys,
+          sendArgs,
+          rateKey,
+          counted,
+          config,
+        );
+        checkReleasedMedia(context, released);
+        return Number(id);
       }
 
       if (!isCluster(redis)) {
@@ -115,6 +132,7 @@ export function createMessageStore(context: StoreContext) {
         sendArgs.push(config.rateLimitMessages, config.rateLimitWindowSeconds);
         const reply = (await run('send-message-counted', sendKeys, sendArgs)) as unknown[];
         if (reply[0] === 'rate_limited') throw rateLimited('messages', Number(reply[1]));
+        checkReleasedMedia(context, reply[3]);
         return Number(okOrThrow(reply)[0]);
       }
 
@@ -130,6 +148,7 @@ export function createMessageStore(context: StoreContext) {
         // Refused or a repeat: not a new message. (`internal`, past its deadline, changed nothing either.)
         run('uncount', [rateKey], []).catch(() => {});
       }
+      checkReleasedMedia(context, reply[3]);
       return Number(okOrThrow(reply)[0]);
     },
 

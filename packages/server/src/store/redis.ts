@@ -41,6 +41,8 @@ const WITH_DEADLINE = new Set<ScriptName>([
   'block-set',
   'block-peer',
   'dm-block',
+  'media-claim',
+  'media-forget',
 ]);
 
 /**
@@ -57,7 +59,7 @@ const KEY_COUNTS = {
   'session-end': 1,
   'session-index': 1,
   'forget-member': 6,
-  'drop-chat': 13,
+  'drop-chat': 15,
   'conn-add': 1,
   'conn-drop': 1,
   heartbeat: 1,
@@ -72,11 +74,11 @@ const KEY_COUNTS = {
   'chat-summary': 8,
   'join-chat': 3,
   'leave-chat': 3,
-  'send-message': 10,
-  'send-message-counted': 11,
-  'send-message-rich': 14,
+  'send-message': 12,
+  'send-message-counted': 13,
+  'send-message-rich': 16,
   'edit-message': 9,
-  'delete-message': 10,
+  'delete-message': 12,
   react: 9,
   'read-changes': 5,
   receipt: 8,
@@ -100,6 +102,8 @@ const KEY_COUNTS = {
   'dm-block': 2,
   'hidden-users': 2,
   'message-receipts': 9,
+  'media-claim': 2,
+  'media-forget': 2,
   count: 1,
   uncount: 1,
 } as const;

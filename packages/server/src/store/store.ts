@@ -72,11 +72,11 @@ export async function countedSend(
   countedHere: boolean,
   config: Config,
   nothingDone: 0 | 1 = 1,
-): Promise<number> {
+): Promise<unknown[]> {
   if (countedHere) {
     const reply = (await run(script, scriptKeys, args)) as unknown[];
     if (reply[0] === 'rate_limited') throw rateLimited('messages', Number(reply[1]));
-    return Number(okOrThrow(reply)[0]);
+    return okOrThrow(reply);
   }
   await countHit(run, rateKey, config.rateLimitMessages, config.rateLimitWindowSeconds, 'messages');
   const reply = (await run(script, scriptKeys, args).catch((err: Error) => {
@@ -87,7 +87,18 @@ export async function countedSend(
     throw err;
   })) as unknown[];
   if (reply[0] !== 'ok' || reply[2] === nothingDone) run('uncount', [rateKey], []).catch(() => {});
-  return Number(okOrThrow(reply)[0]);
+  return okOrThrow(reply);
+}
+
+/**
+ * A script that dropped a message's media reference (a delete, a trim) answers the media ids no kept message of
+ * that chat carries any more: they are looked at now (store/media.ts decides whether any chat still keeps them).
+ * Lost on a crash, they are looked at by the periodic check anyway.
+ */
+export function checkReleasedMedia({ redis, keys }: Pick<StoreContext, 'redis' | 'keys'>, released: unknown): void {
+  if (!Array.isArray(released) || released.length === 0) return;
+  const now = Date.now();
+  redis.zadd(keys.mediaCheck, ...released.flatMap((id) => [now, String(id)])).catch(() => {});
 }
 
 /** One read command: its name and arguments. */

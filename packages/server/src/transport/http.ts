@@ -13,10 +13,12 @@ import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CodeSender } from '../login/code-sender.js';
+import type { MediaStorage } from '../media/storage.js';
 import type { BlockStore } from '../store/blocks.js';
 import type { ChatStore } from '../store/chats.js';
 import type { GroupStore } from '../store/groups.js';
 import type { Keys } from '../store/keys.js';
+import type { MediaStore } from '../store/media.js';
 import type { MessageStore } from '../store/messages.js';
 import type { RedisClient } from '../store/redis.js';
 import { MEMORY_WARNING_RATIO, type RedisMemory } from '../store/redis-memory.js';
@@ -27,6 +29,7 @@ import { registerBlockRoutes } from './http-blocks.js';
 import { registerContactRoutes } from './http-contacts.js';
 import { registerGroupRoutes } from './http-groups.js';
 import { addressOf, authenticated, registerLoginRoutes } from './http-login.js';
+import { registerMediaRoutes } from './http-media.js';
 import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
 import { serveWebClient } from './static-files.js';
@@ -42,6 +45,8 @@ type HttpDeps = {
   chats: ChatStore;
   groups: GroupStore;
   messages: MessageStore;
+  media: MediaStore;
+  storage: MediaStorage;
   blocks: BlockStore;
   codeSender: CodeSender;
   /** TRUST_PROXY, compiled (client-address.ts). */
@@ -204,6 +209,7 @@ export function createHttpServer(deps: HttpDeps) {
   registerContactRoutes(app, { users, chats });
   registerGroupRoutes(app, { users, groups, chats });
   registerBlockRoutes(app, { users, blocks });
+  registerMediaRoutes(app, { config, log, users, media: deps.media, storage: deps.storage });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {
     const userId = await authUser(req);

@@ -4,9 +4,10 @@
 -- and reactions leave Redis. Each reply quoting it loses its preview (reply_to becomes
 -- {id, sender_id, msg_type, deleted: true}), each as a change of its own. The id joins :system, the set of
 -- ids not counted as unread. Deleting a deleted message changes nothing.
--- KEYS[1..9] and ARGV[1..7]: as every change script (message-changes-lib.lua); KEYS[10] chat:{id}:mentions;
--- ARGV[8] the delete window (s)
--- Returns {'ok', change_id (the delete's own), 1} | {'ok', last change id, 0} (deleted already)
+-- Its media reference goes (lib.lua): a media no kept message of the chat carries any more is returned.
+-- KEYS[1..9] and ARGV[1..7]: as every change script (message-changes-lib.lua); KEYS[10] chat:{id}:mentions,
+-- [11] chat:{id}:media, [12] chat:{id}:media_msgs; ARGV[8] the delete window (s)
+-- Returns {'ok', change_id (the delete's own), 1[, media ids released]} | {'ok', last change id, 0} (deleted already)
 -- | {'not_found'|'forbidden'|'invalid_payload', why} | {'rate_limited', seconds}
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 return counted_change(function()
@@ -45,5 +46,9 @@ return counted_change(function()
   redis.call('ZREMRANGEBYSCORE', KEYS[8], id, id)
   redis.call('ZREM', KEYS[8], id)
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', '(' .. first_id)
+  if message.media then
+    local released = release_media_of(KEYS[1], KEYS[11], KEYS[12], id)
+    if #released > 0 then return {'ok', change_id, 1, released} end
+  end
   return {'ok', change_id, 1}
 end)

@@ -244,3 +244,58 @@ local function group_receipts()
   return {chat = KEYS[1], members = KEYS[2], reads = KEYS[7], received = KEYS[10], read_marks = KEYS[11],
     received_marks = KEYS[12]}
 end
+
+-- Media references (contract section 12). A chat counts, per media id, the kept messages that carry it
+-- (chat:{id}:media, media id → count) and lists them by message id (chat:{id}:media_msgs, "<msg id> <media id>"
+-- scored by the message id); the chat's hash keeps the lowest such id (media_low), so a send that trims the
+-- list looks further only when a trimmed message had media. A media id whose count falls to 0 is "released":
+-- the script returns it, and the server deletes the bytes once no chat keeps it (store/media.ts).
+
+-- A new message `id` of chat `chat_key` carries `media_id`.
+local function add_media_ref(chat_key, refs_key, msgs_key, id, media_id)
+  redis.call('HINCRBY', refs_key, media_id, 1)
+  redis.call('ZADD', msgs_key, id, id .. ' ' .. media_id)
+  if not redis.call('HGET', chat_key, 'media_low') then redis.call('HSET', chat_key, 'media_low', id) end
+end
+
+-- Drops the references `entries` ("<msg id> <media id>", already out of msgs_key); returns the media ids no
+-- kept message of the chat carries any more.
+local function drop_media_refs(refs_key, entries)
+  local released = {}
+  for _, entry in ipairs(entries) do
+    local media_id = string.match(entry, ' (.+)$')
+    if redis.call('HINCRBY', refs_key, media_id, -1) <= 0 then
+      redis.call('HDEL', refs_key, media_id)
+      released[#released + 1] = media_id
+    end
+  end
+  return released
+end
+
+-- Keeps media_low right after references below it went.
+local function reset_media_low(chat_key, msgs_key)
+  local low = redis.call('ZRANGE', msgs_key, 0, 0, 'WITHSCORES')
+  if low[2] then
+    redis.call('HSET', chat_key, 'media_low', low[2])
+  else
+    redis.call('HDEL', chat_key, 'media_low')
+  end
+end
+
+-- The messages below first_id were trimmed away: their media references go. Returns the media released.
+local function release_media_below(chat_key, refs_key, msgs_key, first_id)
+  local gone = redis.call('ZRANGEBYSCORE', msgs_key, '-inf', '(' .. first_id)
+  redis.call('ZREMRANGEBYSCORE', msgs_key, '-inf', '(' .. first_id)
+  local released = drop_media_refs(refs_key, gone)
+  reset_media_low(chat_key, msgs_key)
+  return released
+end
+
+-- Message `id` (deleted) carried media: its reference goes. Returns the media released.
+local function release_media_of(chat_key, refs_key, msgs_key, id)
+  local gone = redis.call('ZRANGEBYSCORE', msgs_key, id, id)
+  redis.call('ZREMRANGEBYSCORE', msgs_key, id, id)
+  local released = drop_media_refs(refs_key, gone)
+  reset_media_low(chat_key, msgs_key)
+  return released
+end

@@ -63,7 +63,7 @@ end
 
 -- A message's fields in this order, then any other in name order. `id` must come first: the hub reads a
 -- stored message's id from its first bytes (`{"id":`).
-local FIELD_ORDER = {'id', 'sender_id', 'body', 'msg_type', 'created_at', 'client_msg_id', 'system', 'reply_to',
+local FIELD_ORDER = {'id', 'sender_id', 'body', 'msg_type', 'created_at', 'client_msg_id', 'system', 'media', 'reply_to',
   'mentions', 'forwarded', 'edited_at', 'deleted', 'deleted_by', 'reactions'}
 
 local function encode_message(m)

@@ -1,12 +1,14 @@
--- A message with a quote (reply_to), mentions or a forwarded body (contract section 11): checked here, then
+-- A message with a quote (reply_to), mentions, a forwarded body (contract section 11) or media (section 12):
+-- checked here, then
 -- stored by send-message.lua (loaded before this as the function send_message(), as in
 -- send-message-counted.lua), whose message JSON gets the extra fields. A plain text message never comes here:
 -- its path costs nothing more.
--- KEYS[1..10] as send-message.lua; [11] chat:{id}:quotes, [12] chat:{id}:mentions, [13] chat:{id}:joined,
--- [14] the sender's rate counter (single Redis) or chat:{id} again (cluster: the caller counts)
+-- KEYS[1..12] as send-message.lua; [13] chat:{id}:quotes, [14] chat:{id}:mentions, [15] chat:{id}:joined,
+-- [16] the sender's rate counter (single Redis) or chat:{id} again (cluster: the caller counts)
 -- ARGV[1..9] as send-message.lua; [10] the rate limit (0: counted by the caller), [11] the window (s),
 -- [12] the quoted id (0: none), [13] the mentioned users, space-separated, distinct ('' none), [14] '1' for a
--- forward, [15] the preview's length (UTF-16 units)
+-- forward, [15] the preview's length (UTF-16 units), [16] the message's `media` JSON ('' none: the caller read
+-- it from media:{id}, which media-claim.lua made sure the sender may send), [17] its media id
 -- Returns what send-message.lua returns, or {'invalid_payload', why} | {'rate_limited', seconds left}
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 local function send_rich()
@@ -22,7 +24,7 @@ local function send_rich()
     local first_id, last_id = kept_range(KEYS[1], KEYS[3])
     if quoted_id > last_id then return {'invalid_payload', 'reply_to: no such message in this chat.'} end
     if quoted_id < first_id then return {'invalid_payload', 'reply_to: that message is no longer kept.'} end
-    local since = tonumber(redis.call('ZSCORE', KEYS[13], me))
+    local since = tonumber(redis.call('ZSCORE', KEYS[15], me))
     if since and quoted_id < since then
       return {'invalid_payload', 'reply_to: that message is from before you joined.'}
     end
@@ -39,6 +41,7 @@ local function send_rich()
   end
   if #mentioned > 0 then extra = extra .. ',"mentions":' .. cjson.encode(mentioned) end
   if ARGV[14] == '1' then extra = extra .. ',"forwarded":true' end
+  if ARGV[16] ~= '' then extra = ',"media":' .. ARGV[16] .. extra end
   ARGV[2] = ARGV[2] .. extra
 
   local reply = send_message()
@@ -46,20 +49,21 @@ local function send_rich()
   local id = reply[2]
   if quoted_id > 0 then
     -- Quotes go with the messages they quote: none below the first kept id.
-    redis.call('ZADD', KEYS[11], quoted_id, id)
-    redis.call('ZREMRANGEBYSCORE', KEYS[11], '-inf', '(' .. kept_range(KEYS[1], KEYS[3]))
+    redis.call('ZADD', KEYS[13], quoted_id, id)
+    redis.call('ZREMRANGEBYSCORE', KEYS[13], '-inf', '(' .. kept_range(KEYS[1], KEYS[3]))
   end
-  for _, user in ipairs(mentioned) do redis.call('HSET', KEYS[12], user, id) end
+  for _, user in ipairs(mentioned) do redis.call('HSET', KEYS[14], user, id) end
+  if ARGV[16] ~= '' then add_media_ref(KEYS[1], KEYS[11], KEYS[12], id, ARGV[17]) end
   return reply
 end
 
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local counted = tonumber(ARGV[10]) > 0
 if counted then
-  local wait = over_limit(KEYS[14], ARGV[10], ARGV[11])
+  local wait = over_limit(KEYS[16], ARGV[10], ARGV[11])
   if wait then return {'rate_limited', wait} end
 end
 local reply = send_rich()
 -- Refused, a repeat, or past its deadline: not a new message, so it does not count.
-if counted and (reply[1] ~= 'ok' or reply[3] == 1) then give_back(KEYS[14]) end
+if counted and (reply[1] ~= 'ok' or reply[3] == 1) then give_back(KEYS[16]) end
 return reply

@@ -5,12 +5,13 @@
 -- does both around this in one script.
 -- KEYS[1] chat:{id}, [2] chat:{id}:members, [3] chat:{id}:messages, [4] chat:{id}:cmid:{me}:{client_msg_id}
 -- (or chat:{id} again when the send has none), [5] chat:{id}:reads, [6] :received, [7] :read_marks,
--- [8] :received_marks, [9] :read_times, [10] :received_times
+-- [8] :received_marks, [9] :read_times, [10] :received_times, [11] :media, [12] :media_msgs
 -- ARGV[1] my id, [2] the message JSON after its id up to created_at (`,"sender_id":…,"msg_type":"text"`),
 -- [3] the JSON after created_at (`,"client_msg_id":"…"` or ''), [4] '1' when there is a client_msg_id,
 -- [5] messages kept, [6] idempotency window (s), [7] chat channel,
 -- [8] the event's JSON up to the message (`{"type":"message_created","chat_id":"…","message":`), [9] chat id
--- Returns {'ok', id, 0} | {'ok', first id, 1} (a repeat) | {'not_found'} | {'forbidden'[, why]}
+-- Returns {'ok', id, 0[, media ids released]} | {'ok', first id, 1} (a repeat) | {'not_found'} | {'forbidden'[, why]}
+-- (media released: a trimmed message carried the last reference of this chat to them; lib.lua)
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local me = ARGV[1]
@@ -24,7 +25,7 @@ end
 -- A DM with a block standing between its two members takes no message from either (contract section 9, as
 -- WhatsApp: the blocker unblocks to write). The blocks are mirrored into the DM's hash (dm-block.lua), so this
 -- is one field of the chat's small hash (read with its kind, which the receipt marks below need).
-local chat = redis.call('HMGET', KEYS[1], 'blocked', 'kind')
+local chat = redis.call('HMGET', KEYS[1], 'blocked', 'kind', 'media_low')
 local blocked = chat[1]
 if blocked then
   if string.find(' ' .. blocked .. ' ', ' ' .. me .. ' ', 1, true) then
@@ -36,7 +37,14 @@ end
 local id = redis.call('HINCRBY', KEYS[1], 'last_id', 1)
 local message = '{"id":' .. id .. ARGV[2] .. ',"created_at":' .. now_seconds() .. ARGV[3] .. '}'
 local kept = tonumber(ARGV[5])
-if redis.call('RPUSH', KEYS[3], message) > kept then redis.call('LTRIM', KEYS[3], -kept, -1) end
+local released
+if redis.call('RPUSH', KEYS[3], message) > kept then
+  redis.call('LTRIM', KEYS[3], -kept, -1)
+  -- A trimmed message carried media (the chat's lowest media message is below the first kept id now).
+  if chat[3] and tonumber(chat[3]) <= id - kept then
+    released = release_media_below(KEYS[1], KEYS[11], KEYS[12], id - kept + 1)
+  end
+end
 if ARGV[4] == '1' then redis.call('SET', KEYS[4], id, 'EX', ARGV[6]) end
 redis.call('SPUBLISH', ARGV[7], ARGV[8] .. message .. '}')
 -- The sender has seen everything up to their own message: their marks rise to it (contract section 10), so
@@ -56,4 +64,5 @@ if chat[2] ~= 'public' then
   log_rise(R.received_times, me, id)
   tell_lows(R, ARGV[9], ARGV[7])
 end
+if released and #released > 0 then return {'ok', id, 0, released} end
 return {'ok', id, 0}

@@ -1,0 +1,68 @@
+import type { MediaInfo } from '@papo/protocol';
+import sharp from 'sharp';
+
+/** `POST /api/media` with raw bytes; the answer's status and JSON body. */
+export async function upload(
+  baseUrl: string,
+  token: string | undefined,
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  name?: string,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read error answers as well as MediaInfo
+): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (contentType) headers['content-type'] = contentType;
+  const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`;
+  const res = await fetch(`${baseUrl}/api/media${query}`, {
+    method: 'POST',
+    headers,
+    body: bytes as unknown as BodyInit,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Uploads and expects 201. */
+export async function uploaded(
+  baseUrl: string,
+  token: string,
+  bytes: Uint8Array,
+  contentType: string,
+  name?: string,
+): Promise<MediaInfo & { url: string }> {
+  const reply = await upload(baseUrl, token, bytes, contentType, name);
+  if (reply.status !== 201) throw new Error(`upload answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+  return reply.body;
+}
+
+/** `GET` a media route: status, headers and the bytes. */
+export async function download(
+  baseUrl: string,
+  path: string,
+  token?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
+  return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** A JPEG photo with camera and GPS tags in its EXIF, as a phone takes one. */
+export function photoWithGps(width = 640, height = 480): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: 200, g: 80, b: 40 } } })
+    .jpeg()
+    .withExif({
+      IFD0: { Make: 'PapoPhone', Model: 'Test 1', Copyright: 'someone' },
+      IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '23/1 33/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '46/1 38/1 0/1' },
+    })
+    .toBuffer();
+}
+
+/** A small PNG. */
+export function png(width = 64, height = 48): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 4, background: { r: 10, g: 120, b: 200, alpha: 1 } } })
+    .png()
+    .toBuffer();
+}
