@@ -157,12 +157,7 @@ export function Conversation({ chatId }: { chatId: string }) {
             <MediaPreview chatId={chatId} attachment={attachment} onClose={() => setAttachment(null)} />
           ) : null}
           {viewing !== null ? (
-            <MediaViewer
-              images={images}
-              startId={viewing}
-              nameOf={handlers.nameOf}
-              onClose={() => setViewing(null)}
-            />
+            <MediaViewer images={images} startId={viewing} nameOf={handlers.nameOf} onClose={() => setViewing(null)} />
           ) : null}
           <div className="sr-only" aria-live="polite" aria-atomic="true">
             {announcement}

@@ -31,8 +31,15 @@ export function MediaPreview({
   const titleId = useId();
   const { dialogRef, onKeyDown } = useModalDialog(onClose, { placesFocus: true });
   const urls = useMemo(() => files.map((file) => URL.createObjectURL(file)), [files]);
-  useEffect(() => () => urls.forEach((url) => URL.revokeObjectURL(url)), [urls]);
-  useEffect(() => captionRef.current?.focus(), []);
+  useEffect(
+    () => () => {
+      for (const url of urls) URL.revokeObjectURL(url);
+    },
+    [urls],
+  );
+  useEffect(() => {
+    captionRef.current?.focus();
+  }, []);
 
   const types = files.map((file) => sendTypeOf(file, asDocument));
   const tooLarge = files.filter((_, index) => types[index] === null);
@@ -73,7 +80,9 @@ export function MediaPreview({
           <button type="button" className="icon-button" onClick={onClose} aria-label={t('media.cancel')}>
             <CloseIcon />
           </button>
-          <h2 id={titleId}>{files.length === 1 ? file.name || t('media.send') : t('media.sendMany', { count: files.length })}</h2>
+          <h2 id={titleId}>
+            {files.length === 1 ? file.name || t('media.send') : t('media.sendMany', { count: files.length })}
+          </h2>
         </header>
         <div className="media-preview-stage">
           {type === 'image' ? (
