@@ -354,12 +354,15 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   /**
    * A URL of a media's bytes for `<img>`, `<video>`, `<audio>` or a download: a signed link (ids asked for in
-   * the same tick share one request; links are kept until shortly before they run out), or the object URL
-   * of bytes this page uploaded itself.
+   * the same tick share one request; links are kept until shortly before they run out).
    */
   mediaUrl(mediaId: string): Promise<string> {
-    const local = this.uploads.localUrl(mediaId);
-    return local ? Promise.resolve(local) : this.links.mediaUrl(mediaId);
+    return this.links.mediaUrl(mediaId);
+  }
+
+  /** An object URL (`blob:`) of bytes this page uploaded itself, while it keeps them: shown without a download. */
+  localMediaUrl(mediaId: string): string | undefined {
+    return this.uploads.localUrl(mediaId);
   }
 
   /** A URL of a media's thumbnail (a JPEG of at most 320 px a side), signed as `mediaUrl`'s. */

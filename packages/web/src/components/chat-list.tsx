@@ -35,7 +35,6 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
   const selected = store.openChatId === chat.chat_id;
   const unread = store.unread(chat);
   const muted = store.isMuted(chat);
-  const peer = chat.peer_user_id ? store.people.get(chat.peer_user_id) : undefined;
   const peerOnline = chat.peer_user_id ? store.isOnline(chat.peer_user_id) === true : false;
   const title = store.chatTitle(chat);
   const pending = store.client.outbox(chat.chat_id).at(-1);
@@ -54,7 +53,7 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
         <Avatar
           id={chat.peer_user_id ?? chat.chat_id}
           name={title}
-          url={peer?.avatar_url}
+          url={store.chatAvatarUrl(chat)}
           group={chat.kind !== 'dm'}
           online={peerOnline}
         />

@@ -68,7 +68,7 @@ export function ForwardPicker({ from, message, onDone }: { from: ChatItem; messa
                 <Avatar
                   id={chat.peer_user_id ?? chat.chat_id}
                   name={title}
-                  url={chat.peer_user_id ? store.people.get(chat.peer_user_id)?.avatar_url : undefined}
+                  url={store.chatAvatarUrl(chat)}
                   size={40}
                   group={chat.kind !== 'dm'}
                 />

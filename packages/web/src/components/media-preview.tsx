@@ -4,7 +4,7 @@ import { locale, t } from '../i18n';
 import { humanSize, measure, sendTypeOf } from '../lib/media';
 import { useModalDialog } from '../lib/modal-dialog';
 import { useStore } from '../state/react';
-import { CloseIcon, DocumentIcon, SendIcon } from './icons';
+import { CloseIcon, DocumentIcon, PlayIcon, SendIcon } from './icons';
 
 export type Attachment = { files: File[]; asDocument: boolean };
 
@@ -87,12 +87,10 @@ export function MediaPreview({
         <div className="media-preview-stage">
           {type === 'image' ? (
             <img src={urls[selected]} alt={file.name} />
-          ) : type === 'video' ? (
-            // biome-ignore lint/a11y/useMediaCaption: a preview of the user's own video
-            <video src={urls[selected]} controls />
           ) : (
+            // A video is not played here: the page's policy keeps media elements off `blob:` URLs.
             <div className="media-preview-file">
-              <DocumentIcon size={64} />
+              {type === 'video' ? <PlayIcon size={64} /> : <DocumentIcon size={64} />}
               <span className="file-name">{file.name}</span>
               <span className="file-facts">{humanSize(file.size, locale)}</span>
             </div>

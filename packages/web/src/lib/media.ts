@@ -107,32 +107,18 @@ export function sendTypeOf(file: Blob, asDocument: boolean): MediaMessageType | 
   return file.size <= LIMITS.fileMaxBytes ? 'file' : null;
 }
 
-/** A picture's or video's size in pixels, read in the browser before it is sent (to draw its bubble at once). */
+/**
+ * A picture's size in pixels, read in the browser before it is sent (to draw its bubble at once). Videos are
+ * measured by the server: the page's policy keeps media elements off `blob:` URLs.
+ */
 export async function measure(file: Blob, type: MediaMessageType): Promise<Partial<MediaSendOptions>> {
+  if (type !== 'image') return {};
   const url = URL.createObjectURL(file);
   try {
-    if (type === 'image') {
-      const image = new Image();
-      image.src = url;
-      await image.decode();
-      return { width: image.naturalWidth, height: image.naturalHeight };
-    }
-    if (type === 'video' || type === 'audio' || type === 'voice') {
-      const element = document.createElement(type === 'video' ? 'video' : 'audio');
-      element.preload = 'metadata';
-      element.src = url;
-      await new Promise((resolve, reject) => {
-        element.onloadedmetadata = resolve;
-        element.onerror = reject;
-      });
-      const duration = Number.isFinite(element.duration) ? Math.round(element.duration * 1000) : undefined;
-      const video = element instanceof HTMLVideoElement ? element : undefined;
-      return {
-        ...(duration ? { duration_ms: duration } : {}),
-        ...(video?.videoWidth ? { width: video.videoWidth, height: video.videoHeight } : {}),
-      };
-    }
-    return {};
+    const image = new Image();
+    image.src = url;
+    await image.decode();
+    return { width: image.naturalWidth, height: image.naturalHeight };
   } catch {
     return {};
   } finally {

@@ -1,0 +1,132 @@
+/// <reference lib="dom" />
+import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { axeViolations } from './axe.js';
+import {
+  chatRow,
+  DESKTOP,
+  FAKE_MEDIA_DEVICES,
+  launchBrowser,
+  newUser,
+  openDmWith,
+  PHONE,
+  screenshot,
+  startWebServer,
+  type User,
+  uniqueName,
+} from './browser.js';
+
+/** A photo-like PNG: a sky, a sun and a hill (something to see in the screenshots). */
+function landscape(width: number, height: number): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
+      <stop offset="0" stop-color="#4aa3df"/><stop offset="1" stop-color="#bfe3f7"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#sky)"/>
+    <circle cx="${width * 0.75}" cy="${height * 0.3}" r="${height * 0.12}" fill="#ffd34d"/>
+    <ellipse cx="${width * 0.3}" cy="${height}" rx="${width * 0.7}" ry="${height * 0.45}" fill="#3f9b4a"/>
+  </svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+// Two people in a DM: Ana sends a photo with a caption, a document and a voice note recorded from Chromium's
+// fake microphone; Bia, on a phone, sees the photo (loaded), the file's card and the voice note's player.
+describe('photos, files and voice notes in the browser', { timeout: 120_000 }, () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let ana: User;
+  let bia: User;
+
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startWebServer(), launchBrowser(FAKE_MEDIA_DEVICES)]);
+    [ana, bia] = await Promise.all([
+      newUser(browser, server.url, uniqueName('Ana'), DESKTOP),
+      newUser(browser, server.url, uniqueName('Bia'), PHONE),
+    ]);
+    await ana.context.grantPermissions(['microphone']);
+  });
+  afterAll(() => server.stop());
+
+  it('sends a photo with a caption: a preview first, then a bubble sized before it loads', async () => {
+    const page = ana.page;
+    await openDmWith(ana, bia);
+    await page
+      .getByTestId('attach-photos')
+      .setInputFiles({ name: 'beach.png', mimeType: 'image/png', buffer: await landscape(1200, 800) });
+    const preview = page.getByTestId('media-preview');
+    await preview.waitFor();
+    await preview.getByLabel('Add a caption').fill('Praia hoje 🌊');
+    await screenshot(page, 'desktop-media-preview');
+    expect(await axeViolations(page)).toEqual([]);
+    await preview.getByLabel('Add a caption').press('Enter');
+    await preview.waitFor({ state: 'detached' });
+
+    const sent = page.locator('.message-row.own').filter({ has: page.getByTestId('media-image') });
+    await sent.locator('.body', { hasText: 'Praia hoje' }).waitFor();
+    // Stored (it has an id), and drawn at the picture's aspect ratio (3:2) before and after it loaded.
+    await sent.locator('[data-message-id]').or(page.locator('.message-row.own[data-message-id]')).first().waitFor();
+    const box = await sent.getByTestId('media-image').boundingBox();
+    expect(box && Math.abs(box.width / box.height - 1.5)).toBeLessThan(0.02);
+  });
+
+  it('sends a document as a file card with its name and size', async () => {
+    const page = ana.page;
+    await page.getByTestId('attach-document').setInputFiles({
+      name: 'lista-de-compras.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('arroz\nfeijão\ncafé\n'.repeat(40)),
+    });
+    const preview = page.getByTestId('media-preview');
+    await preview.getByText('lista-de-compras.txt').first().waitFor();
+    await preview.getByLabel('Add a caption').press('Enter');
+    const card = page.locator('.message-row.own[data-message-id]').getByTestId('file-card');
+    await card.getByText('lista-de-compras.txt').waitFor();
+    expect(await card.locator('.file-facts').textContent()).toMatch(/TXT · \d/);
+  });
+
+  it('records a voice note while the microphone button is held, and sends it on release', async () => {
+    const page = ana.page;
+    const mic = page.getByTestId('mic-button');
+    await mic.hover();
+    await page.mouse.down();
+    const timer = page.getByTestId('voice-recording').getByRole('timer');
+    await expect.poll(() => timer.textContent(), { timeout: 15_000 }).toBe('0:02');
+    await screenshot(page, 'desktop-media-recording');
+    await page.mouse.up();
+    await page.getByTestId('voice-recording').waitFor({ state: 'detached' });
+    const voice = page.locator('.message-row.own[data-message-id]').getByTestId('voice-player');
+    await voice.waitFor();
+    await screenshot(page, 'desktop-media-conversation');
+  });
+
+  it('shows the other side the photo, the file card and the voice note with its length', async () => {
+    const page = bia.page;
+    await chatRow(page, ana.name).click();
+    const image = page.locator('.message-row.other').getByTestId('media-image').locator('img.media-image');
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1200);
+    await page.locator('.message-row.other').getByTestId('file-card').getByText('lista-de-compras.txt').waitFor();
+    const duration = page.locator('.message-row.other').getByTestId('voice-duration');
+    await expect.poll(() => duration.textContent()).toMatch(/^0:0[1-3]$/);
+    await screenshot(page, 'phone-media-conversation');
+    expect(await axeViolations(page)).toEqual([]);
+
+    // The voice note plays: its position moves.
+    await page.locator('.message-row.other').getByRole('button', { name: 'Play' }).click();
+    await page.locator('.message-row.other').getByRole('button', { name: 'Pause' }).waitFor();
+
+    // The photo opens full screen, and Escape closes it.
+    await page.locator('.message-row.other').getByRole('button', { name: 'Open photo' }).click();
+    const viewer = page.getByTestId('media-viewer');
+    await viewer.getByRole('img', { name: 'Praia hoje 🌊' }).waitFor();
+    await expect
+      .poll(() => viewer.locator('figure img').evaluate((img: HTMLImageElement) => img.naturalWidth))
+      .toBe(1200);
+    await screenshot(page, 'phone-media-viewer');
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+    expect(ana.errors).toEqual([]);
+    expect(bia.errors).toEqual([]);
+    expect([...ana.cspViolations, ...bia.cspViolations]).toEqual([]);
+  });
+});
