@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { locale, t } from '../i18n';
+import { previewOf } from '../lib/media';
 import { previewText } from '../lib/people';
 import { isSystem, systemText } from '../lib/system-text';
 import { listTime } from '../lib/time';
@@ -109,7 +110,10 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
   if (pending) {
     return (
       <span className="chat-preview">
-        <Ticks state={pending.state} size={16} /> {previewText(pending.body)}
+        <Ticks state={pending.state} size={16} />{' '}
+        {pending.media
+          ? previewOf({ msg_type: pending.media.type, body: pending.body, media: pending.media }, t)
+          : previewText(pending.body)}
       </span>
     );
   }
@@ -128,7 +132,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
     const state = store.client.messageState(chat.chat_id, last.id) ?? 'sent';
     return (
       <span className="chat-preview">
-        <Ticks state={state} size={16} /> {previewText(last.body ?? '')}
+        <Ticks state={state} size={16} /> {previewOf(last, t)}
       </span>
     );
   }
@@ -136,7 +140,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
   return (
     <span className="chat-preview">
       {sender ? <span className="preview-sender">{sender}: </span> : null}
-      {previewText(last.body ?? '')}
+      {previewOf(last, t)}
     </span>
   );
 }

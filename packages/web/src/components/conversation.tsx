@@ -2,8 +2,7 @@ import type { ChatMessage } from '@papo/client';
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { t } from '../i18n';
 import { errorText } from '../lib/errors';
-import { messageMedia } from '../lib/media';
-import { previewText } from '../lib/people';
+import { messageMedia, previewOf } from '../lib/media';
 import { isSystem, systemText } from '../lib/system-text';
 import { useNarrow, useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
@@ -48,7 +47,7 @@ export function Conversation({ chatId }: { chatId: string }) {
           if (message.system) setAnnouncement(systemText(message.system, store.client.userId ?? '', name, t));
           return;
         }
-        setAnnouncement(t('conv.newFrom', { name: name(message.sender_id), body: previewText(message.body ?? '') }));
+        setAnnouncement(t('conv.newFrom', { name: name(message.sender_id), body: previewOf(message, t) }));
       }),
     [store, chatId],
   );

@@ -76,15 +76,17 @@ export function MediaViewer({
         ) : null}
       </header>
       <div className="media-viewer-stage">
-        <button
-          type="button"
-          className="icon-button media-viewer-nav"
-          onClick={() => previous && setCurrentId(previous.id)}
-          disabled={!previous}
-          aria-label={t('media.previous')}
-        >
-          <ChevronLeftIcon size={32} />
-        </button>
+        {images.length > 1 ? (
+          <button
+            type="button"
+            className="icon-button media-viewer-nav"
+            onClick={() => previous && setCurrentId(previous.id)}
+            disabled={!previous}
+            aria-label={t('media.previous')}
+          >
+            <ChevronLeftIcon size={32} />
+          </button>
+        ) : null}
         <figure>
           {url ? (
             <img key={url} src={url} alt={message.body || t('media.photo')} />
@@ -93,15 +95,17 @@ export function MediaViewer({
           )}
           {message.body ? <figcaption>{message.body}</figcaption> : null}
         </figure>
-        <button
-          type="button"
-          className="icon-button media-viewer-nav"
-          onClick={() => next && setCurrentId(next.id)}
-          disabled={!next}
-          aria-label={t('media.next')}
-        >
-          <ChevronRightIcon size={32} />
-        </button>
+        {images.length > 1 ? (
+          <button
+            type="button"
+            className="icon-button media-viewer-nav"
+            onClick={() => next && setCurrentId(next.id)}
+            disabled={!next}
+            aria-label={t('media.next')}
+          >
+            <ChevronRightIcon size={32} />
+          </button>
+        ) : null}
       </div>
     </div>
   );

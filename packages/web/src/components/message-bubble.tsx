@@ -149,7 +149,7 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
           key, right click, long press); the same menu is a real button inside it */}
       <div
         ref={bubbleRef}
-        className={`bubble${state === 'failed' ? ' failed' : ''}${menuOpen ? ' menu-open' : ''}${deleted ? ' deleted' : ''}${props.media && !deleted ? ` has-media media-${props.media.type}` : ''}`}
+        className={`bubble${state === 'failed' ? ' failed' : ''}${menuOpen ? ' menu-open' : ''}${deleted ? ' deleted' : ''}${props.media && !deleted ? ` has-media media-kind-${props.media.type}` : ''}`}
         // Focusable so the keyboard reaches the menu; one bubble is in the Tab order, arrows move between them.
         tabIndex={message ? (props.tabbable ? 0 : -1) : undefined}
         onKeyDown={message ? onKeyDown : undefined}

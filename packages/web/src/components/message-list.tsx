@@ -369,10 +369,9 @@ function bubbleProps(
   const { entry } = item;
   // A forward on its way has no text of its own (the server copies the source's): show the source's.
   const source = entry.forward_of;
-  const body = source
-    ? (store.client.messages(source.chat_id).find((m) => m.id === source.message_id)?.body ?? '')
-    : entry.body;
-  const media = entry.media ? outboxMedia(entry.media) : undefined;
+  const original = source ? store.client.messages(source.chat_id).find((m) => m.id === source.message_id) : undefined;
+  const body = source ? (original?.body ?? '') : entry.body;
+  const media = entry.media ? outboxMedia(entry.media) : original ? messageMedia(original) : undefined;
   if (item.kind === 'acked') return { ...base, body, messageId: item.message_id, state: 'sent', media };
   const uploading = entry.media && !entry.media.uploaded && entry.state === 'pending';
   return {

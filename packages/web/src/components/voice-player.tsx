@@ -17,6 +17,8 @@ export function VoicePlayer({ media }: { media: ShownMedia }) {
   const [paused, setPaused] = useState(true);
   const [position, setPosition] = useState(0);
   const [elementDuration, setElementDuration] = useState(0);
+  /** Seeking far past the end to learn the length (a recording's WebM often says none: Infinity). */
+  const probing = useRef(false);
   const durationMs = media.duration_ms || elementDuration;
 
   useEffect(() => {
@@ -92,14 +94,25 @@ export function VoicePlayer({ media }: { media: ShownMedia }) {
           setPaused(true);
           setPosition(0);
         }}
-        onTimeUpdate={(event) => setPosition(Math.round(event.currentTarget.currentTime * 1000))}
+        onTimeUpdate={(event) => {
+          if (!probing.current) setPosition(Math.round(event.currentTarget.currentTime * 1000));
+        }}
         onLoadedMetadata={(event) => {
-          const seconds = event.currentTarget.duration;
-          if (Number.isFinite(seconds)) setElementDuration(Math.round(seconds * 1000));
+          const audio = event.currentTarget;
+          if (Number.isFinite(audio.duration)) setElementDuration(Math.round(audio.duration * 1000));
+          else if (!media.duration_ms) {
+            probing.current = true;
+            audio.currentTime = Number.MAX_SAFE_INTEGER;
+          }
         }}
         onDurationChange={(event) => {
-          const seconds = event.currentTarget.duration;
-          if (Number.isFinite(seconds)) setElementDuration(Math.round(seconds * 1000));
+          const audio = event.currentTarget;
+          if (!Number.isFinite(audio.duration)) return;
+          setElementDuration(Math.round(audio.duration * 1000));
+          if (probing.current) {
+            probing.current = false;
+            audio.currentTime = 0;
+          }
         }}
       />
     </div>

@@ -1,6 +1,6 @@
 import type { MediaSendOptions, OutboxMedia } from '@papo/client';
 import { LIMITS, type MediaInfo, type MediaMessageType, type Message } from '@papo/protocol';
-import type { Locale } from '../i18n';
+import type { Locale, MessageKey, Translate } from '../i18n';
 
 /** What a bubble needs of a media, stored or on its way (an outbox entry's `media` has no id until uploaded). */
 export type ShownMedia = {
@@ -124,4 +124,36 @@ export async function measure(file: Blob, type: MediaMessageType): Promise<Parti
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+const PREVIEW_KEYS: Record<MediaMessageType, MessageKey> = {
+  image: 'preview.image',
+  video: 'preview.video',
+  voice: 'preview.voice',
+  audio: 'preview.audio',
+  file: 'preview.file',
+};
+
+/**
+ * A message on one line (the chat list, a quote, a notice): its text, or for a media message what it is
+ * ("📷 Photo", "📄 report.pdf", "🎤 Voice message 0:07") with its caption in place of the word when it has one.
+ */
+export function previewOf(
+  message: {
+    msg_type?: string | undefined;
+    body?: string | undefined;
+    media?: { name?: string; duration_ms?: number };
+  },
+  t: Translate,
+): string {
+  const body = (message.body ?? '').replace(/\s+/g, ' ').trim();
+  const type = message.msg_type as MediaMessageType | undefined;
+  if (!type || !(type in PREVIEW_KEYS)) return body;
+  const label = t(PREVIEW_KEYS[type], { name: message.media?.name || t('media.file') });
+  const icon = label.split(' ')[0] ?? '';
+  if (body && type !== 'file') return `${icon} ${body}`;
+  if ((type === 'voice' || type === 'audio') && message.media?.duration_ms) {
+    return `${label} ${clockDuration(message.media.duration_ms)}`;
+  }
+  return label;
 }
