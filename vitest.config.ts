@@ -32,6 +32,7 @@ const CORE_ON_CLUSTER = [
   'test/sdk/message-changes.test.ts',
   'test/message-receipts.test.ts',
   'test/sdk/receipts.test.ts',
+  'test/media.test.ts',
 ];
 
 export default defineConfig({

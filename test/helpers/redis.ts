@@ -61,6 +61,11 @@ export const keys = {
   session: (sessionId: string) => `session:${sessionId}`,
   userSessions: (userId: string) => `user_sessions:${userId}`,
   temporaryAccounts: 'accounts:temporary',
+  chatMedia: (chatId: string) => `chat:{${chatId}}:media`,
+  chatMediaMessages: (chatId: string) => `chat:{${chatId}}:media_msgs`,
+  media: (mediaId: string) => `media:{${mediaId}}`,
+  mediaChats: (mediaId: string) => `media:{${mediaId}}:chats`,
+  mediaCheck: 'media:check',
 };
 
 /** The stored messages of a chat, parsed. */

@@ -84,6 +84,9 @@ export const SystemInfo = Type.Object(
     description: Type.Optional(
       Type.Literal(true, { description: 'With `info_changed`: the description changed. (extension)' }),
     ),
+    picture: Type.Optional(
+      Type.Literal(true, { description: 'With `info_changed`: the group’s picture changed (or went). (extension)' }),
+    ),
   },
   { description: 'A change of membership, role or group info, where it happened in the chat’s sequence.' },
 );

@@ -82,7 +82,9 @@ export const ServerEvents = {
       by: UserId,
       ...withRequestId,
     },
-    { description: 'A chat’s title or description changed: to its members, and the answer to `update_chat`.' },
+    {
+      description: 'A chat’s title, description or picture changed: to its members, and the answer to `update_chat`.',
+    },
   ),
   invite_created: Type.Object(
     {

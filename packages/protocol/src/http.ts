@@ -65,6 +65,12 @@ export const ChatSummary = Type.Object({
       description: 'The newest message that mentions the caller, when it is unread (the chat list’s “@”). (extension)',
     }),
   ),
+  avatar_url: Type.Optional(
+    Type.String({
+      description:
+        'A group’s or public chat’s picture (`/api/media/:id`, served to anyone), when it has one; a DM shows the peer’s. (section 12)',
+    }),
+  ),
 });
 export const PublicChatSummary = Type.Object({
   chat_id: ChatId,

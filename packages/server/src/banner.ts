@@ -10,6 +10,7 @@ export type StartFacts = {
   listen: string;
   workers: number;
   redis: string;
+  media: string;
   login_codes: string;
 };
 
@@ -54,6 +55,9 @@ export function startFacts(
     listen: `${config.host}:${port}`,
     workers: config.workers,
     redis,
+    media: config.s3
+      ? `S3 bucket ${config.s3.bucket}${config.s3.endpoint ? ` at ${config.s3.endpoint}` : ''}`
+      : `${shortPath(config.mediaDir)} (a folder: several machines need it shared, or S3_BUCKET)`,
     login_codes: loginCodesGo(config),
   };
 }
@@ -67,6 +71,7 @@ export function bannerLines(facts: StartFacts): string[] {
       facts.mode === 'production' ? 'production (NODE_ENV=production)' : 'development (NODE_ENV is not production)',
     ],
     ['Redis', facts.redis],
+    ['Media', facts.media],
     ['Login codes', facts.login_codes],
     ['Stop', 'Ctrl-C (workers finish first, then Redis)'],
   ];

@@ -55,15 +55,28 @@ export const setRole: Handler<'set_role'> = async (ctx, conn, { chat_id: chatId,
 
 export const updateChat: Handler<'update_chat'> = async (ctx, conn, data) => {
   const me = userOf(conn);
-  if (data.title === undefined && data.description === undefined) {
-    throw new AppError('invalid_payload', 'Give a title, a description, or both.');
+  if (data.title === undefined && data.description === undefined && data.avatar_media_id === undefined) {
+    throw new AppError('invalid_payload', 'Give a title, a description or a picture.');
   }
   const title = data.title === undefined ? undefined : (cleanName(data.title, 'data.title') as string);
-  const { title: now, description } = await ctx.groups.updateChat(me, data.chat_id, {
+  // A picture is the caller's image upload, claimed first (its slot), then set (the chat's).
+  const picture = data.avatar_media_id;
+  if (picture) await ctx.media.claimAvatar(me, picture, `chat:${data.chat_id}`);
+  const changed = await ctx.groups.updateChat(me, data.chat_id, {
     title,
     description: cleanDescription(data.description),
+    pictureMediaId: picture,
   });
-  return { type: 'chat_updated', chat_id: data.chat_id, title: now, description, avatar_url: '', by: me };
+  // The picture replaced (or a claim the chat refused) is looked at by the media sweep: deleted if unused.
+  if (changed.replacedPicture) await ctx.media.released(changed.replacedPicture);
+  return {
+    type: 'chat_updated',
+    chat_id: data.chat_id,
+    title: changed.title,
+    description: changed.description,
+    avatar_url: changed.avatarUrl,
+    by: me,
+  };
 };
 
 export const createInvite: Handler<'create_invite'> = async (ctx, conn, data) => {

@@ -67,6 +67,7 @@ export function createChatLists(context: StoreContext) {
           readId,
           changeId,
           mentionedId,
+          avatarUrl,
         ] = row as [
           string,
           string,
@@ -83,6 +84,7 @@ export function createChatLists(context: StoreContext) {
           number,
           number,
           number,
+          string,
         ];
         const lastMessage = lastRaw ? (JSON.parse(lastRaw) as Message) : undefined;
         draft.push({
@@ -101,6 +103,7 @@ export function createChatLists(context: StoreContext) {
             read_id: Number(readId),
             change_id: Number(changeId ?? 0),
             ...(Number(mentionedId) > 0 ? { mentioned_id: Number(mentionedId) } : {}),
+            ...(avatarUrl ? { avatar_url: avatarUrl } : {}),
           },
           activity: lastMessage?.created_at ?? Number(createdAt),
         });

@@ -227,19 +227,23 @@ export function createGroupStore(context: StoreContext) {
     async updateChat(
       me: string,
       chatId: string,
-      change: { title?: string | undefined; description?: string | undefined },
-    ): Promise<{ title: string; description: string }> {
+      change: { title?: string | undefined; description?: string | undefined; pictureMediaId?: string | undefined },
+    ): Promise<{ title: string; description: string; avatarUrl: string; replacedPicture: string }> {
       await countChanges(me, 1);
-      const [, title, description] = okOrThrow(
+      const picture = change.pictureMediaId;
+      const [, title, description, avatarUrl, replacedPicture] = okOrThrow(
         await run('update-chat', groupKeys(chatId), [
           ...groupArgs(me, chatId),
           change.title === undefined ? '0' : '1',
           change.title ?? '',
           change.description === undefined ? '0' : '1',
           change.description ?? '',
+          picture === undefined ? '0' : '1',
+          picture ?? '',
+          picture ? `/api/media/${picture}` : '',
         ]),
-      ) as [number, string, string];
-      return { title, description };
+      ) as [number, string, string, string, string];
+      return { title, description, avatarUrl, replacedPicture };
     },
 
     async createInvite(
@@ -312,12 +316,13 @@ export function createGroupStore(context: StoreContext) {
       const [kind, title, description, createdBy, createdAt, count, role, ...pairs] = okOrThrow(
         await run('chat-info', groupKeys(chatId), [me]),
       ) as [ChatKind, string, string, string, number, number, string, ...string[]];
+      const avatarUrl = kind === 'dm' ? null : await redis.hget(keys.chat(chatId), 'avatar_url');
       const info: ChatInfo = {
         chat_id: chatId,
         kind,
         title: kind === 'dm' ? '' : title,
         description,
-        avatar_url: null,
+        avatar_url: avatarUrl || null,
         created_by: createdBy,
         created_at: Number(createdAt),
         member_count: Number(count),
@@ -352,7 +357,8 @@ export function createGroupStore(context: StoreContext) {
         throw new AppError('not_found', 'This invite link is no longer valid.');
       }
       const [, title, description, count] = reply as [string, string, string, number];
-      return { chat_id: chatId, title, description, avatar_url: null, member_count: Number(count) };
+      const avatarUrl = await redis.hget(keys.chat(chatId), 'avatar_url');
+      return { chat_id: chatId, title, description, avatar_url: avatarUrl || null, member_count: Number(count) };
     },
 
     async invites(me: string, chatId: string): Promise<InviteInfo[]> {

@@ -172,7 +172,9 @@ export function createMediaStore(context: StoreContext, storage: MediaStorage, l
     async readable(userId: string | undefined, mediaId: string): Promise<MediaRecord | undefined> {
       const { record, chats } = await read(mediaId);
       if (!record) return undefined;
-      if (record.avatar_of || record.uploader === userId) return record;
+      if (record.uploader === userId) return record;
+      // A picture is anyone's to see while it is one (a claim the chat or profile then refused makes none).
+      if (record.avatar_of && (await stillAvatar(mediaId, record.avatar_of))) return record;
       if (userId === undefined || chats.length === 0) return undefined;
       const replies = await readAll(
         redis,

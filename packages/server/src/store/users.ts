@@ -136,7 +136,15 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
     },
 
     /** PATCH /api/me: the name and "about" line, already cleaned; false when the user no longer exists. */
-    async editProfile(userId: string, change: { username?: string; about?: string }): Promise<boolean> {
+    /**
+     * Changes the user's own profile; `pictureMediaId` is an upload claimed as theirs ('' removes the picture).
+     * Resolves with false when the user no longer exists, else with the picture replaced ('' none).
+     */
+    async editProfile(
+      userId: string,
+      change: { username?: string; about?: string; pictureMediaId?: string },
+    ): Promise<false | { replacedPicture: string }> {
+      const picture = change.pictureMediaId;
       const reply = await run(
         'edit-profile',
         [keys.user(userId)],
@@ -145,9 +153,12 @@ export function createUserStore({ redis, run, keys, config }: StoreContext, sess
           change.username ?? '',
           change.about === undefined ? '0' : '1',
           change.about ?? '',
+          picture === undefined ? '0' : '1',
+          picture ?? '',
+          picture ? `/api/media/${picture}` : '',
         ],
       );
-      return Number(reply) === 1;
+      return Array.isArray(reply) ? { replacedPicture: String(reply[1] ?? '') } : false;
     },
 
     profiles,

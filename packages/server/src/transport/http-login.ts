@@ -15,6 +15,7 @@ import { AppError } from '../errors.js';
 import type { CodeSender } from '../login/code-sender.js';
 import { deviceLabel } from '../login/device.js';
 import type { Keys } from '../store/keys.js';
+import type { MediaStore } from '../store/media.js';
 import { type SessionStore, sessionIdOf } from '../store/sessions.js';
 import type { Address, UserStore } from '../store/users.js';
 import { checker, validate } from './validate.js';
@@ -25,6 +26,7 @@ type LoginDeps = {
   users: UserStore;
   sessions: SessionStore;
   codeSender: CodeSender;
+  media: MediaStore;
 };
 
 const SessionIdParam = Type.Object({ session_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
@@ -55,7 +57,7 @@ export function addressOf(body: { phone: string } | { email: string }): Address 
  * the list of devices), and tying an account to a phone or e-mail.
  */
 export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void {
-  const { config, keys, users, sessions, codeSender } = deps;
+  const { config, keys, users, sessions, codeSender, media } = deps;
 
   const limitIp = (req: FastifyRequest) =>
     users.hit(keys.rateLoginIp(req.ip), config.loginRateLimitPerIp, config.loginRateWindowSeconds, 'login requests');
@@ -181,8 +183,13 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     const change = {
       ...(body.username !== undefined ? { username: cleanName(body.username, 'username') } : {}),
       ...(body.about !== undefined ? { about: cleanOptionalText(body.about) } : {}),
+      ...(body.avatar_media_id !== undefined ? { pictureMediaId: body.avatar_media_id } : {}),
     };
+    // A picture is the caller's image upload, claimed first (its slot), then set (the user's).
+    if (body.avatar_media_id) await media.claimAvatar(userId, body.avatar_media_id, `user:${userId}`);
     const edited = await users.editProfile(userId, change);
+    // The picture replaced is looked at by the media sweep: deleted unless something else uses it.
+    if (edited && edited.replacedPicture) await media.released(edited.replacedPicture);
     const profile = edited ? await users.myProfile(userId) : undefined;
     if (!profile) throw new AppError('unauthenticated', 'This account no longer exists; log in again.');
     return profile;

@@ -161,7 +161,7 @@ export function createHttpServer(deps: HttpDeps) {
 
   metricsRoutes(app, config.metricsToken);
 
-  registerLoginRoutes(app, { config, keys, users, sessions, codeSender });
+  registerLoginRoutes(app, { config, keys, users, sessions, codeSender, media: deps.media });
 
   app.get('/api/users/online', async (req) => {
     const userId = await authUser(req);

@@ -12,10 +12,11 @@
 -- Returns {} when the chat does not exist, else {kind, title, last_id, created_at, member count, DM peer ('' for
 -- a public chat), last message JSON ('' for none), own read mark, muted until, role ('' but in a group), ids
 -- not unread above the read mark, the chat's received_id, its read_id (both 0 in a public chat), the chat's
--- last_change_id, the newest message mentioning the member above their read mark and not deleted (0: none)}
+-- last_change_id, the newest message mentioning the member above their read mark and not deleted (0: none),
+-- the chat's picture ('' none)}
 local me = ARGV[1]
 local chat = redis.call('HMGET', KEYS[1], 'kind', 'title', 'last_id', 'created_at', 'received_id', 'read_id',
-  'last_change_id')
+  'last_change_id', 'avatar_url')
 if not chat[1] then return {} end
 local count, peer = redis.call('SCARD', KEYS[2]), ''
 if chat[1] == 'dm' then
@@ -58,4 +59,4 @@ end
 
 return {chat[1], chat[2] or '', tonumber(chat[3]) or 0, tonumber(chat[4]) or 0, count, peer,
   last_message or fallback or '', read, tonumber(redis.call('HGET', KEYS[5], me)) or 0, role, system,
-  tonumber(chat[5]) or 0, tonumber(chat[6]) or 0, tonumber(chat[7]) or 0, mentioned}
+  tonumber(chat[5]) or 0, tonumber(chat[6]) or 0, tonumber(chat[7]) or 0, mentioned, chat[8] or ''}
