@@ -20,7 +20,7 @@ export interface GroupHost {
  */
 export class Groups {
   readonly infos: GroupInfos;
-  /** Pictures the server told of since the list loaded (`chat_updated`): the chat list has none of its own. */
+  /** Pictures the server told of since the list loaded (`chat_updated`): newer than the list's. */
   private readonly avatars = new Map<string, string>();
 
   constructor(private readonly host: GroupHost) {
@@ -85,9 +85,12 @@ export class Groups {
     this.updated(chatId, updated.title, updated.description, updated.avatar_url);
   }
 
-  /** The group's picture, as last known (an event, or its info), without fetching; undefined when none. */
+  /** The group's picture, as last known (an event, the chat list, its info), without fetching; undefined when none. */
   avatarUrl(chatId: string): string | undefined {
-    return (this.avatars.get(chatId) ?? this.infos.peek(chatId)?.avatar_url) || undefined;
+    return (
+      (this.avatars.get(chatId) ?? this.host.chat(chatId)?.avatar_url ?? this.infos.peek(chatId)?.avatar_url) ||
+      undefined
+    );
   }
 
   /** The title, description and picture changed (here, or an event said so): shown everywhere at once. */
