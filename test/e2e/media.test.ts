@@ -125,6 +125,69 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await screenshot(page, 'phone-media-viewer');
     await page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached' });
+  });
+
+  it('keeps a file whose upload failed across a reload, and sends it on retry', async () => {
+    const page = ana.page;
+    const uploads = (url: URL) => url.pathname === '/api/media';
+    await page.route(uploads, (route) => route.abort());
+    await page.getByTestId('attach-document').setInputFiles({
+      name: 'recibo.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('R$ 42,00\n'),
+    });
+    await page.getByTestId('media-preview').getByLabel('Add a caption').press('Enter');
+    const failed = page.locator('.message-row.own:not([data-message-id])').filter({ hasText: 'recibo.txt' });
+    await failed.locator('.failed-actions').getByText('Not sent').waitFor();
+    await page.unroute(uploads);
+
+    // The bytes wait in IndexedDB: after a reload the entry is there still, and Retry uploads and sends it.
+    await page.reload();
+    await failed.locator('.failed-actions').getByText('Not sent').waitFor();
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await page.locator('.message-row.own[data-message-id]').getByTestId('file-card').getByText('recibo.txt').waitFor();
+    await bia.page.locator('.message-row.other').getByTestId('file-card').getByText('recibo.txt').waitFor();
+  });
+
+  it('sets a profile picture cropped square, which the other side sees', async () => {
+    const page = ana.page;
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('menuitem', { name: 'Account and devices' }).click();
+    await page.getByTestId('avatar-file').setInputFiles({
+      name: 'me.png',
+      mimeType: 'image/png',
+      buffer: await landscape(900, 600),
+    });
+    const cropper = page.getByRole('dialog', { name: 'Crop the photo' });
+    await cropper.waitFor();
+    // By keyboard: zoom in twice, move right.
+    const view = cropper.getByRole('img', { name: 'Crop the photo' });
+    await view.focus();
+    await view.press('+');
+    await view.press('+');
+    await view.press('ArrowRight');
+    await screenshot(page, 'desktop-media-avatar-crop');
+    expect(await axeViolations(page)).toEqual([]);
+    await cropper.getByRole('button', { name: 'Use this photo' }).click();
+    await cropper.waitFor({ state: 'detached' });
+
+    const mine = page.locator('.profile-picture .avatar img');
+    await expect.poll(() => mine.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
+    const src = (await mine.getAttribute('src')) ?? '';
+    expect(src).toMatch(/^\/api\/media\/m_/);
+    // Anyone may see a profile picture: no token needed.
+    const anonymous = await fetch(`${server.url}${src}`);
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.headers.get('content-type')).toBe('image/jpeg');
+
+    await bia.page.reload();
+    // The reload brings the open conversation back.
+    await bia.page.getByRole('heading', { name: ana.name, level: 2 }).waitFor();
+    const peer = bia.page.locator('.conversation-header .avatar img');
+    await expect.poll(() => peer.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
+    await bia.page.locator('.message-row.other img.media-image.loaded').waitFor();
+    await screenshot(bia.page, 'phone-media-avatar');
+
     expect(ana.errors).toEqual([]);
     expect(bia.errors).toEqual([]);
     expect([...ana.cspViolations, ...bia.cspViolations]).toEqual([]);
