@@ -18,6 +18,9 @@ import {
   uniqueName,
 } from './browser.js';
 
+/** Polls wait as long as locators do: pictures and sounds load over the network. */
+const WAIT = { timeout: 15_000 };
+
 /** A photo-like PNG: a sky, a sun and a hill (something to see in the screenshots). */
 function landscape(width: number, height: number): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
@@ -91,7 +94,7 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await mic.hover();
     await page.mouse.down();
     const timer = page.getByTestId('voice-recording').getByRole('timer');
-    await expect.poll(() => timer.textContent(), { timeout: 15_000 }).toBe('0:02');
+    await expect.poll(() => timer.textContent(), WAIT).toBe('0:02');
     await screenshot(page, 'desktop-media-recording');
     await page.mouse.up();
     await page.getByTestId('voice-recording').waitFor({ state: 'detached' });
@@ -104,10 +107,12 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     const page = bia.page;
     await chatRow(page, ana.name).click();
     const image = page.locator('.message-row.other').getByTestId('media-image').locator('img.media-image');
-    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1200);
+    await expect
+      .poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), WAIT)
+      .toBe(1200);
     await page.locator('.message-row.other').getByTestId('file-card').getByText('lista-de-compras.txt').waitFor();
     const duration = page.locator('.message-row.other').getByTestId('voice-duration');
-    await expect.poll(() => duration.textContent()).toMatch(/^0:0[1-3]$/);
+    await expect.poll(() => duration.textContent(), WAIT).toMatch(/^0:0[1-3]$/);
     await screenshot(page, 'phone-media-conversation');
     expect(await axeViolations(page)).toEqual([]);
 
@@ -120,11 +125,65 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     const viewer = page.getByTestId('media-viewer');
     await viewer.getByRole('img', { name: 'Praia hoje 🌊' }).waitFor();
     await expect
-      .poll(() => viewer.locator('figure img').evaluate((img: HTMLImageElement) => img.naturalWidth))
+      .poll(() => viewer.locator('figure img').evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT)
       .toBe(1200);
     await screenshot(page, 'phone-media-viewer');
     await page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached' });
+  });
+
+  it('sends a pasted picture from a phone; the viewer goes between the chat’s photos by keys', async () => {
+    const png = (await landscape(600, 900)).toString('base64');
+    const box = bia.page.getByLabel('Type a message');
+    await box.focus();
+    // A paste with an image in the clipboard, as a screenshot tool leaves it.
+    await box.evaluate((textarea, base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'image.png', { type: 'image/png' }));
+      textarea.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, png);
+    const preview = bia.page.getByTestId('media-preview');
+    await preview.getByLabel('Add a caption').fill('Vista do quarto');
+    await screenshot(bia.page, 'phone-media-preview');
+    await preview.getByRole('button', { name: 'Send' }).click();
+    await bia.page.locator('.message-row.own[data-message-id]').getByTestId('media-image').waitFor();
+
+    const page = ana.page;
+    const portrait = page.locator('.message-row.other').getByTestId('media-image');
+    await portrait.locator('img.media-image.loaded').waitFor();
+    await portrait.click();
+    const viewer = page.getByTestId('media-viewer');
+    await viewer.getByText('2 of 2').waitFor();
+    await page.keyboard.press('ArrowLeft');
+    await viewer.getByText('1 of 2').waitFor();
+    await expect
+      .poll(() => viewer.locator('figure img').evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT)
+      .toBe(1200);
+    await screenshot(page, 'desktop-media-viewer');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.keyboard.press('ArrowRight');
+    await viewer.getByText('2 of 2').waitFor();
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+  });
+
+  it('records a voice note by keyboard: press to start, press again to send; Escape cancels', async () => {
+    const page = ana.page;
+    const mic = page.getByTestId('mic-button');
+    const before = await page.locator('.message-row.own[data-message-id]').getByTestId('voice-player').count();
+    await mic.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('voice-recording').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('voice-recording').waitFor({ state: 'detached' });
+
+    await mic.focus();
+    await page.keyboard.press('Enter');
+    const timer = page.getByTestId('voice-recording').getByRole('timer');
+    await expect.poll(() => timer.textContent(), WAIT).toBe('0:01');
+    await page.keyboard.press('Enter');
+    await page.locator('.message-row.own[data-message-id]').getByTestId('voice-player').nth(before).waitFor();
   });
 
   it('keeps a file whose upload failed across a reload, and sends it on retry', async () => {
@@ -172,7 +231,7 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await cropper.waitFor({ state: 'detached' });
 
     const mine = page.locator('.profile-picture .avatar img');
-    await expect.poll(() => mine.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
+    await expect.poll(() => mine.evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT).toBe(640);
     const src = (await mine.getAttribute('src')) ?? '';
     expect(src).toMatch(/^\/api\/media\/m_/);
     // Anyone may see a profile picture: no token needed.
@@ -184,7 +243,7 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     // The reload brings the open conversation back.
     await bia.page.getByRole('heading', { name: ana.name, level: 2 }).waitFor();
     const peer = bia.page.locator('.conversation-header .avatar img');
-    await expect.poll(() => peer.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(640);
+    await expect.poll(() => peer.evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT).toBe(640);
     await bia.page.locator('.message-row.other img.media-image.loaded').waitFor();
     await screenshot(bia.page, 'phone-media-avatar');
 

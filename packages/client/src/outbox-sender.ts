@@ -142,9 +142,20 @@ export class OutboxSender {
     for (const entry of this.options.outbox.pending()) this.transmit(entry);
   }
 
-  /** At start: uploads left unfinished by the last page go on (messages wait for the connection). */
+  /**
+   * At start: uploads left unfinished by the last page go on (messages wait for the connection); a failed
+   * one's bytes are read back to be shown until it is retried or discarded.
+   */
   resumeUploads(): void {
-    for (const entry of this.options.outbox.pending()) if (entry.media && !entry.media.uploaded) this.transmit(entry);
+    for (const entry of this.options.outbox.list()) {
+      if (!entry.media || entry.media.uploaded) continue;
+      if (entry.state === 'pending') this.transmit(entry);
+      else {
+        void this.options.uploads.restore(entry).then((found) => {
+          if (found) this.options.emit('outbox', this.options.outbox.list());
+        });
+      }
+    }
   }
 
   onAck(ack: ServerEventOf<'ack'>): void {

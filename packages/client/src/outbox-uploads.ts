@@ -56,6 +56,15 @@ export class OutboxUploads {
     void this.run(entry, controller);
   }
 
+  /**
+   * After a reload: reads an entry's bytes back from the blob store to show them (its `local_url`) before any
+   * retry; false when they were not kept.
+   */
+  async restore(entry: OutboxEntry): Promise<boolean> {
+    if (!entry.media || entry.media.local_url) return false;
+    return (await this.bytes(entry)) !== undefined;
+  }
+
   /** Stops an upload in flight (the entry stays; see `forget`). */
   cancel(clientMsgId: string): void {
     this.running.get(clientMsgId)?.abort();

@@ -149,6 +149,33 @@ describe('media messages in the outbox', () => {
     expect(blobs.size).toBe(0);
   });
 
+  it('shows a failed entry’s bytes again after a reload, and uploads them on retry', async () => {
+    const storage = memoryStorage();
+    const blobs = new Map<string, Blob>();
+    const blobStore: BlobStore = {
+      put: async (key, blob) => void blobs.set(key, blob),
+      get: async (key) => blobs.get(key),
+      delete: async (key) => void blobs.delete(key),
+    };
+    const first = harness(storage, blobStore);
+    const entry = first.sender.sendMedia('c1', png, {});
+    await settle();
+    first.uploads[0]!.reject(new PapoError('internal', 'The server cannot be reached.'));
+    await settle();
+
+    const reloaded = harness(storage, blobStore);
+    reloaded.sender.resumeUploads();
+    await settle();
+    const shown = reloaded.sender.list()[0]!;
+    expect(shown.state).toBe('failed');
+    expect(shown.media?.local_url).toMatch(/^blob:/);
+    expect(reloaded.events.some(([name]) => name === 'outbox')).toBe(true);
+    expect(reloaded.uploads).toEqual([]);
+    reloaded.sender.retry(entry.client_msg_id);
+    await settle();
+    expect(reloaded.uploads).toHaveLength(1);
+  });
+
   it('fails a reloaded entry whose bytes were not kept, saying so', async () => {
     const storage = memoryStorage();
     harness(storage).sender.sendMedia('c1', png, {});

@@ -51,7 +51,11 @@ export function VoiceRecorder({ chatId, onRecording }: { chatId: string; onRecor
   // Leaving the chat (or the page) mid-recording throws the recording away and frees the microphone.
   useEffect(() => () => recording.current?.cancel(), []);
 
+  /** Counts starts and cancels: a start whose microphone opens after a cancel (Escape while asking) is dropped. */
+  const attempt = useRef(0);
+
   const cancel = (message = '') => {
+    attempt.current++;
     recording.current?.cancel();
     recording.current = null;
     setElapsed(0);
@@ -61,15 +65,24 @@ export function VoiceRecorder({ chatId, onRecording }: { chatId: string; onRecor
 
   const start = async (mode: 'hold' | 'locked') => {
     releasedEarly.current = false;
+    const mine = ++attempt.current;
     setNotice('');
     setPhase('starting');
+    let opened: VoiceRecording;
     try {
-      recording.current = await VoiceRecording.start();
+      opened = await VoiceRecording.start();
     } catch {
-      setPhase('idle');
-      setNotice(t('voice.noMic'));
+      if (mine === attempt.current) {
+        setPhase('idle');
+        setNotice(t('voice.noMic'));
+      }
       return;
     }
+    if (mine !== attempt.current) {
+      opened.cancel();
+      return;
+    }
+    recording.current = opened;
     if (releasedEarly.current) {
       cancel(t('voice.holdHint'));
       return;
@@ -125,7 +138,8 @@ export function VoiceRecorder({ chatId, onRecording }: { chatId: string; onRecor
           </button>
           <span className="voice-dot" aria-hidden="true" />
           <span className="voice-elapsed" role="timer" aria-label={t('voice.recording')}>
-            {clockDuration(elapsed)}
+            {/* Whole seconds gone, as a stopwatch counts (not rounded up at half a second). */}
+            {clockDuration(Math.floor(elapsed / 1000) * 1000)}
           </span>
           <span className="voice-slide" aria-hidden="true">
             {phase === 'hold' ? t('voice.slideToCancel') : ''}
@@ -161,6 +175,14 @@ export function VoiceRecorder({ chatId, onRecording }: { chatId: string; onRecor
           // A click by keyboard (detail 0) starts, then sends; a pointer's click sends a locked recording only.
           if (phaseRef.current === 'locked') void finish();
           else if (event.detail === 0 && phaseRef.current === 'idle') void start('locked');
+        }}
+        onKeyDown={(event) => {
+          // The button keeps focus while recording by keyboard: Escape on it cancels, as anywhere in the bar.
+          if (event.key === 'Escape' && phaseRef.current !== 'idle') {
+            event.preventDefault();
+            event.stopPropagation();
+            cancel(t('voice.cancelled'));
+          }
         }}
         onContextMenu={(event) => event.preventDefault()}
       >
