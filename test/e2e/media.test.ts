@@ -186,6 +186,26 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await page.locator('.message-row.own[data-message-id]').getByTestId('voice-player').nth(before).waitFor();
   });
 
+  it('shows an upload’s progress with a cancel button, and cancelling it leaves nothing', async () => {
+    const page = ana.page;
+    const uploads = (url: URL) => url.pathname === '/api/media';
+    const held: Array<() => Promise<void>> = [];
+    await page.route(uploads, (route) => void held.push(() => route.abort()));
+    await page
+      .getByTestId('attach-photos')
+      .setInputFiles({ name: 'pôr-do-sol.png', mimeType: 'image/png', buffer: await landscape(800, 800) });
+    await page.getByTestId('media-preview').getByLabel('Add a caption').press('Enter');
+    const uploading = page.locator('.message-row.own').filter({ has: page.getByTestId('upload-progress') });
+    await uploading.getByRole('progressbar').waitFor();
+    await uploading.locator('img.media-image.loaded').waitFor();
+    await screenshot(page, 'desktop-media-uploading');
+    await uploading.getByRole('button', { name: 'Cancel upload' }).click();
+    await uploading.waitFor({ state: 'detached' });
+    for (const release of held) await release().catch(() => {});
+    await page.unroute(uploads);
+    expect(await page.getByTestId('upload-progress').count()).toBe(0);
+  });
+
   it('keeps a file whose upload failed across a reload, and sends it on retry', async () => {
     const page = ana.page;
     const uploads = (url: URL) => url.pathname === '/api/media';
@@ -244,7 +264,7 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await bia.page.getByRole('heading', { name: ana.name, level: 2 }).waitFor();
     const peer = bia.page.locator('.conversation-header .avatar img');
     await expect.poll(() => peer.evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT).toBe(640);
-    await bia.page.locator('.message-row.other img.media-image.loaded').waitFor();
+    await expect.poll(() => bia.page.locator('img.media-image:not(.loaded)').count(), WAIT).toBe(0);
     await screenshot(bia.page, 'phone-media-avatar');
 
     expect(ana.errors).toEqual([]);

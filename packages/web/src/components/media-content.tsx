@@ -30,9 +30,8 @@ function ImageMedia({ media, onOpen }: { media: ShownMedia; onOpen?: (() => void
   const [loaded, setLoaded] = useState<string | undefined>(undefined);
   const picture = (
     <>
-      {media.thumbnail && loaded !== url ? (
-        <img className="media-blur" src={media.thumbnail} alt="" aria-hidden="true" />
-      ) : null}
+      {/* Stays under the picture: it fades in over the preview, not over an empty box. */}
+      {media.thumbnail ? <img className="media-blur" src={media.thumbnail} alt="" aria-hidden="true" /> : null}
       {url ? (
         <img
           className={loaded === url ? 'media-image loaded' : 'media-image'}
