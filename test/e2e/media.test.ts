@@ -266,6 +266,35 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await expect.poll(() => peer.evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT).toBe(640);
     await expect.poll(() => bia.page.locator('img.media-image:not(.loaded)').count(), WAIT).toBe(0);
     await screenshot(bia.page, 'phone-media-avatar');
+  });
+
+  it('gives a group a picture (its admin), which its members see in their list', async () => {
+    const page = ana.page;
+    const title = uniqueName('Praia');
+    await page.locator('.account-panel').getByRole('button', { name: 'Back', exact: true }).click();
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.getByRole('button', { name: 'New group' }).click();
+    await page.locator(`.pick-row[data-user-id="${bia.userId}"]`).click();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Group name').fill(title);
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('heading', { name: title, level: 2 }).waitFor();
+
+    await page.locator('.conversation .title-button').click();
+    const drawer = page.locator('.info-drawer');
+    await drawer
+      .getByTestId('avatar-file')
+      .setInputFiles({ name: 'grupo.png', mimeType: 'image/png', buffer: await landscape(640, 640) });
+    await page.getByRole('dialog', { name: 'Crop the photo' }).getByRole('button', { name: 'Use this photo' }).click();
+    const picture = drawer.locator('.info-top .avatar img');
+    await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT).toBe(640);
+    await page.locator('.system-pill', { hasText: 'You changed the group picture' }).waitFor();
+
+    await bia.page.getByRole('button', { name: 'Back to chats' }).click();
+    const row = chatRow(bia.page, title);
+    await expect
+      .poll(() => row.locator('.avatar img').evaluate((img: HTMLImageElement) => img.naturalWidth), WAIT)
+      .toBe(640);
 
     expect(ana.errors).toEqual([]);
     expect(bia.errors).toEqual([]);
