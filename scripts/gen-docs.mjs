@@ -40,6 +40,18 @@ const SAMPLES = {
   sender_id: 'u_9f',
   peer_user_id: 'u_7c',
   chat_id: 'c_1a2b',
+  media_id: 'm_Q2xh7Tb0Yk3Vr9Lp1nWc4A',
+  avatar_media_id: 'm_Q2xh7Tb0Yk3Vr9Lp1nWc4A',
+  media_ids: ['m_Q2xh7Tb0Yk3Vr9Lp1nWc4A'],
+  mime: 'image/jpeg',
+  size: 183422,
+  name: 'photo.jpg',
+  width: 1600,
+  height: 1200,
+  duration_ms: 5200,
+  thumbnail: 'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD…',
+  url: '/api/media/m_Q2xh7Tb0Yk3Vr9Lp1nWc4A?u=u_9f&exp=1767229200&sig=Jb0…',
+  links: { m_Q2xh7Tb0Yk3Vr9Lp1nWc4A: '/api/media/m_Q2xh7Tb0Yk3Vr9Lp1nWc4A?u=u_9f&exp=1767229200&sig=Jb0…' },
   chats: ['c_1a2b', 'c_77e0'],
   username: 'ana',
   avatar_url: 'https://example.com/ana.png',
@@ -155,6 +167,7 @@ function fits(s, v) {
 }
 
 function example(s, name) {
+  if (s.contentMediaType) return `<the bytes, ${s.contentMediaType}>`;
   if (name in SAMPLES && fits(s, SAMPLES[name])) return structuredClone(SAMPLES[name]);
   if (name in OTHER_SAMPLES && fits(s, OTHER_SAMPLES[name])) return OTHER_SAMPLES[name];
   if ('const' in s) return s.const;
@@ -325,6 +338,12 @@ const LIMIT_NOTES = {
     'Per-user `read_receipt` and `delivered_receipt` events go out in DMs and chats of at most this many members (RECEIPTS_FANOUT_MAX_MEMBERS); bigger groups get only `chat_receipts`.',
   changesKeep: 'Changes a chat keeps for `sync` with `after_change_id` (CHANGES_KEEP); older: `changes_reset`.',
   receiptTimesMessages: 'Message info keeps the times of receipts for this many of a chat’s last messages.',
+  uploadMaxBytes: 'A photo, video or audio upload, in bytes (the server’s MAX_UPLOAD_BYTES); past it, 413.',
+  fileMaxBytes: 'A file upload (`?name=`), in bytes (the server’s MAX_FILE_BYTES); past it, 413.',
+  mediaNameMaxLength: 'A file’s name (`?name=`), in UTF-16 code units.',
+  mediaInlineThumbnailMaxLength: '`media.thumbnail`, the inline preview (a `data:` URL), in characters.',
+  mediaLinksMax: 'Media ids one `POST /api/media/links` takes.',
+  mediaChatsMax: 'Chats one upload may be sent or forwarded to; past it a forward of it is `invalid_payload`.',
 };
 const TIMING_NOTES = {
   tokenTtlSeconds: 'Lifetime of a token (`auth` does not extend it; the client refreshes its session for a new one).',
@@ -342,6 +361,9 @@ const TIMING_NOTES = {
   editWindowSeconds: 'Own messages can be edited this long after they were sent (EDIT_WINDOW_S).',
   deleteWindowSeconds: 'Own messages can be deleted for everyone this long after they were sent (DELETE_WINDOW_S).',
   receiptCoalesceMs: 'The SDK sends `received` and `read_receipt` for one chat at most this often (milliseconds).',
+  mediaLinkTtlSeconds:
+    'A signed media link (`media.url`, `POST /api/media/links`) works this long (rounded up to 10 minutes).',
+  mediaSendWindowSeconds: 'An upload may be sent this long after it was made; an upload never sent is deleted then.',
 };
 const ENVELOPE_NOTES = {
   action: 'One of the actions below.',

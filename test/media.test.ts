@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import type { Message, ServerEventOf } from '@papo/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import sharp from 'sharp';
@@ -11,7 +12,7 @@ import { createS3Storage } from '../packages/server/src/media/s3-storage.js';
 import type { MediaStorage } from '../packages/server/src/media/storage.js';
 import { createDm, expectError } from './helpers/chat-actions.js';
 import { api } from './helpers/http.js';
-import { download, photoWithGps, png, upload, uploaded } from './helpers/media.js';
+import { download, photoWithGps, png, silentMp3, upload, uploaded } from './helpers/media.js';
 import { keys, redisClient } from './helpers/redis.js';
 import { startS3Server } from './helpers/s3-server.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
@@ -145,6 +146,60 @@ describe.each(['local', 's3'] as const)('media on the %s driver', (driver) => {
       expect((await upload(server.url, alice!.token, broken, 'image/png')).status).toBe(400);
     });
 
+    it('reads an audio’s duration; a voice note is sent from it', async () => {
+      const [alice, bob] = await users(server, 2);
+      const audio = await uploaded(server.url, alice!.token, silentMp3(200), 'audio/mpeg');
+      expect(audio).toMatchObject({ kind: 'audio', mime: 'audio/mpeg' });
+      expect(Math.abs(audio.duration_ms! - 5224)).toBeLessThan(100);
+      expect(audio.thumbnail).toBeUndefined();
+      const dm = await createDm(alice!.client, bob!.userId);
+      const created = bob!.client.next('message_created');
+      await sendMedia(alice!, { chat_id: dm.chat_id, type: 'voice', media_id: audio.media_id });
+      expect((await created).message).toMatchObject({ msg_type: 'voice', media: { duration_ms: audio.duration_ms } });
+      const served = await download(server.url, `/api/media/${audio.media_id}`, bob!.token, { range: 'bytes=0-416' });
+      expect(served.status).toBe(206);
+      expect(served.headers.get('content-type')).toBe('audio/mpeg');
+      expect(served.bytes.length).toBe(417);
+    });
+
+    it('refuses what tries to hurt: a decompression bomb, a bad id or name, too many links', async () => {
+      const [alice] = await users(server, 1);
+      // A PNG whose header says 60,000 × 60,000 pixels (14 GB once decoded): refused from its header.
+      const bomb = await png(16, 16);
+      bomb.writeUInt32BE(60_000, 16);
+      bomb.writeUInt32BE(60_000, 20);
+      bomb.writeUInt32BE(crc32(bomb.subarray(12, 29)), 29);
+      const reply = await upload(server.url, alice!.token, bomb, 'image/png');
+      expect(reply.status).toBe(400);
+      expect(reply.body.message).toMatch(/pixel limit/);
+      for (const path of [
+        '/api/media/..%2F..%2Fetc%2Fpasswd',
+        '/api/media/m_x%00y',
+        '/api/media/notanid',
+        '/api/media/m_',
+      ]) {
+        expect((await download(server.url, path, alice!.token)).status).toBe(404);
+      }
+      expect((await upload(server.url, alice!.token, Buffer.from('x'), 'text/plain', 'a'.repeat(300))).status).toBe(
+        400,
+      );
+      // A name with line breaks and quotes goes out in a header that stays one header.
+      const odd = await uploaded(
+        server.url,
+        alice!.token,
+        Buffer.from('x'),
+        'text/plain',
+        'a"b\r\nSet-Cookie: x=1.txt',
+      );
+      const served = await download(server.url, `/api/media/${odd.media_id}`, alice!.token);
+      expect(served.headers.get('set-cookie')).toBeNull();
+      expect(served.headers.get('content-disposition')).toMatch(/^attachment; filename=/);
+      const ids = Array.from({ length: 101 }, (_, i) => `m_${i}`);
+      expect(
+        (await api(server.url, '/api/media/links', { token: alice!.token, body: { media_ids: ids } })).status,
+      ).toBe(400);
+    });
+
     it('answers 413 past MAX_UPLOAD_BYTES (MAX_FILE_BYTES for files), 401 without a token, and stores nothing', async () => {
       const [alice] = await users(server, 1);
       const before = (await storedKeys()).size;
@@ -194,6 +249,12 @@ describe.each(['local', 's3'] as const)('media on the %s driver', (driver) => {
       expect(message).toMatchObject({ id, msg_type: 'image', body: 'look', media: stored });
       expect(message.media).not.toHaveProperty('url');
 
+      // Its caption can be edited, as a text's body; the media stays.
+      const updated = bob!.client.next('message_updated');
+      const edit = await alice!.client.request('edit_message', { chat_id: dm.chat_id, message_id: id, body: 'look!' });
+      expect(edit.type, JSON.stringify(edit)).toBe('change_ack');
+      expect(((await updated) as { message: Message }).message).toMatchObject({ body: 'look!', media: stored });
+
       const got = await download(server.url, `/api/media/${media.media_id}`, bob!.token);
       expect(got.status).toBe(200);
       expect(got.headers.get('content-type')).toBe('image/jpeg');
@@ -225,6 +286,22 @@ describe.each(['local', 's3'] as const)('media on the %s driver', (driver) => {
         body: { media_ids: [media.media_id] },
       });
       expect(eveLinks.body.links).toEqual({});
+    });
+
+    it('another instance on the same store serves what one took, and signs links alike', async () => {
+      const other = await startServer({ env: { ...storageEnv } });
+      const [alice, bob] = await users(server, 2);
+      const dm = await createDm(alice!.client, bob!.userId);
+      const media = await uploaded(server.url, alice!.token, await png(), 'image/png');
+      await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
+      const there = await download(other.url, `/api/media/${media.media_id}`, bob!.token);
+      expect(there.status).toBe(200);
+      expect(there.bytes.equals(await storedBytes(media.media_id))).toBe(true);
+      // A link made by one instance works on the other.
+      const link = (
+        await api(server.url, '/api/media/links', { token: bob!.token, body: { media_ids: [media.media_id] } })
+      ).body.links[media.media_id] as string;
+      expect((await download(other.url, link)).status).toBe(200);
     });
 
     it('Range (206, 416), ETag (304)', async () => {

@@ -66,3 +66,13 @@ export function png(width = 64, height = 48): Promise<Buffer> {
     .png()
     .toBuffer();
 }
+
+/**
+ * An MP3 of silence, `frames` MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz, 417 bytes and 26.12 ms each):
+ * real audio any decoder takes, made without an encoder.
+ */
+export function silentMp3(frames: number): Buffer {
+  const frame = Buffer.alloc(417);
+  frame.set([0xff, 0xfb, 0x90, 0x64]);
+  return Buffer.concat(Array.from({ length: frames }, () => frame));
+}

@@ -513,7 +513,7 @@ export const HTTP_ROUTES = {
       'The bytes (with `Range`: 206), for its uploader and the members of a chat it was sent to (anyone else: 404); ' +
       'Bearer, or a signed link (`?exp=&sig=`, `media.url`) instead. `ETag`, `Cache-Control: private`; files come ' +
       'as attachments, images, video and audio inline, always with `X-Content-Type-Options: nosniff`.',
-    answer: Type.Unknown({ description: 'The bytes.' }),
+    answer: Type.String({ contentMediaType: 'application/octet-stream', description: 'The bytes, as stored.' }),
   },
   mediaThumbnail: {
     method: 'GET',
@@ -522,7 +522,7 @@ export const HTTP_ROUTES = {
     status: 200,
     description:
       'A JPEG of at most 320 px a side, for images and videos with a poster (404 when there is none); as above.',
-    answer: Type.Unknown({ description: 'The bytes (image/jpeg).' }),
+    answer: Type.String({ contentMediaType: 'image/jpeg', description: 'The thumbnail’s bytes.' }),
   },
   mediaLinks: {
     method: 'POST',

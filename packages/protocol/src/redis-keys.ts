@@ -65,6 +65,12 @@ export const REDIS_KEYS = [
     holds:
       'the last CHANGES_KEEP changes, oldest first: the id of the message each changed (change_id = last_change_id − length + 1 + index)',
   },
+  {
+    key: 'media:{{media_id}}',
+    type: 'Hash',
+    holds:
+      'an upload: uploader, kind, mime, size, name, width, height, duration_ms, inline (the tiny preview), thumb ("1": a thumbnail is stored), created_at, store (local / s3), sent_at (its last claim), avatar_of (user:<id> / chat:<id> for a picture); the id in braces, a hash tag for its companion below',
+  },
 ] as const;
 
 /**
@@ -221,6 +227,37 @@ export const EXTRA_KEYS = [
     holds:
       'events for one user’s connections (dm_ready, joined, left, chat_muted…) wherever they are, and the server’s news for them (a block made or lifted: read the hidden users again); its hash tag is the user’s chat-list key, so one script changes the list and publishes',
   },
+  {
+    key: 'media:{{media_id}}:chats',
+    type: 'Set',
+    holds:
+      'the chats an upload was sent or forwarded to (at most 256): whose members may get it, where the sweep counts its references',
+  },
+  {
+    key: 'chat:{chat_id}:media',
+    type: 'Hash',
+    holds:
+      'media_id → how many kept messages of the chat carry it; changed by the scripts that send, delete and trim messages (0: the field goes, and the media is looked at)',
+  },
+  {
+    key: 'chat:{chat_id}:media_msgs',
+    type: 'Sorted set',
+    holds:
+      '"<message id> <media_id>" scored by the message id: what a trim (below the first kept id) or a delete releases; the chat’s hash keeps the lowest as media_low',
+  },
+  {
+    key: 'media:check',
+    type: 'Sorted set',
+    holds:
+      'media_id → when (ms) the media sweep looks at it: the end of an upload’s 24 h, at once when released, weekly while in use',
+  },
+  {
+    key: 'media:link_secret',
+    type: 'String',
+    holds: 'the key media links are signed with, made once when MEDIA_LINK_SECRET is unset',
+  },
+  { key: 'lock:media_sweep', type: 'String, TTL 5 min', holds: 'held by the worker sweeping media' },
+  { key: 'rate:media:{user_id}', type: 'Counter with TTL', holds: 'uploads this hour (MEDIA_UPLOADS_PER_HOUR)' },
   {
     key: 'broadcast:presence',
     type: 'Sharded Pub/Sub channel',

@@ -131,6 +131,9 @@ const ACTION_CASES: Record<ActionName, Cases> = {
       { chat_id: chat, forward_of: { chat_id: chat, message_id: 1 } },
       // Only the server can tell that a text message lacks its body (it is optional for forwards).
       { chat_id: chat },
+      // A media message: its caption is optional.
+      { chat_id: chat, type: 'image', media_id: 'm_Q2xh7Tb0Yk3Vr9Lp1nWc4A' },
+      { chat_id: chat, type: 'voice', media_id: 'm_x', body: 'listen' },
     ],
     invalid: [
       { body: 'oi' },
@@ -141,7 +144,9 @@ const ACTION_CASES: Record<ActionName, Cases> = {
       { chat_id: chat, forward_of: { message_id: 1 } },
       { chat_id: chat, body: '' },
       { chat_id: chat, body: x(4097) },
-      { chat_id: chat, body: 'oi', type: 'image' },
+      { chat_id: chat, body: 'oi', type: 'sticker' },
+      { chat_id: chat, type: 'image', media_id: 'not-a-media-id' },
+      { chat_id: chat, type: 'image', media_id: 'm_../x' },
       { chat_id: chat, body: 'oi', client_msg_id: '' },
       { chat_id: chat, body: 'oi', client_msg_id: x(65) },
     ],
@@ -284,12 +289,21 @@ describe('server event schemas', () => {
       ],
     }));
 
-  it('message_created carries a text message', () => {
+  it('message_created carries a text or media message', () => {
     const message = { id: 1, sender_id: 'u_9f', body: 'oi', msg_type: 'text', created_at: 1767225600 };
+    const media = { media_id: 'm_Q2xh7Tb0Yk3Vr9Lp1nWc4A', kind: 'image', mime: 'image/png', size: 10 };
     expectCases(ServerEvents.message_created, {
-      valid: [{ type: 'message_created', chat_id: chat, message }],
+      valid: [
+        { type: 'message_created', chat_id: chat, message },
+        { type: 'message_created', chat_id: chat, message: { ...message, msg_type: 'image', media } },
+      ],
       invalid: [
-        { type: 'message_created', chat_id: chat, message: { ...message, msg_type: 'image' } },
+        { type: 'message_created', chat_id: chat, message: { ...message, msg_type: 'sticker' } },
+        {
+          type: 'message_created',
+          chat_id: chat,
+          message: { ...message, msg_type: 'image', media: { ...media, kind: 'pdf' } },
+        },
         { type: 'message_created', chat_id: chat, message: { ...message, created_at: 1.5 } },
         { type: 'typing', chat_id: chat, message },
       ],

@@ -286,6 +286,8 @@ export function loadConfig() {
     mediaUploadsPerHour: int('MEDIA_UPLOADS_PER_HOUR', 300, 1),
     /** Uploads one worker processes at once; more wait their turn (each reads an image whole into sharp). */
     mediaUploadsInFlight: int('MEDIA_UPLOADS_IN_FLIGHT', 8, 1),
+    /** An upload must have arrived whole within this (100 MiB on a slow phone link takes minutes). */
+    mediaUploadTimeoutMs: int('MEDIA_UPLOAD_TIMEOUT_S', 600, 1) * 1000,
     /** Where media is kept: `DATA_DIR/media` by default, or an S3-compatible store when S3_BUCKET is set. */
     mediaDir: resolve(str('MEDIA_DIR', resolve(dataDir, 'media'))),
     s3: s3Config(),

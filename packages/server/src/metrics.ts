@@ -222,6 +222,28 @@ export const metrics = {
     name: 'papo_slow_consumers_total',
     help: 'Sockets dropped because their send buffer passed MAX_SEND_BUFFER_BYTES.',
   }),
+  mediaUploads: new Counter({
+    name: 'papo_media_uploads_total',
+    help: 'Uploads stored, by kind (image, video, audio, file).',
+    labelNames: ['kind'],
+  }),
+  mediaUploadBytes: new Counter({
+    name: 'papo_media_upload_bytes_total',
+    help: 'Bytes of the uploads stored (an image as re-encoded).',
+  }),
+  mediaUploadsRefused: new Counter({
+    name: 'papo_media_uploads_refused_total',
+    help: 'Uploads refused, by reason (too_large, type, rate_limited, incomplete).',
+    labelNames: ['reason'],
+  }),
+  mediaDownloadBytes: new Counter({
+    name: 'papo_media_download_bytes_total',
+    help: 'Bytes of media (and thumbnails) served.',
+  }),
+  mediaDeleted: new Counter({
+    name: 'papo_media_deleted_total',
+    help: 'Media deleted by the sweep (unsent past 24 h, or no longer referred to).',
+  }),
 };
 
 export const frameIn = countedBy('papo_frames_in_total', 'Frames received, by action.', 'action');

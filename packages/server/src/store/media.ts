@@ -3,6 +3,7 @@ import { LIMITS, type MediaInfo, type MediaKind, TIMINGS } from '@papo/protocol'
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MediaStorage } from '../media/storage.js';
+import { metrics } from '../metrics.js';
 import { countHit, okOrThrow, readAll, type StoreContext } from './store.js';
 
 /** The fields of `media:{media_id}` (contract section 14), as stored. */
@@ -160,6 +161,21 @@ export function createMediaStore(context: StoreContext, storage: MediaStorage, l
       );
     },
 
+    /**
+     * Reads of media count against the user's read budget (READ_PAGES_PER_WINDOW), as history pages do: a
+     * download reads a few keys per chat the media went to, a link request that for each of its media.
+     */
+    countReads(userId: string, amount = 1): Promise<void> {
+      return countHit(
+        run,
+        keys.rateReads(userId),
+        config.readPagesPerWindow,
+        config.readWindowSeconds,
+        'reads',
+        amount,
+      );
+    },
+
     /** A picture replaced or removed: looked at now (deleted unless something else still uses it). */
     async released(mediaId: string): Promise<void> {
       await redis.zadd(keys.mediaCheck, Date.now(), mediaId);
@@ -227,6 +243,7 @@ export function createMediaStore(context: StoreContext, storage: MediaStorage, l
           if (next === 'forget') {
             await forgetBytes(mediaId);
             await redis.zrem(keys.mediaCheck, mediaId);
+            metrics.mediaDeleted.inc();
             deleted++;
           } else {
             await redis.zadd(keys.mediaCheck, next, mediaId);

@@ -189,7 +189,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: LoginDeps): void
     if (body.avatar_media_id) await media.claimAvatar(userId, body.avatar_media_id, `user:${userId}`);
     const edited = await users.editProfile(userId, change);
     // The picture replaced is looked at by the media sweep: deleted unless something else uses it.
-    if (edited && edited.replacedPicture) await media.released(edited.replacedPicture);
+    if (edited && edited.replacedPicture !== '') await media.released(edited.replacedPicture);
     const profile = edited ? await users.myProfile(userId) : undefined;
     if (!profile) throw new AppError('unauthenticated', 'This account no longer exists; log in again.');
     return profile;

@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { inspectUpload } from '../media/inspect.js';
 import { MediaNotFound, type MediaStorage } from '../media/storage.js';
+import { metrics } from '../metrics.js';
 import { type MediaRecord, type MediaStore, mediaInfo, newMediaId, thumbnailKey } from '../store/media.js';
 import type { UserStore } from '../store/users.js';
 import { authenticated } from './http-login.js';
@@ -62,30 +63,37 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
       const asFile = query.name !== undefined;
       const limit = asFile ? config.maxFileBytes : config.maxUploadBytes;
       const declaredLength = Number(req.headers['content-length']);
-      if (declaredLength > limit) {
-        req.raw.resume();
-        return tooLarge(reply, limit, asFile);
-      }
-      // Two uploads at once per user on a worker: more wait for none, they are refused.
+      // Far too large: said at once, and the connection closed (reading it all would only cost bandwidth).
+      if (declaredLength > 2 * limit) return tooLarge(reply, limit, asFile, true);
+      // Two uploads at once per user on a worker: a third is refused (429), not queued.
       const running = uploadsByUser.get(userId) ?? 0;
       if (running >= 2) {
+        metrics.mediaUploadsRefused.inc({ reason: 'rate_limited' });
         req.raw.resume();
         throw new AppError('rate_limited', 'Two uploads at once at most; try again when one is done.', {
           retry_after: 1,
         });
       }
-      await media.countUpload(userId);
       uploadsByUser.set(userId, running + 1);
       const mediaId = newMediaId();
       const file = join(tmpDir, mediaId);
       const made = [file, `${file}.clean`, `${file}.thumb`];
       try {
+        await media.countUpload(userId).catch((err: unknown) => {
+          metrics.mediaUploadsRefused.inc({ reason: 'rate_limited' });
+          throw err;
+        });
         await mkdir(tmpDir, { recursive: true });
         const size = await receive(req, file, limit);
-        if (size === 'too_large') return tooLarge(reply, limit, asFile);
+        if (size === 'too_large' || size === 'cut') return tooLarge(reply, limit, asFile, size === 'cut');
         if (size === 0) throw new AppError('invalid_payload', 'The body is empty: send the file’s bytes.');
         await media.reserve(mediaId);
-        const inspected = await inspectInTurn(() => inspectUpload(file, req.headers['content-type'], asFile));
+        const inspected = await inspectInTurn(() => inspectUpload(file, req.headers['content-type'], asFile)).catch(
+          (err: unknown) => {
+            if (err instanceof AppError) metrics.mediaUploadsRefused.inc({ reason: 'type' });
+            throw err;
+          },
+        );
         const stored = inspected.file === file ? size : (await stat(inspected.file)).size;
         await storage.put(mediaId, inspected.file, stored, inspected.mime);
         if (inspected.thumbnailFile) {
@@ -107,6 +115,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
           store: storage.driver,
         };
         await media.record(mediaId, record);
+        metrics.mediaUploads.inc({ kind: inspected.kind });
+        metrics.mediaUploadBytes.inc(stored);
         const { url } = await media.link(userId, mediaId);
         return reply.code(201).send({ ...mediaInfo(mediaId, record), url });
       } finally {
@@ -118,14 +128,17 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
     });
   });
 
-  /** Streams the request body to `file`, counting: 'too_large' past `limit` (the rest is not read). */
-  async function receive(req: FastifyRequest, file: string, limit: number): Promise<number | 'too_large'> {
+  /** Streams the body to `file`, counting; 'too_large' past `limit` (read to its end), 'cut' past twice that. */
+  async function receive(req: FastifyRequest, file: string, limit: number): Promise<number | 'too_large' | 'cut'> {
     let size = 0;
     const started = Date.now();
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
-        if (size > limit) return done(new UploadTooLarge());
+        // Past the limit the rest is read and dropped, so the client gets its 413 rather than a cut connection;
+        // up to twice the limit, then it is cut.
+        if (size > 2 * limit) return done(new UploadTooLarge());
+        if (size > limit) return done();
         const seconds = (Date.now() - started) / 1000;
         if (seconds > 30 && size / seconds < MIN_UPLOAD_BYTES_PER_S) {
           return done(new AppError('invalid_payload', 'The upload is too slow; try again on a better connection.'));
@@ -135,18 +148,20 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
     });
     try {
       await pipeline(req.raw, counter, createWriteStream(file));
-      return size;
+      return size > limit ? 'too_large' : size;
     } catch (err) {
-      if (err instanceof UploadTooLarge) return 'too_large';
+      if (err instanceof UploadTooLarge) return 'cut';
       if (err instanceof AppError) throw err;
       // The client went away mid-upload: nothing is kept.
+      metrics.mediaUploadsRefused.inc({ reason: 'incomplete' });
       throw new AppError('invalid_payload', 'The upload did not arrive whole.');
     }
   }
 
-  function tooLarge(reply: FastifyReply, limit: number, asFile: boolean) {
-    // The rest of the body is not read: the connection closes after this answer.
-    reply.header('connection', 'close');
+  /** 413; `close`: the body was not read whole (the connection cannot carry another request). */
+  function tooLarge(reply: FastifyReply, limit: number, asFile: boolean, close: boolean) {
+    metrics.mediaUploadsRefused.inc({ reason: 'too_large' });
+    if (close) reply.header('connection', 'close');
     return reply.code(413).send({
       error: 'invalid_payload',
       message: `Too large: ${asFile ? 'files' : 'photos, videos and audio'} may have ${limit} bytes at most.`,
@@ -169,6 +184,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
     if (!checker(MediaIdParam).Check(req.params)) throw new AppError('not_found', 'No such media.');
     const { media_id: mediaId } = req.params as { media_id: string };
     const userId = await viewer(req, mediaId);
+    if (userId !== undefined) await media.countReads(userId);
     const record = await media.readable(userId, mediaId);
     if (!record) {
       // Not a picture and no credentials: say how to ask, as any other Bearer route does.
@@ -216,12 +232,16 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
           reply.headers(bytesHeaders);
           reply.header('content-range', `bytes ${range!.start}-${range!.end}/${size}`);
           reply.header('content-length', range!.end - range!.start + 1);
+          metrics.mediaDownloadBytes.inc(range!.end - range!.start + 1);
           return reply.code(206).send(body);
         }
       }
       const body = await storage.get(key);
       reply.headers(bytesHeaders);
-      if (size !== undefined) reply.header('content-length', size);
+      if (size !== undefined) {
+        reply.header('content-length', size);
+        metrics.mediaDownloadBytes.inc(size);
+      }
       return reply.code(200).send(body);
     } catch (err) {
       if (err instanceof MediaNotFound) {
@@ -238,6 +258,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
   app.post('/api/media/links', async (req) => {
     const { userId } = await authenticated(req, users);
     const body = validate(MediaLinksBody, req.body, 'body');
+    await media.countReads(userId, Math.ceil(body.media_ids.length / 10));
     const links: Record<string, string> = {};
     let expiresAt = 0;
     const readable = await Promise.all(body.media_ids.map((mediaId) => media.readable(userId, mediaId)));

@@ -8,7 +8,7 @@ import {
   UserLookupQuery,
 } from '@papo/protocol';
 import { Type } from '@sinclair/typebox';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -62,11 +62,32 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const ChatIdParam = Type.Object({ chat_id: UserId });
 const UserIdParam = Type.Object({ user_id: UserId });
 
+/**
+ * Every request but an upload must arrive whole within `ms`, or gets 408 and its socket closed, as Node's own
+ * check does (which is set to the uploads' longer time): a body trickling in cannot hold a socket.
+ */
+function bodyDeadline(app: FastifyInstance, ms: number): void {
+  app.addHook('onRequest', (req, reply, done) => {
+    const upload = req.method === 'POST' && req.url.split('?')[0] === '/api/media';
+    if (req.raw.complete || upload) return done();
+    const timer = setTimeout(() => {
+      if (req.raw.complete || reply.raw.headersSent) return;
+      req.raw.socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      req.raw.socket.destroySoon();
+    }, ms);
+    reply.raw.once('close', () => clearTimeout(timer));
+    done();
+  });
+}
+
 /** The HTTP API of the contract's sections 3 and 6, on Fastify. */
 export function createHttpServer(deps: HttpDeps) {
   const { config, log, redis, keys, users, sessions, chats, groups, messages, blocks, codeSender, trust, redisMemory } =
     deps;
   const timeoutMs = config.httpRequestTimeoutMs;
+  // Node's request timeout is one for the whole server: it is the upload's, the longest; every other request's
+  // body is held to HTTP_REQUEST_TIMEOUT_MS below (bodyDeadline).
+  const longestRequestMs = Math.max(timeoutMs, config.mediaUploadTimeoutMs);
   // Fastify's own request logging stays off: errors are logged below, and tokens never reach a log.
   const app = Fastify({
     logger: false,
@@ -74,10 +95,10 @@ export function createHttpServer(deps: HttpDeps) {
     trustProxy: trust,
     bodyLimit: 16 * 1024,
     // A request not received whole in time gets 408 and its socket is closed; a socket silent that long too.
-    requestTimeout: timeoutMs,
+    requestTimeout: longestRequestMs,
     connectionTimeout: timeoutMs,
     http: {
-      requestTimeout: timeoutMs,
+      requestTimeout: longestRequestMs,
       // Node 20 swaps the two when headersTimeout (60 s by default) is the larger, and a slow body would
       // then have 60 s: it stays at or below requestTimeout.
       headersTimeout: Math.min(timeoutMs, HEADERS_TIMEOUT_MS),
@@ -86,6 +107,7 @@ export function createHttpServer(deps: HttpDeps) {
     },
   });
   capConnectionsPerAddress(app.server, config.maxConnectionsPerIp, trust);
+  bodyDeadline(app, timeoutMs);
   securityHeaders(app, config.production);
   // A route without a body (logout, say) called the way most tools call it, with `content-type: application/json`
   // and nothing after: no body, not a 400. Anything else goes through Fastify's own parser (prototype-safe).

@@ -1,5 +1,6 @@
--- Edit a message (contract section 11): the sender's own text message, not deleted, not forwarded, within the
--- edit window of its created_at. The new body replaces the old; the message gets edited_at.
+-- Edit a message (contract section 11): the sender's own text message (or a media message's caption, as
+-- WhatsApp allows), not deleted, not forwarded, within the edit window of its created_at. The new body replaces
+-- the old; the message gets edited_at.
 -- Each reply quoting it gets the new text's preview, as a change of its own.
 -- KEYS and ARGV[1..7]: as every change script (message-changes-lib.lua); ARGV[8] the edit window (s),
 -- [9] the new body (well-formed and within the byte cap: checked by the server before), [10] a quote
@@ -13,7 +14,7 @@ return counted_change(function()
   if not message then return index end
   if message.sender_id ~= me then return {'forbidden', 'Only its sender can edit a message.'} end
   if message.deleted then return {'forbidden', 'That message was deleted.'} end
-  if message.msg_type ~= 'text' then return {'forbidden', 'Only text messages can be edited.'} end
+  if message.msg_type == 'system' then return {'forbidden', 'System messages cannot be edited.'} end
   if message.forwarded then return {'forbidden', 'A forwarded message cannot be edited.'} end
   if now_seconds() - message.created_at > tonumber(ARGV[8]) then
     return {'forbidden', 'Too late to edit: a message can be edited for ' .. ARGV[8] .. ' s after it was sent.'}
