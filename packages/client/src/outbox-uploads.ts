@@ -5,6 +5,8 @@ import type { BlobStore, OutboxEntry } from './types.js';
 
 /** Object URLs of sent media kept for the page (a sent photo shows from memory, not downloaded back). */
 const KEEP_LOCAL_URLS = 30;
+/** Uploads in flight at once: the server takes two per user and refuses a third (429); the rest wait here. */
+export const UPLOADS_AT_ONCE = 2;
 
 export type OutboxUploadsOptions = {
   upload: (file: Blob, options: UploadOptions) => Promise<MediaInfo>;
@@ -29,6 +31,8 @@ export type OutboxUploadsOptions = {
 export class OutboxUploads {
   private readonly blobs = new Map<string, Blob>();
   private readonly running = new Map<string, AbortController>();
+  /** Entries waiting for an upload slot, in the order they were sent. */
+  private queued: OutboxEntry[] = [];
   /** media_id → object URL of bytes this page uploaded, newest last. */
   private readonly sentUrls = new Map<string, string>();
 
@@ -47,13 +51,26 @@ export class OutboxUploads {
     return this.running.has(clientMsgId);
   }
 
-  /** Uploads the entry's bytes (read back from the blob store after a reload); idempotent while one runs. */
+  /**
+   * Uploads the entry's bytes (read back from the blob store after a reload), or queues them while
+   * UPLOADS_AT_ONCE others are in flight; idempotent while one runs or waits.
+   */
   start(entry: OutboxEntry): void {
     const media = entry.media;
-    if (!media || media.uploaded || this.running.has(entry.client_msg_id)) return;
+    const id = entry.client_msg_id;
+    if (!media || media.uploaded || this.running.has(id) || this.queued.some((e) => e.client_msg_id === id)) return;
+    if (this.running.size >= UPLOADS_AT_ONCE) {
+      this.queued.push(entry);
+      return;
+    }
     const controller = new AbortController();
-    this.running.set(entry.client_msg_id, controller);
-    void this.run(entry, controller);
+    this.running.set(id, controller);
+    void this.run(entry, controller).finally(() => this.next());
+  }
+
+  /** Slots are free: the first entries waiting for one upload. */
+  private next(): void {
+    while (this.running.size < UPLOADS_AT_ONCE && this.queued.length > 0) this.start(this.queued.shift()!);
   }
 
   /**
@@ -65,10 +82,14 @@ export class OutboxUploads {
     return (await this.bytes(entry)) !== undefined;
   }
 
-  /** Stops an upload in flight (the entry stays; see `forget`). */
+  /** Stops an upload in flight, or takes it out of the queue (the entry stays; see `forget`). */
   cancel(clientMsgId: string): void {
-    this.running.get(clientMsgId)?.abort();
+    this.queued = this.queued.filter((e) => e.client_msg_id !== clientMsgId);
+    const controller = this.running.get(clientMsgId);
+    if (!controller) return;
+    controller.abort();
     this.running.delete(clientMsgId);
+    this.next();
   }
 
   /** The entry is gone (sent, or discarded): its upload stops and its stored bytes go. */
@@ -97,6 +118,7 @@ export class OutboxUploads {
   }
 
   clear(): void {
+    this.queued = [];
     for (const controller of this.running.values()) controller.abort();
     this.running.clear();
     for (const key of this.blobs.keys()) this.options.blobStore?.delete(this.options.storeKey(key)).catch(() => {});

@@ -186,6 +186,25 @@ describe('media messages in the outbox', () => {
     expect(reloaded.sender.list()[0]).toMatchObject({ state: 'failed', error: { code: 'not_found' } });
   });
 
+  it('uploads two at a time (the server refuses a third), the others in turn as slots free up', async () => {
+    const { sender, uploads, frames } = harness();
+    const entries = [1, 2, 3, 4].map(() => sender.sendMedia('c1', png, {}));
+    await settle();
+    expect(uploads).toHaveLength(2);
+    sender.discard(entries[0]!.client_msg_id);
+    await settle();
+    expect(uploads).toHaveLength(3);
+    expect(uploads[0]!.options.signal?.aborted).toBe(true);
+    uploads[1]!.resolve(info('m_b'));
+    await settle();
+    expect(uploads).toHaveLength(4);
+    uploads[2]!.resolve(info('m_c'));
+    uploads[3]!.resolve(info('m_d'));
+    await settle();
+    expect(frames.map((f) => f.media_id)).toEqual(['m_b', 'm_c', 'm_d']);
+    expect(frames.map((f) => f.client_msg_id)).toEqual(entries.slice(1).map((e) => e.client_msg_id));
+  });
+
   it('sends by default what the bytes are: a media type the contract allows, else a file', () => {
     expect(mediaTypeOf('image/jpeg')).toBe('image');
     expect(mediaTypeOf('video/webm')).toBe('video');
