@@ -88,6 +88,26 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     expect(await card.locator('.file-facts').textContent()).toMatch(/TXT · \d/);
   });
 
+  it('opens the preview for files dropped on the conversation; Escape there cancels, sending nothing', async () => {
+    const page = ana.page;
+    const sentBefore = await page.locator('.message-row.own').count();
+    const conversation = page.locator('section.conversation');
+    const dataTransfer = await page.evaluateHandle(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['%PDF-1.4\n'], 'contrato.pdf', { type: 'application/pdf' }));
+      return data;
+    });
+    await conversation.dispatchEvent('dragover', { dataTransfer });
+    await page.getByText('Drop files here to send them').waitFor();
+    await conversation.dispatchEvent('drop', { dataTransfer });
+    const preview = page.getByTestId('media-preview');
+    await preview.getByText('contrato.pdf').first().waitFor();
+    await page.keyboard.press('Escape');
+    await preview.waitFor({ state: 'detached' });
+    expect(await page.getByText('Drop files here to send them').count()).toBe(0);
+    expect(await page.locator('.message-row.own').count()).toBe(sentBefore);
+  });
+
   it('records a voice note while the microphone button is held, and sends it on release', async () => {
     const page = ana.page;
     const mic = page.getByTestId('mic-button');
