@@ -206,6 +206,43 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await page.locator('.message-row.own[data-message-id]').getByTestId('voice-player').nth(before).waitFor();
   });
 
+  it('sends a video recorded from the fake camera; the other side can play it', async () => {
+    const page = ana.page;
+    await ana.context.grantPermissions(['microphone', 'camera']);
+    // A second and a half of Chromium's test pattern, recorded in the page as a camera app would.
+    const base64 = await page.evaluate(async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+      const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+      const chunks: Blob[] = [];
+      recorder.ondataavailable = (event) => chunks.push(event.data);
+      const stopped = new Promise((resolve) => {
+        recorder.onstop = resolve;
+      });
+      recorder.start(250);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      recorder.stop();
+      await stopped;
+      for (const track of stream.getTracks()) track.stop();
+      const bytes = new Uint8Array(await new Blob(chunks).arrayBuffer());
+      let binary = '';
+      for (const byte of bytes) binary += String.fromCharCode(byte);
+      return btoa(binary);
+    });
+    await page
+      .getByTestId('attach-photos')
+      .setInputFiles({ name: 'clip.webm', mimeType: 'video/webm', buffer: Buffer.from(base64, 'base64') });
+    await page.getByTestId('media-preview').getByLabel('Add a caption').fill('Olha o teste');
+    await page.getByTestId('media-preview').getByLabel('Add a caption').press('Enter');
+    await page.locator('.message-row.own[data-message-id]').getByTestId('media-video').waitFor();
+
+    const video = bia.page.locator('.message-row.other').getByTestId('media-video').locator('video');
+    await expect.poll(() => video.getAttribute('src'), WAIT).toMatch(/\/api\/media\/m_.*sig=/);
+    await video.evaluate((element: HTMLVideoElement) => element.load());
+    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), WAIT).toBeGreaterThan(0);
+    expect(await video.evaluate((element: HTMLVideoElement) => element.videoWidth)).toBe(320);
+    await screenshot(bia.page, 'phone-media-video');
+  });
+
   it('shows an upload’s progress with a cancel button, and cancelling it leaves nothing', async () => {
     const page = ana.page;
     const uploads = (url: URL) => url.pathname === '/api/media';
