@@ -31,11 +31,10 @@ import { PapoError } from './errors.js';
 import { FrameRouter } from './frame-router.js';
 import { HttpApi, type PageOptions } from './http.js';
 import { LoginChallenges } from './login-challenges.js';
-import { MediaLinks } from './media-links.js';
-import { MediaUploader, type UploadOptions } from './media-upload.js';
+import { ClientMedia } from './media.js';
+import type { UploadOptions } from './media-upload.js';
 import { memoryStorage, Outbox } from './outbox.js';
 import { type MediaSendOptions, OutboxSender } from './outbox-sender.js';
-import { OutboxUploads } from './outbox-uploads.js';
 import { ReceiptSender } from './receipts.js';
 import { SessionKeeper } from './session.js';
 import type {
@@ -72,9 +71,7 @@ export class PapoClient extends Emitter<ClientEvents> {
   private readonly sender: OutboxSender;
   private readonly router: FrameRouter;
   private readonly challenges = new LoginChallenges();
-  private readonly uploader: MediaUploader;
-  private readonly uploads: OutboxUploads;
-  private readonly links: MediaLinks;
+  private readonly media: ClientMedia;
 
   constructor(options: PapoClientOptions) {
     super();
@@ -97,21 +94,15 @@ export class PapoClient extends Emitter<ClientEvents> {
       options.typingThrottleMs ?? 2000,
       options.typingIdleMs ?? 3000,
     );
-    this.uploader = new MediaUploader(
-      base,
-      fetchImpl,
-      () => this.keeper.current?.token,
-      () => this.keeper.refresh(),
-    );
-    this.links = new MediaLinks(base, (ids) => this.http.mediaLinks(ids));
-    this.uploads = new OutboxUploads({
-      upload: (file, uploadOptions) => this.uploadMedia(file, uploadOptions),
+    this.media = new ClientMedia({
+      baseUrl: base,
+      fetch: fetchImpl,
+      token: () => this.keeper.current?.token,
+      renew: () => this.keeper.refresh(),
+      http: this.http,
       blobStore: options.blobStore,
       storeKey: (clientMsgId) => `${this.storageKey}:upload:${clientMsgId}`,
-      progress: (entry, sent, total) => this.sender.uploadProgress(entry, sent, total),
-      uploaded: (entry, info) => this.sender.uploaded(entry, info),
-      failed: (entry, error) => this.sender.uploadFailed(entry, error),
-      later: (entry, delayMs) => this.sender.uploadLater(entry, delayMs),
+      sender: () => this.sender,
     });
     this.sender = new OutboxSender({
       outbox: new Outbox(this.storage, `${this.storageKey}:outbox`),
@@ -119,7 +110,7 @@ export class PapoClient extends Emitter<ClientEvents> {
       typing: this.typingNotifier,
       emit,
       stateOf: (chatId, messageId) => this.chatSync.messageState(chatId, messageId),
-      uploads: this.uploads,
+      uploads: this.media.uploads,
     });
     this.receipts = new ReceiptSender((action, chatId, messageId) =>
       this.connection.send(action, { chat_id: chatId, message_id: messageId }),
@@ -346,10 +337,7 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   /** Upload bytes (`POST /api/media`) without sending them, e.g. for a profile or group picture. */
   uploadMedia(file: Blob, options?: UploadOptions): Promise<MediaInfo> {
-    return this.uploader.upload(file, options).then((info) => {
-      if (info.url) this.links.remember(info.media_id, info.url);
-      return info;
-    });
+    return this.media.upload(file, options);
   }
 
   /**
@@ -357,17 +345,17 @@ export class PapoClient extends Emitter<ClientEvents> {
    * the same tick share one request; links are kept until shortly before they run out).
    */
   mediaUrl(mediaId: string): Promise<string> {
-    return this.links.mediaUrl(mediaId);
+    return this.media.mediaUrl(mediaId);
   }
 
   /** An object URL (`blob:`) of bytes this page uploaded itself, while it keeps them: shown without a download. */
   localMediaUrl(mediaId: string): string | undefined {
-    return this.uploads.localUrl(mediaId);
+    return this.media.localUrl(mediaId);
   }
 
   /** A URL of a media's thumbnail (a JPEG of at most 320 px a side), signed as `mediaUrl`'s. */
   thumbnailUrl(mediaId: string): Promise<string> {
-    return this.links.thumbnailUrl(mediaId);
+    return this.media.thumbnailUrl(mediaId);
   }
 
   /** Queue a forward: a copy of a message the user can read (`source`), with `forwarded: true`, into `chatId`. */
@@ -556,7 +544,7 @@ export class PapoClient extends Emitter<ClientEvents> {
   }
 
   private forgetLocalState(): void {
-    this.links.clear();
+    this.media.clearLinks();
     this.chatSync.clear();
     this.receipts.reset();
     this.sender.clear();
