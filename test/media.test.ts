@@ -191,6 +191,18 @@ describe.each(['local', 's3'] as const)('media on the %s driver', (driver) => {
         'text/plain',
         'a"b\r\nSet-Cookie: x=1.txt',
       );
+      // Control and bidi-override characters and path separators leave a file's name.
+      expect(odd.name).toBe('a"bSet-Cookie: x=1.txt');
+      const bidi = await uploaded(
+        server.url,
+        alice!.token,
+        Buffer.from('MZ'),
+        'application/x-msdownload',
+        'invoice\u202Efdp.exe',
+      );
+      expect(bidi.name).toBe('invoicefdp.exe');
+      const pathy = await uploaded(server.url, alice!.token, Buffer.from('x'), 'text/plain', '../../etc/passwd');
+      expect(pathy.name).toBe('.._.._etc_passwd');
       const served = await download(server.url, `/api/media/${odd.media_id}`, alice!.token);
       expect(served.headers.get('set-cookie')).toBeNull();
       expect(served.headers.get('content-disposition')).toMatch(/^attachment; filename=/);

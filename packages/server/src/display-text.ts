@@ -30,3 +30,12 @@ export function cleanOptionalText(text: string): string {
   const clean = cleanDisplayText(text);
   return hasVisibleText(clean) ? clean : '';
 }
+
+/**
+ * A file's name as uploaded (`?name=`): cleaned as a name is (no control or bidi-override characters, so
+ * "invoice\u202Efdp.exe" cannot pose as a PDF), no path separators, and "file" when nothing visible is left.
+ */
+export function cleanFileName(name: string): string {
+  const clean = cleanDisplayText(name).replace(/[/\\]/g, '_').trim();
+  return hasVisibleText(clean) ? clean : 'file';
+}

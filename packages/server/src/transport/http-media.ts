@@ -9,6 +9,7 @@ import contentDisposition from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import type { Config } from '../config.js';
+import { cleanFileName } from '../display-text.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { inspectUpload } from '../media/inspect.js';
@@ -105,7 +106,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: MediaDeps): void
           kind: inspected.kind,
           mime: inspected.mime,
           size: String(stored),
-          name: query.name,
+          name: query.name === undefined ? undefined : cleanFileName(query.name),
           width: inspected.width?.toString(),
           height: inspected.height?.toString(),
           duration_ms: inspected.durationMs?.toString(),
