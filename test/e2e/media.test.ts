@@ -188,6 +188,22 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     await viewer.waitFor({ state: 'detached' });
   });
 
+  it('cancels a held recording when the pointer slides left, sending nothing', async () => {
+    const page = ana.page;
+    const voices = page.locator('.message-row.own').getByTestId('voice-player');
+    const before = await voices.count();
+    const mic = page.getByTestId('mic-button');
+    const box = (await mic.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    const timer = page.getByTestId('voice-recording').getByRole('timer');
+    await expect.poll(() => timer.textContent(), WAIT).toBe('0:01');
+    await page.mouse.move(box.x - 160, box.y + box.height / 2, { steps: 8 });
+    await page.getByTestId('voice-recording').waitFor({ state: 'detached' });
+    await page.mouse.up();
+    expect(await voices.count()).toBe(before);
+  });
+
   it('records a voice note by keyboard: press to start, press again to send; Escape cancels', async () => {
     const page = ana.page;
     const mic = page.getByTestId('mic-button');
