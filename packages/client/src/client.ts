@@ -145,7 +145,7 @@ export class PapoClient extends Emitter<ClientEvents> {
       acknowledged: (chatId, clientMsgId, messageId) => this.sender.acknowledged(chatId, clientMsgId, messageId),
     });
     this.router = new FrameRouter({ sync: this.chatSync, sender: this.sender, receipts: this.receipts, emit, userId });
-    if (this.keeper.current) this.sender.resumeUploads();
+    if (this.keeper.current) this.sender.resumeUploads(`${this.storageKey}:upload:`);
   }
 
   get session(): Session | null {

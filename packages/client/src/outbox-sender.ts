@@ -144,9 +144,11 @@ export class OutboxSender {
 
   /**
    * At start: uploads left unfinished by the last page go on (messages wait for the connection); a failed
-   * one's bytes are read back to be shown until it is retried or discarded.
+   * one's bytes are read back to be shown until it is retried or discarded; stored bytes (keys with
+   * `storePrefix`) of entries gone are deleted.
    */
-  resumeUploads(): void {
+  resumeUploads(storePrefix: string): void {
+    void this.options.uploads.sweep(storePrefix, () => this.options.outbox.list());
     for (const entry of this.options.outbox.list()) {
       if (!entry.media || entry.media.uploaded) continue;
       if (entry.state === 'pending') this.transmit(entry);

@@ -74,6 +74,23 @@ export class OutboxUploads {
   }
 
   /**
+   * At start: deletes stored bytes of this client's (keys with `prefix`) that no entry of the outbox refers
+   * to, left by a page closed between sending and forgetting them.
+   */
+  async sweep(prefix: string, entries: () => OutboxEntry[]): Promise<void> {
+    const store = this.options.blobStore;
+    if (!store?.keys) return;
+    try {
+      const keys = await store.keys();
+      // The entries as they are once the keys came: a message sent meanwhile is in both, or in neither.
+      const live = new Set(entries().map((entry) => this.options.storeKey(entry.client_msg_id)));
+      for (const key of keys) if (key.startsWith(prefix) && !live.has(key)) await store.delete(key);
+    } catch {
+      // Storage unavailable: nothing to sweep.
+    }
+  }
+
+  /**
    * After a reload: reads an entry's bytes back from the blob store to show them (its `local_url`) before any
    * retry; false when they were not kept.
    */

@@ -39,6 +39,8 @@ export type BlobStore = {
   put(key: string, blob: Blob): Promise<void>;
   get(key: string): Promise<Blob | undefined>;
   delete(key: string): Promise<void>;
+  /** Every key held: lets the SDK drop bytes no outbox entry refers to any more (a tab closed mid-send). */
+  keys?(): Promise<string[]>;
 };
 
 /** A message the user sent that the server has not acknowledged yet (kept across reconnects and reloads). */

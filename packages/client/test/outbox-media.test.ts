@@ -137,7 +137,7 @@ describe('media messages in the outbox', () => {
     expect(blobs.size).toBe(1);
 
     const reloaded = harness(storage, blobStore);
-    reloaded.sender.resumeUploads();
+    reloaded.sender.resumeUploads('t:upload:');
     await settle();
     expect(reloaded.uploads).toHaveLength(1);
     expect(await reloaded.uploads[0]!.file.arrayBuffer()).toEqual(await png.arrayBuffer());
@@ -164,7 +164,7 @@ describe('media messages in the outbox', () => {
     await settle();
 
     const reloaded = harness(storage, blobStore);
-    reloaded.sender.resumeUploads();
+    reloaded.sender.resumeUploads('t:upload:');
     await settle();
     const shown = reloaded.sender.list()[0]!;
     expect(shown.state).toBe('failed');
@@ -176,11 +176,32 @@ describe('media messages in the outbox', () => {
     expect(reloaded.uploads).toHaveLength(1);
   });
 
+  it('drops stored bytes no entry refers to any more at start (a tab closed between send and clean-up)', async () => {
+    const blobs = new Map<string, Blob>([
+      ['t:upload:gone', png],
+      ['other:upload:x', png],
+    ]);
+    const blobStore: BlobStore = {
+      put: async (key, blob) => void blobs.set(key, blob),
+      get: async (key) => blobs.get(key),
+      delete: async (key) => void blobs.delete(key),
+      keys: async () => [...blobs.keys()],
+    };
+    const storage = memoryStorage();
+    const first = harness(storage, blobStore);
+    const kept = first.sender.sendMedia('c1', png, {});
+    await settle();
+    const reloaded = harness(storage, blobStore);
+    reloaded.sender.resumeUploads('t:upload:');
+    await settle();
+    expect([...blobs.keys()].sort()).toEqual(['other:upload:x', `t:upload:${kept.client_msg_id}`]);
+  });
+
   it('fails a reloaded entry whose bytes were not kept, saying so', async () => {
     const storage = memoryStorage();
     harness(storage).sender.sendMedia('c1', png, {});
     const reloaded = harness(storage);
-    reloaded.sender.resumeUploads();
+    reloaded.sender.resumeUploads('t:upload:');
     await settle();
     expect(reloaded.uploads).toEqual([]);
     expect(reloaded.sender.list()[0]).toMatchObject({ state: 'failed', error: { code: 'not_found' } });

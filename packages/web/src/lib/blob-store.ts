@@ -32,5 +32,6 @@ export function indexedDbBlobStore(): BlobStore | undefined {
     put: async (key, blob) => void (await request((await store('readwrite')).put(blob, key))),
     get: async (key) => ((await request((await store('readonly')).get(key))) as Blob | undefined) ?? undefined,
     delete: async (key) => void (await request((await store('readwrite')).delete(key))),
+    keys: async () => (await request((await store('readonly')).getAllKeys())).map(String),
   };
 }
