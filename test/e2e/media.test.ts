@@ -277,6 +277,15 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
     for (const release of held) await release().catch(() => {});
     await page.unroute(uploads);
     expect(await page.getByTestId('upload-progress').count()).toBe(0);
+
+    // Sent again without a caption: the time goes over the picture, as WhatsApp draws it.
+    await page
+      .getByTestId('attach-photos')
+      .setInputFiles({ name: 'pôr-do-sol.png', mimeType: 'image/png', buffer: await landscape(800, 800) });
+    await page.getByTestId('media-preview').getByLabel('Add a caption').press('Enter');
+    const last = page.locator('.message-row').last();
+    await last.and(page.locator('[data-message-id]')).getByTestId('media-image').locator('img.loaded').waitFor();
+    await screenshot(page, 'desktop-media-photo');
   });
 
   it('keeps a file whose upload failed across a reload, and sends it on retry', async () => {
