@@ -120,7 +120,13 @@ export class OutboxSender {
   }
 
   retry(clientMsgId: string): void {
-    const entry = this.options.outbox.update(clientMsgId, { state: 'pending' });
+    const failed = this.options.outbox.get(clientMsgId);
+    // A media message the server refused by its media_id (an upload is good for 24 h) uploads its bytes again.
+    const stale = failed?.media?.uploaded && failed.state === 'failed' && failed.error?.code === 'not_found';
+    const entry = this.options.outbox.update(clientMsgId, {
+      state: 'pending',
+      ...(stale && failed.media ? { media: { ...failed.media, uploaded: undefined, sent: 0 } } : {}),
+    });
     if (!entry) return;
     this.options.emit('outbox', this.options.outbox.list());
     this.transmit(entry);

@@ -109,6 +109,28 @@ describe('media messages in the outbox', () => {
     expect(frames).toHaveLength(1);
   });
 
+  it('uploads again on retry when the server no longer knows the upload (not_found)', async () => {
+    const { sender, uploads, frames } = harness();
+    const entry = sender.sendMedia('c1', png, {});
+    await settle();
+    uploads[0]!.resolve(info('m_old'));
+    await settle();
+    expect(frames).toHaveLength(1);
+    sender.refused({
+      type: 'error',
+      error: 'not_found',
+      message: 'No such media.',
+      client_msg_id: entry.client_msg_id,
+    });
+    expect(sender.list()[0]!.state).toBe('failed');
+    sender.retry(entry.client_msg_id);
+    await settle();
+    expect(uploads).toHaveLength(2);
+    uploads[1]!.resolve(info('m_new'));
+    await settle();
+    expect(frames.map((f) => f.media_id)).toEqual(['m_old', 'm_new']);
+  });
+
   it('cancels an upload in flight when the entry is discarded', async () => {
     const { sender, uploads, frames } = harness();
     const entry = sender.sendMedia('c1', png, {});
