@@ -230,8 +230,8 @@ describe('S3 bucket check and driver choice', () => {
   it('createMediaStorage picks S3 when S3_BUCKET is set, else the local folder', async () => {
     const root = await mkdtemp(join(tmpdir(), 'papo-media-choice-'));
     onTeardown(() => rm(root, { recursive: true, force: true }));
-    const onS3 = createMediaStorage({ mediaDir: root, s3: s3.config } as Config);
-    const local = createMediaStorage({ mediaDir: root, s3: undefined } as Config);
+    const onS3 = await createMediaStorage({ mediaDir: root, s3: s3.config } as Config);
+    const local = await createMediaStorage({ mediaDir: root, s3: undefined } as Config);
     onTeardown(() => onS3.close());
     expect(onS3.driver).toBe('s3');
     expect(local.driver).toBe('local');

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -160,6 +160,15 @@ describe.each(['local', 's3'] as const)('media on the %s driver', (driver) => {
       expect(served.status).toBe(206);
       expect(served.headers.get('content-type')).toBe('audio/mpeg');
       expect(served.bytes.length).toBe(417);
+    });
+
+    it('a voice note recorded by a browser (WebM, Opus, no duration in its header) is audio with its duration', async () => {
+      const [alice] = await users(server, 1);
+      const recorded = readFileSync(new URL('./fixtures/voice-note.webm', import.meta.url));
+      const voice = await uploaded(server.url, alice!.token, recorded, 'audio/webm;codecs=opus');
+      expect(voice).toMatchObject({ kind: 'audio', mime: 'audio/webm', duration_ms: 2420 });
+      // The same bytes declared as something else entirely are refused.
+      expect((await upload(server.url, alice!.token, recorded, 'image/png')).status).toBe(400);
     });
 
     it('refuses what tries to hurt: a decompression bomb, a bad id or name, too many links', async () => {

@@ -6,7 +6,6 @@ import type { HandlerContext } from './handlers/context.js';
 import type { Logger } from './log.js';
 import { logSender, webhookSender } from './login/code-sender.js';
 import { createMediaStorage } from './media/create-storage.js';
-import { ensureBucket } from './media/s3-storage.js';
 import { collectProcessMetrics, gaugeSources, joinClusterMetrics } from './metrics.js';
 import { createAccountSweeper } from './store/accounts.js';
 import { createBlockStore } from './store/blocks.js';
@@ -50,9 +49,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const chats = createChatStore(storeContext);
   const groups = createGroupStore(storeContext);
   const messages = createMessageStore(storeContext);
-  // A bucket that is missing or refuses the keys is said at start, not at the first upload.
-  if (config.s3) await ensureBucket(config.s3);
-  const storage = createMediaStorage(config);
+  const storage = await createMediaStorage(config);
   const media = createMediaStore(storeContext, storage, log);
   const presence = createPresenceStore(storeContext, workerId, log);
   const blocks = createBlockStore(storeContext);

@@ -6,6 +6,7 @@ import { fileTypeFromFile } from 'file-type';
 import { parseFile } from 'music-metadata';
 import sharp, { type OutputInfo } from 'sharp';
 import { AppError } from '../errors.js';
+import { webmDurationMs } from './webm-duration.js';
 
 /** A served thumbnail's longest side, and the inline preview's (`media.thumbnail`). */
 const THUMBNAIL_SIDE = 320;
@@ -165,6 +166,8 @@ async function inspectTimed(file: string, mime: string, kind: 'video' | 'audio')
   } catch {
     // A container whose header the parser cannot read is still served; it only lacks a duration.
   }
+  // A browser's recording (every voice note) says no duration in its header: its blocks do.
+  if (inspected.durationMs === undefined && mime.endsWith('/webm')) inspected.durationMs = await webmDurationMs(file);
   if (kind === 'video' && (await hasFfmpeg())) await addPoster(file, inspected);
   return inspected;
 }
