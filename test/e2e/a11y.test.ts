@@ -182,9 +182,12 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
         await checkAxe(page, `public chat ${title}`);
         if (title === square) {
           // The message list is reached by keyboard and scrolled by it: Shift+Tab from the message box reaches
-          // the newest bubble (the one of the list in the Tab order, for its menu), once more the list itself.
+          // the attach button, then the newest bubble (the one of the list in the Tab order, for its menu), once
+          // more the list itself.
           const messages = page.getByRole('region', { name: 'Messages' });
           await page.getByLabel('Type a message').focus();
+          await page.keyboard.press('Shift+Tab');
+          expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Attach');
           await page.keyboard.press('Shift+Tab');
           expect(
             await bubble(page, `Bem-vindos à ${title}!`)

@@ -25,8 +25,14 @@ export async function startWebServer(options: ServerOptions = {}): Promise<Serve
   return startServer({ ...options, env: { WEB_DIR: WEB_DIST, ...options.env } });
 }
 
+/**
+ * Chromium's own microphone and camera, a generated tone, granted without asking (`launchBrowser`'s
+ * `extraArgs`, for voice notes).
+ */
+export const FAKE_MEDIA_DEVICES = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
 /** One Chromium for the file, closed after it. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   const problem = browserProblem();
   if (problem) {
     // One line, not a stack: what to install is all there is to say.
@@ -46,6 +52,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       // The notification sound is checked by counting WebAudio oscillators.
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
   onTeardown(() => browser.close());

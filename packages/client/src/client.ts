@@ -12,6 +12,7 @@ import type {
   LoginCodeAnswer,
   LoginCodeBody,
   LoginVerifyBody,
+  MediaInfo,
   MessageReceipts,
   MyProfile,
   ProfileUpdateBody,
@@ -30,8 +31,10 @@ import { PapoError } from './errors.js';
 import { FrameRouter } from './frame-router.js';
 import { HttpApi, type PageOptions } from './http.js';
 import { LoginChallenges } from './login-challenges.js';
+import { ClientMedia } from './media.js';
+import type { UploadOptions } from './media-upload.js';
 import { memoryStorage, Outbox } from './outbox.js';
-import { OutboxSender } from './outbox-sender.js';
+import { type MediaSendOptions, OutboxSender } from './outbox-sender.js';
 import { ReceiptSender } from './receipts.js';
 import { SessionKeeper } from './session.js';
 import type {
@@ -68,6 +71,7 @@ export class PapoClient extends Emitter<ClientEvents> {
   private readonly sender: OutboxSender;
   private readonly router: FrameRouter;
   private readonly challenges = new LoginChallenges();
+  private readonly media: ClientMedia;
 
   constructor(options: PapoClientOptions) {
     super();
@@ -90,12 +94,23 @@ export class PapoClient extends Emitter<ClientEvents> {
       options.typingThrottleMs ?? 2000,
       options.typingIdleMs ?? 3000,
     );
+    this.media = new ClientMedia({
+      baseUrl: base,
+      fetch: fetchImpl,
+      token: () => this.keeper.current?.token,
+      renew: () => this.keeper.refresh(),
+      http: this.http,
+      blobStore: options.blobStore,
+      storeKey: (clientMsgId) => `${this.storageKey}:upload:${clientMsgId}`,
+      sender: () => this.sender,
+    });
     this.sender = new OutboxSender({
       outbox: new Outbox(this.storage, `${this.storageKey}:outbox`),
       send: (data) => this.connection.send('send_message', data),
       typing: this.typingNotifier,
       emit,
       stateOf: (chatId, messageId) => this.chatSync.messageState(chatId, messageId),
+      uploads: this.media.uploads,
     });
     this.receipts = new ReceiptSender((action, chatId, messageId) =>
       this.connection.send(action, { chat_id: chatId, message_id: messageId }),
@@ -130,6 +145,7 @@ export class PapoClient extends Emitter<ClientEvents> {
       acknowledged: (chatId, clientMsgId, messageId) => this.sender.acknowledged(chatId, clientMsgId, messageId),
     });
     this.router = new FrameRouter({ sync: this.chatSync, sender: this.sender, receipts: this.receipts, emit, userId });
+    if (this.keeper.current) this.sender.resumeUploads(`${this.storageKey}:upload:`);
   }
 
   get session(): Session | null {
@@ -255,7 +271,11 @@ export class PapoClient extends Emitter<ClientEvents> {
     return this.connection.request('set_role', { chat_id: chatId, user_id: userId, role });
   }
 
-  updateChat(chatId: string, change: { title?: string; description?: string }): Promise<ServerEventOf<'chat_updated'>> {
+  /** Change a group's title, description or picture (`avatar_media_id`: an image uploaded; '' removes it). */
+  updateChat(
+    chatId: string,
+    change: Omit<ActionDataOf<'update_chat'>, 'chat_id'>,
+  ): Promise<ServerEventOf<'chat_updated'>> {
     return this.connection.request('update_chat', { chat_id: chatId, ...change });
   }
 
@@ -307,6 +327,37 @@ export class PapoClient extends Emitter<ClientEvents> {
     return this.sender.send(chatId, body, options);
   }
 
+  /**
+   * Queue a photo, video, voice note or file: uploaded first, then sent; the outbox entry's `media` says how
+   * far the upload is (`upload_progress` events) and holds an object URL of the bytes to show meanwhile.
+   */
+  sendMedia(chatId: string, file: Blob, options: MediaSendOptions = {}): OutboxEntry {
+    return this.sender.sendMedia(chatId, file, options);
+  }
+
+  /** Upload bytes (`POST /api/media`) without sending them, e.g. for a profile or group picture. */
+  uploadMedia(file: Blob, options?: UploadOptions): Promise<MediaInfo> {
+    return this.media.upload(file, options);
+  }
+
+  /**
+   * A URL of a media's bytes for `<img>`, `<video>`, `<audio>` or a download: a signed link (ids asked for in
+   * the same tick share one request; links are kept until shortly before they run out).
+   */
+  mediaUrl(mediaId: string): Promise<string> {
+    return this.media.mediaUrl(mediaId);
+  }
+
+  /** An object URL (`blob:`) of bytes this page uploaded itself, while it keeps them: shown without a download. */
+  localMediaUrl(mediaId: string): string | undefined {
+    return this.media.localUrl(mediaId);
+  }
+
+  /** A URL of a media's thumbnail (a JPEG of at most 320 px a side), signed as `mediaUrl`'s. */
+  thumbnailUrl(mediaId: string): Promise<string> {
+    return this.media.thumbnailUrl(mediaId);
+  }
+
   /** Queue a forward: a copy of a message the user can read (`source`), with `forwarded: true`, into `chatId`. */
   forward(chatId: string, source: { chat_id: string; message_id: number }): OutboxEntry {
     return this.sender.forward(chatId, source);
@@ -335,7 +386,7 @@ export class PapoClient extends Emitter<ClientEvents> {
     this.sender.retry(clientMsgId);
   }
 
-  /** Give up on a failed message. */
+  /** Give up on a failed message, or cancel a media message still uploading. */
   discard(clientMsgId: string): void {
     this.sender.discard(clientMsgId);
   }
@@ -381,7 +432,10 @@ export class PapoClient extends Emitter<ClientEvents> {
     return this.http.lookupUser(login);
   }
 
-  /** Changes the user's name and "about" line (an empty `about` removes it); the profile as it now is. */
+  /**
+   * Changes the user's name, "about" line (an empty `about` removes it) or picture (`avatar_media_id`: an image
+   * uploaded, cropped square; '' removes it); the profile as it now is.
+   */
   updateProfile(change: ProfileUpdateBody): Promise<MyProfile> {
     return this.http.updateProfile(change);
   }
@@ -490,6 +544,7 @@ export class PapoClient extends Emitter<ClientEvents> {
   }
 
   private forgetLocalState(): void {
+    this.media.clearLinks();
     this.chatSync.clear();
     this.receipts.reset();
     this.sender.clear();

@@ -13,6 +13,7 @@ import {
   type LoginCodeAnswer,
   type LoginCodeBody,
   type LoginVerifyBody,
+  type MediaLinksAnswer,
   type Message,
   type MessageReceipts,
   type MyProfile,
@@ -57,6 +58,30 @@ async function allPages<T>(
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
+/** An HTTP answer's JSON body, or the PapoError its error body (or bare status) says. */
+export function parseAnswer<T>(status: number, text: string): T {
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (status < 200 || status > 299) {
+    const error = (parsed ?? {}) as { error?: ErrorCode; message?: string; retry_after?: number };
+    throw new PapoError(error.error ?? statusCode(status), error.message ?? `HTTP ${status}`, error.retry_after);
+  }
+  return parsed as T;
+}
+
+/** The error code of a bare status (a proxy's answer, with no JSON body). */
+function statusCode(status: number): ErrorCode {
+  if (status === 401) return 'unauthenticated';
+  if (status === 413 || status === 400) return 'invalid_payload';
+  if (status === 429) return 'rate_limited';
+  if (status === 404) return 'not_found';
+  return 'internal';
+}
+
 /**
  * The HTTP half of the API: login, sessions and reads. A call with the session's token that meets a 401 (the
  * token ran out) refreshes the session once (`renew`) and tries again.
@@ -96,22 +121,7 @@ export class HttpApi {
     } catch (err) {
       throw new PapoError('internal', `The server cannot be reached (${(err as Error).message}).`);
     }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) {
-      const error = (parsed ?? {}) as { error?: ErrorCode; message?: string; retry_after?: number };
-      throw new PapoError(
-        error.error ?? (response.status === 401 ? 'unauthenticated' : 'internal'),
-        error.message ?? `HTTP ${response.status}`,
-        error.retry_after,
-      );
-    }
-    return parsed as T;
+    return parseAnswer<T>(response.status, await response.text());
   }
 
   loginTemporary(username: string, avatarUrl?: string): Promise<LoginAnswer> {
@@ -166,6 +176,11 @@ export class HttpApi {
 
   updateProfile(change: ProfileUpdateBody): Promise<MyProfile> {
     return this.call('PATCH', '/api/me', change);
+  }
+
+  /** Signed links for media the caller may get (POST /api/media/links); ids it may not get are left out. */
+  mediaLinks(mediaIds: string[]): Promise<MediaLinksAnswer> {
+    return this.call('POST', '/api/media/links', { media_ids: mediaIds });
   }
 
   async onlineUsers(): Promise<UserProfile[]> {

@@ -3,5 +3,8 @@ export { PapoClient } from './client.js';
 export { Emitter } from './emitter.js';
 export { PapoError } from './errors.js';
 export type { HistoryPage, PageOptions } from './http.js';
+export { MediaLinks } from './media-links.js';
+export { isAbortError, type UploadOptions } from './media-upload.js';
 export { memoryStorage } from './outbox.js';
+export { type MediaSendOptions, mediaTypeOf } from './outbox-sender.js';
 export type * from './types.js';

@@ -68,7 +68,7 @@ export class Outbox {
   private save(): void {
     try {
       if (this.entries.length === 0) this.storage.removeItem(this.key);
-      else this.storage.setItem(this.key, JSON.stringify(this.entries));
+      else this.storage.setItem(this.key, JSON.stringify(this.entries.map(persisted)));
     } catch {
       // Storage full or unavailable: the outbox still works for this page's life.
     }
@@ -83,4 +83,11 @@ export function memoryStorage(): KeyValueStorage {
     setItem: (key, value) => void map.set(key, value),
     removeItem: (key) => void map.delete(key),
   };
+}
+
+/** An entry as stored: without what lasts the page's life only (an upload's progress and object URL). */
+function persisted(entry: OutboxEntry): OutboxEntry {
+  if (!entry.media) return entry;
+  const { sent: _sent, local_url: _localUrl, ...media } = entry.media;
+  return { ...entry, media };
 }

@@ -1,4 +1,4 @@
-import type { ErrorCode, Message, ServerEventOf } from '@papo/protocol';
+import type { ErrorCode, MediaInfo, MediaMessageType, Message, ServerEventOf } from '@papo/protocol';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
@@ -12,12 +12,45 @@ export type MessageState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
 /** A message as the client holds it: the server's message, its chat, and (for own messages) its state. */
 export type ChatMessage = Message & { chat_id: string; state?: MessageState };
 
+/**
+ * A media message's bytes on their way: uploaded first (`POST /api/media`), then sent by `media_id`. What is
+ * known of the bytes before the server read them (`mime`, `size`, the app's `width`/`height`/`duration_ms`)
+ * lets the app draw the bubble at once.
+ */
+export type OutboxMedia = {
+  type: MediaMessageType;
+  mime: string;
+  size: number;
+  /** A file's name (`type: 'file'` uploads with it). */
+  name?: string;
+  width?: number;
+  height?: number;
+  duration_ms?: number;
+  /** The upload's answer, once the bytes are on the server: the message is then sent with its `media_id`. */
+  uploaded?: MediaInfo;
+  /** Bytes sent so far while uploading (this page only). */
+  sent?: number;
+  /** An object URL of the bytes, to show them before (and after) they are uploaded (this page only). */
+  local_url?: string;
+};
+
+/** Keeps an upload's bytes across reloads (IndexedDB in browsers); without one they last as long as the page. */
+export type BlobStore = {
+  put(key: string, blob: Blob): Promise<void>;
+  get(key: string): Promise<Blob | undefined>;
+  delete(key: string): Promise<void>;
+  /** Every key held: lets the SDK drop bytes no outbox entry refers to any more (a tab closed mid-send). */
+  keys?(): Promise<string[]>;
+};
+
 /** A message the user sent that the server has not acknowledged yet (kept across reconnects and reloads). */
 export type OutboxEntry = {
   chat_id: string;
   client_msg_id: string;
-  /** The text ('' for a forward: the server copies the source's). */
+  /** The text ('' for a forward: the server copies the source's); a media message's caption. */
   body: string;
+  /** A photo, video, voice note or file, uploaded before the message is sent. */
+  media?: OutboxMedia;
   /** The id of the message it answers (contract section 11). */
   reply_to?: number;
   /** Users it mentions. */
@@ -78,6 +111,8 @@ export type PapoClientOptions = {
   /** Typing helper: `true` at most this often while typing (2 s), `false` after this idle time (3 s). */
   typingThrottleMs?: number;
   typingIdleMs?: number;
+  /** Keeps the bytes of media messages not yet uploaded across reloads. Default: none (they last the page's life). */
+  blobStore?: BlobStore;
 };
 
 /** The SDK's events: `on(name, listener)` returns a function that unsubscribes. */
@@ -102,6 +137,8 @@ export type ClientEvents = {
   message_state: { chat_id: string; client_msg_id?: string; message_id?: number; state: MessageState };
   /** The outbox changed (an entry added, acknowledged, failed or retried). */
   outbox: OutboxEntry[];
+  /** A media message's upload went on (its entry's `media.sent` is updated already). */
+  upload_progress: { chat_id: string; client_msg_id: string; sent: number; total: number };
   read_receipt: ServerEventOf<'read_receipt'>;
   delivered_receipt: ServerEventOf<'delivered_receipt'>;
   /** A chat's lowest received or read mark rose: own messages up to them are delivered or read. */

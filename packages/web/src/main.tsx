@@ -3,6 +3,7 @@ import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App, loadChatScreen } from './app';
 import { locale } from './i18n';
+import { indexedDbBlobStore } from './lib/blob-store';
 import { unlockAudioOnGesture } from './lib/sound';
 import { StoreContext } from './state/react';
 import { AppStore } from './state/store';
@@ -10,8 +11,13 @@ import './styles.css';
 
 document.documentElement.lang = locale;
 
-// The session and the outbox live in localStorage: a reload keeps the login and what was typed offline.
-const client = new PapoClient({ baseUrl: window.location.origin, storage: window.localStorage });
+// The session and the outbox live in localStorage, the bytes of uploads not finished in IndexedDB: a reload keeps
+// the login and what was typed or attached offline.
+const client = new PapoClient({
+  baseUrl: window.location.origin,
+  storage: window.localStorage,
+  blobStore: indexedDbBlobStore(),
+});
 const store = new AppStore(client);
 if (client.session) {
   // The chat screen's chunk downloads while the store connects, not after the first render asks for it

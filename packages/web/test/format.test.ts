@@ -99,3 +99,20 @@ describe('typing indicator', () => {
     expect(changed).toHaveBeenCalledTimes(4);
   });
 });
+
+describe('media on one line', () => {
+  it('says what a media message is, its caption in place of the word, a voice note with its length', async () => {
+    const { previewOf, humanSize, clockDuration } = await import('../src/lib/media');
+    expect(previewOf({ msg_type: 'text', body: ' hi\nthere ' }, en)).toBe('hi there');
+    expect(previewOf({ msg_type: 'image', body: '' }, en)).toBe('📷 Photo');
+    expect(previewOf({ msg_type: 'image', body: 'Praia hoje' }, pt)).toBe('📷 Praia hoje');
+    expect(previewOf({ msg_type: 'file', media: { name: 'notas.pdf' } }, pt)).toBe('📄 notas.pdf');
+    expect(previewOf({ msg_type: 'voice', media: { duration_ms: 7400 } }, pt)).toBe('🎤 Mensagem de voz 0:07');
+    expect(humanSize(999, 'en')).toBe('999 B');
+    expect(humanSize(1_400_000, 'en')).toBe('1.4 MB');
+    expect(humanSize(1_400_000, 'pt-BR')).toBe('1,4 MB');
+    expect(humanSize(820_000, 'en')).toBe('820 KB');
+    expect(clockDuration(65_000)).toBe('1:05');
+    expect(clockDuration(3_723_000)).toBe('1:02:03');
+  });
+});

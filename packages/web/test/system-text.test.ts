@@ -49,6 +49,7 @@ describe('system messages in words', () => {
     );
     expect(say({ event: 'info_changed', by: 'ana', title: 'Time' })).toBe('Ana changed the group name to “Time”');
     expect(say({ event: 'info_changed', by: 'ana', description: true })).toBe('Ana changed the group description');
+    expect(say({ event: 'info_changed', by: 'ana', picture: true })).toBe('Ana changed the group picture');
   });
 
   it('names a bulk add: two, three, then "and N others"', () => {

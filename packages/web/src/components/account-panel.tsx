@@ -9,6 +9,7 @@ import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { DrawerHeader } from './drawer-header';
 import { FormError } from './form-error';
 import { NameField } from './name-field';
+import { ProfilePicture } from './picture-controls';
 
 /**
  * "Account and devices": how the account logs in (and, for a temporary account, adding a phone or e-mail so
@@ -215,6 +216,7 @@ function ProfileForm() {
       <h3 className="drawer-section" id={`${id}-title`}>
         {t('account.profile')}
       </h3>
+      <ProfilePicture />
       <NameField label={t('login.name')} value={name} onChange={setName} required />
       <label className="field">
         <span>{t('account.about')}</span>

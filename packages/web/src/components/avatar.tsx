@@ -13,10 +13,13 @@ type AvatarProps = {
   online?: boolean;
 };
 
-/** A round picture, or initials on a colour when there is none or it fails to load. Decorative: the name is beside it. */
+/**
+ * A round picture, or initials on a colour when there is none or it fails to load. Decorative: the name is beside
+ * it. The picture is an https link, or an uploaded one (`/api/media/…`, which needs no login).
+ */
 export function Avatar({ id, name, url, size = 49, group = false, online = false }: AvatarProps) {
   const [failed, setFailed] = useState<string | undefined>(undefined);
-  const showImage = url && failed !== url && /^https?:\/\//.test(url);
+  const showImage = url && failed !== url && /^(https?:\/\/|\/api\/media\/)/.test(url);
   return (
     <span className="avatar" style={{ width: size, height: size }} aria-hidden="true">
       {showImage ? (

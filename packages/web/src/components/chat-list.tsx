@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { locale, t } from '../i18n';
+import { previewOf } from '../lib/media';
 import { previewText } from '../lib/people';
 import { isSystem, systemText } from '../lib/system-text';
 import { listTime } from '../lib/time';
@@ -35,7 +36,6 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
   const selected = store.openChatId === chat.chat_id;
   const unread = store.unread(chat);
   const muted = store.isMuted(chat);
-  const peer = chat.peer_user_id ? store.people.get(chat.peer_user_id) : undefined;
   const peerOnline = chat.peer_user_id ? store.isOnline(chat.peer_user_id) === true : false;
   const title = store.chatTitle(chat);
   const pending = store.client.outbox(chat.chat_id).at(-1);
@@ -54,7 +54,7 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
         <Avatar
           id={chat.peer_user_id ?? chat.chat_id}
           name={title}
-          url={peer?.avatar_url}
+          url={store.chatAvatarUrl(chat)}
           group={chat.kind !== 'dm'}
           online={peerOnline}
         />
@@ -110,7 +110,10 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
   if (pending) {
     return (
       <span className="chat-preview">
-        <Ticks state={pending.state} size={16} /> {previewText(pending.body)}
+        <Ticks state={pending.state} size={16} />{' '}
+        {pending.media
+          ? previewOf({ msg_type: pending.media.type, body: pending.body, media: pending.media }, t)
+          : previewText(pending.body)}
       </span>
     );
   }
@@ -129,7 +132,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
     const state = store.client.messageState(chat.chat_id, last.id) ?? 'sent';
     return (
       <span className="chat-preview">
-        <Ticks state={state} size={16} /> {previewText(last.body ?? '')}
+        <Ticks state={state} size={16} /> {previewOf(last, t)}
       </span>
     );
   }
@@ -137,7 +140,7 @@ function Preview({ chat, selected }: { chat: ChatItem; selected: boolean }) {
   return (
     <span className="chat-preview">
       {sender ? <span className="preview-sender">{sender}: </span> : null}
-      {previewText(last.body ?? '')}
+      {previewOf(last, t)}
     </span>
   );
 }

@@ -1,5 +1,5 @@
 import { t } from '../i18n';
-import { previewText } from '../lib/people';
+import { previewOf } from '../lib/media';
 import type { ComposeMode } from '../state/message-actions';
 import { CloseIcon } from './icons';
 
@@ -25,7 +25,7 @@ export function ComposeBar({
     <div className="compose-bar" data-testid="compose-bar">
       <div className="compose-bar-quote">
         <span className="compose-bar-title">{reply ? t('compose.replyingTo', { name }) : t('compose.editing')}</span>
-        <span className="compose-bar-text">{previewText(mode.message.body ?? '')}</span>
+        <span className="compose-bar-text">{previewOf(mode.message, t)}</span>
         {error ? (
           <span className="form-error" role="alert">
             {error}

@@ -3,19 +3,36 @@ import { forwardRef, useEffect, useId, useLayoutEffect, useRef, useState } from 
 import { t } from '../i18n';
 import { errorText } from '../lib/errors';
 import { type Mentionable, mentionMatches, mentionQuery, mentionsIn } from '../lib/mentions';
+import { VoiceRecording } from '../lib/voice-recording';
 import { useStore } from '../state/react';
 import { ComposeBar } from './compose-bar';
-import { CheckIcon, SendIcon } from './icons';
+import { AttachIcon, CheckIcon, SendIcon } from './icons';
 import { MentionList } from './mention-list';
+import { Menu } from './menu';
+import { VoiceRecorder } from './voice-recorder';
 
 const MAX_HEIGHT_PX = 140;
+
+type ComposerProps = {
+  chatId: string;
+  /** Files picked (📎), pasted or dropped: to the preview sheet. `asDocument`: sent as files, not as photos. */
+  onAttach: (files: File[], asDocument: boolean) => void;
+};
 
 /**
  * The message box: Enter sends, Shift+Enter is a new line; each keystroke feeds the SDK's typing helper. While
  * replying or editing a bar above says so (Escape cancels); in a group "@" offers the members to mention.
+ * 📎 attaches photos, videos or documents (pasting an image does too); while the box is empty the send button
+ * is a microphone that records a voice note.
  */
-export const Composer = forwardRef<HTMLTextAreaElement, { chatId: string }>(function Composer({ chatId }, outerRef) {
+export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(function Composer(
+  { chatId, onAttach },
+  outerRef,
+) {
   const store = useStore();
+  const [recording, setRecording] = useState(false);
+  const photoInput = useRef<HTMLInputElement>(null);
+  const documentInput = useRef<HTMLInputElement>(null);
   const [text, setText] = useState(() => store.drafts.get(chatId) ?? '');
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
@@ -151,6 +168,12 @@ export const Composer = forwardRef<HTMLTextAreaElement, { chatId: string }>(func
       : store.people.get(mode.message.sender_id)?.username || t('user.unknown')
     : '';
   const saveLabel = mode?.kind === 'edit' ? t('compose.save') : t('conv.send');
+  const showMic = !text.trim() && mode?.kind !== 'edit' && VoiceRecording.supported();
+  const filesPicked = (input: HTMLInputElement, asDocument: boolean) => {
+    const files = [...(input.files ?? [])];
+    input.value = '';
+    if (files.length > 0) onAttach(files, asDocument);
+  };
 
   return (
     <div className="composer-area">
@@ -163,7 +186,38 @@ export const Composer = forwardRef<HTMLTextAreaElement, { chatId: string }>(func
           send();
         }}
       >
+        {recording || mode?.kind === 'edit' ? null : (
+          <>
+            <Menu
+              up
+              label={t('media.attach')}
+              icon={<AttachIcon />}
+              items={[
+                { label: t('media.photosVideos'), onSelect: () => photoInput.current?.click() },
+                { label: t('media.document'), onSelect: () => documentInput.current?.click() },
+              ]}
+            />
+            <input
+              ref={photoInput}
+              type="file"
+              accept="image/*,video/*"
+              multiple
+              hidden
+              data-testid="attach-photos"
+              onChange={(event) => filesPicked(event.currentTarget, false)}
+            />
+            <input
+              ref={documentInput}
+              type="file"
+              multiple
+              hidden
+              data-testid="attach-document"
+              onChange={(event) => filesPicked(event.currentTarget, true)}
+            />
+          </>
+        )}
         <textarea
+          hidden={recording}
           ref={(el) => {
             innerRef.current = el;
             if (typeof outerRef === 'function') outerRef(el);
@@ -193,10 +247,26 @@ export const Composer = forwardRef<HTMLTextAreaElement, { chatId: string }>(func
             }
           }}
           onKeyDown={onKeyDown}
+          onPaste={(event) => {
+            const files = [...event.clipboardData.files];
+            if (files.length === 0) return;
+            event.preventDefault();
+            onAttach(files, false);
+          }}
         />
-        <button type="submit" className="send-button" aria-label={saveLabel} title={saveLabel} disabled={!text.trim()}>
-          {mode?.kind === 'edit' ? <CheckIcon /> : <SendIcon />}
-        </button>
+        {showMic || recording ? (
+          <VoiceRecorder chatId={chatId} onRecording={setRecording} />
+        ) : (
+          <button
+            type="submit"
+            className="send-button"
+            aria-label={saveLabel}
+            title={saveLabel}
+            disabled={!text.trim()}
+          >
+            {mode?.kind === 'edit' ? <CheckIcon /> : <SendIcon />}
+          </button>
+        )}
       </form>
     </div>
   );

@@ -125,7 +125,7 @@ export function ConversationHeader({
       <Avatar
         id={chat.peer_user_id ?? chat.chat_id}
         name={title}
-        url={peer?.avatar_url}
+        url={store.chatAvatarUrl(chat)}
         size={40}
         group={chat.kind !== 'dm'}
       />

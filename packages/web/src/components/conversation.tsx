@@ -2,13 +2,15 @@ import type { ChatMessage } from '@papo/client';
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { t } from '../i18n';
 import { errorText } from '../lib/errors';
-import { previewText } from '../lib/people';
+import { messageMedia, previewOf } from '../lib/media';
 import { isSystem, systemText } from '../lib/system-text';
 import { useNarrow, useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
 import { Composer } from './composer';
 import { ConversationHeader } from './conversation-header';
 import { GroupInfo } from './group-info';
+import { type Attachment, MediaPreview } from './media-preview';
+import { MediaViewer } from './media-viewer';
 import { type MessageHandlers, MessageHandlersContext } from './message-context';
 import { type MessageDialog, MessageDialogs } from './message-dialogs';
 import { MessageInfo } from './message-info';
@@ -30,6 +32,11 @@ export function Conversation({ chatId }: { chatId: string }) {
   const [jump, setJump] = useState<{ id: number; at: number } | null>(null);
   const infoId = useId();
   const infoOpen = panel?.kind === 'group';
+  /** Files about to be sent (the preview sheet), and the photo open full screen. */
+  const [attachment, setAttachment] = useState<Attachment | null>(null);
+  const [viewing, setViewing] = useState<number | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const attach = useCallback((files: File[], asDocument: boolean) => setAttachment({ files, asDocument }), []);
 
   useEffect(
     () =>
@@ -40,7 +47,7 @@ export function Conversation({ chatId }: { chatId: string }) {
           if (message.system) setAnnouncement(systemText(message.system, store.client.userId ?? '', name, t));
           return;
         }
-        setAnnouncement(t('conv.newFrom', { name: name(message.sender_id), body: previewText(message.body ?? '') }));
+        setAnnouncement(t('conv.newFrom', { name: name(message.sender_id), body: previewOf(message, t) }));
       }),
     [store, chatId],
   );
@@ -80,6 +87,7 @@ export function Conversation({ chatId }: { chatId: string }) {
       react: (message, emoji) => void store.messages.react(message, emoji).catch(failed),
       showQuoted: (id) => setJump({ id, at: Date.now() }),
       showReactions: (message: ChatMessage) => setDialog({ kind: 'reactions', message }),
+      showMedia: (message: ChatMessage) => setViewing(message.id),
       nameOf: (userId) =>
         userId === store.client.userId ? t('conv.you') : store.people.get(userId)?.username || t('user.unknown'),
     };
@@ -100,10 +108,36 @@ export function Conversation({ chatId }: { chatId: string }) {
 
   if (!chat) return <section className="conversation" aria-busy="true" />;
   const group = chat.kind === 'group';
+  const canSend = !chat.gone && !(chat.kind === 'dm' && chat.peer_user_id && store.blocks.has(chat.peer_user_id));
+  // Files dragged over the conversation: dropped, they open the preview sheet (as photos when they are).
+  const dropHandlers = canSend
+    ? {
+        onDragOver: (event: React.DragEvent) => {
+          if (!event.dataTransfer.types.includes('Files')) return;
+          event.preventDefault();
+          setDragging(true);
+        },
+        onDragLeave: (event: React.DragEvent) => {
+          if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+        },
+        onDrop: (event: React.DragEvent) => {
+          setDragging(false);
+          const files = [...event.dataTransfer.files];
+          if (files.length === 0) return;
+          event.preventDefault();
+          attach(files, false);
+        },
+      }
+    : {};
+  const images = viewing === null ? [] : store.client.messages(chatId).filter((m) => messageMedia(m)?.type === 'image');
   return (
     <MessageHandlersContext.Provider value={handlers}>
       <div className={panel ? 'conversation-area info-open' : 'conversation-area'}>
-        <section className="conversation" aria-label={store.chatTitle(chat)}>
+        <section
+          className={dragging ? 'conversation dragging' : 'conversation'}
+          aria-label={store.chatTitle(chat)}
+          {...dropHandlers}
+        >
           <ConversationHeader
             chat={chat}
             onBack={onBack}
@@ -112,7 +146,18 @@ export function Conversation({ chatId }: { chatId: string }) {
               : {})}
           />
           <MessageList chat={chat} jump={jump} />
-          <ComposerOrNote chat={chat} composerRef={composerRef} />
+          <ComposerOrNote chat={chat} composerRef={composerRef} onAttach={attach} />
+          {dragging ? (
+            <div className="drop-hint" aria-hidden="true">
+              {t('media.dropHere')}
+            </div>
+          ) : null}
+          {attachment ? (
+            <MediaPreview chatId={chatId} attachment={attachment} onClose={() => setAttachment(null)} />
+          ) : null}
+          {viewing !== null ? (
+            <MediaViewer images={images} startId={viewing} nameOf={handlers.nameOf} onClose={() => setViewing(null)} />
+          ) : null}
           <div className="sr-only" aria-live="polite" aria-atomic="true">
             {announcement}
           </div>
@@ -134,9 +179,11 @@ export function Conversation({ chatId }: { chatId: string }) {
 function ComposerOrNote({
   chat,
   composerRef,
+  onAttach,
 }: {
   chat: ChatItem;
   composerRef: React.RefObject<HTMLTextAreaElement | null>;
+  onAttach: (files: File[], asDocument: boolean) => void;
 }) {
   const store = useStore();
   if (chat.gone) {
@@ -158,5 +205,5 @@ function ComposerOrNote({
       </p>
     );
   }
-  return <Composer ref={composerRef} chatId={chat.chat_id} />;
+  return <Composer ref={composerRef} chatId={chat.chat_id} onAttach={onAttach} />;
 }

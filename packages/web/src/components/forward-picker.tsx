@@ -2,7 +2,7 @@ import type { ChatMessage } from '@papo/client';
 import { LIMITS } from '@papo/protocol';
 import { useEffect, useRef, useState } from 'react';
 import { t } from '../i18n';
-import { previewText } from '../lib/people';
+import { previewOf } from '../lib/media';
 import { useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
 import { Avatar } from './avatar';
@@ -39,7 +39,7 @@ export function ForwardPicker({ from, message, onDone }: { from: ChatItem; messa
 
   return (
     <ModalDialog title={t('fwd.title')} onCancel={onDone} placesFocus className="forward-dialog">
-      <p className="forward-preview">{previewText(message.body ?? '')}</p>
+      <p className="forward-preview">{previewOf(message, t)}</p>
       <input
         ref={searchRef}
         type="search"
@@ -68,7 +68,7 @@ export function ForwardPicker({ from, message, onDone }: { from: ChatItem; messa
                 <Avatar
                   id={chat.peer_user_id ?? chat.chat_id}
                   name={title}
-                  url={chat.peer_user_id ? store.people.get(chat.peer_user_id)?.avatar_url : undefined}
+                  url={store.chatAvatarUrl(chat)}
                   size={40}
                   group={chat.kind !== 'dm'}
                 />

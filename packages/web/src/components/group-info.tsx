@@ -13,6 +13,7 @@ import { AddMembers } from './group-add-members';
 import { GroupInvites } from './group-invites';
 import { BackIcon, CloseIcon, ExitIcon, LinkIcon, PersonAddIcon } from './icons';
 import { Menu, type MenuItem } from './menu';
+import { GroupPicture } from './picture-controls';
 
 type View = 'main' | 'add' | 'invites';
 type Confirm = { kind: 'leave' } | { kind: 'remove' | 'owner' | 'block'; member: ChatMember; name: string } | null;
@@ -156,7 +157,8 @@ function InfoMain({ chat, onView }: { chat: ChatItem; onView: (view: View) => vo
   return (
     <div className="info-body">
       <section className="info-card info-top">
-        <Avatar id={chat.chat_id} name={title} size={120} group />
+        <Avatar id={chat.chat_id} name={title} url={store.chatAvatarUrl(chat)} size={120} group />
+        {admin ? <GroupPicture chat={chat} /> : null}
         <EditableText
           value={title}
           label={t('group.name')}

@@ -7,7 +7,18 @@ export type MenuItem = { label: string; onSelect: () => void; danger?: boolean }
  * A "⋮" button with a dropdown menu: arrow keys move, Enter picks, Escape closes and gives focus back to the
  * button, a click outside closes.
  */
-export function Menu({ label, items, icon }: { label: string; items: MenuItem[]; icon?: ReactNode }) {
+export function Menu({
+  label,
+  items,
+  icon,
+  up = false,
+}: {
+  label: string;
+  items: MenuItem[];
+  icon?: ReactNode;
+  /** Opens above the button (at the bottom of the screen). */
+  up?: boolean;
+}) {
   const [open, setOpen] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const menuRef = useRef<HTMLDivElement>(null);
@@ -45,7 +56,7 @@ export function Menu({ label, items, icon }: { label: string; items: MenuItem[];
   };
 
   return (
-    <div className="menu">
+    <div className={up ? 'menu up' : 'menu'}>
       <button
         ref={buttonRef}
         type="button"

@@ -4,12 +4,14 @@ import { locale, t } from '../i18n';
 import { isBigEmoji } from '../lib/emoji';
 import { foldAt } from '../lib/fold';
 import { useTouchGestures } from '../lib/long-press';
+import type { ShownMedia } from '../lib/media';
 import { type Mentionable, mentionParts } from '../lib/mentions';
 import type { MessageAction } from '../lib/message-actions';
 import { linkParts } from '../lib/message-text';
 import { myReaction } from '../lib/reactions';
 import { clockTime } from '../lib/time';
 import { ChevronDownIcon } from './icons';
+import { MediaContent, UploadProgress } from './media-content';
 import { useMessageHandlers } from './message-context';
 import { DeletedBody, ForwardedLabel, Quote, ReactionChips } from './message-extras';
 import { MessageMenu } from './message-menu';
@@ -40,6 +42,10 @@ export type BubbleProps = {
   /** Briefly highlighted: the message a quote was clicked for. */
   highlighted?: boolean;
   me?: string;
+  /** A photo, video, voice note or file (the body is then its caption). */
+  media?: ShownMedia | undefined;
+  /** While its bytes upload: how far, and how to cancel. */
+  upload?: { clientMsgId: string; sent: number; total: number; onCancel: () => void } | undefined;
 };
 
 /**
@@ -143,7 +149,7 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
           key, right click, long press); the same menu is a real button inside it */}
       <div
         ref={bubbleRef}
-        className={`bubble${state === 'failed' ? ' failed' : ''}${menuOpen ? ' menu-open' : ''}${deleted ? ' deleted' : ''}`}
+        className={`bubble${state === 'failed' ? ' failed' : ''}${menuOpen ? ' menu-open' : ''}${deleted ? ' deleted' : ''}${props.media && !deleted ? ` has-media media-kind-${props.media.type}` : ''}`}
         // Focusable so the keyboard reaches the menu; one bubble is in the Tab order, arrows move between them.
         tabIndex={message ? (props.tabbable ? 0 : -1) : undefined}
         onKeyDown={message ? onKeyDown : undefined}
@@ -166,7 +172,18 @@ export const MessageBubble = memo(function MessageBubble(props: BubbleProps) {
         <span className="sr-only">{senderName}: </span>
         {message?.forwarded && !deleted ? <ForwardedLabel /> : null}
         {message?.reply_to && !deleted ? <Quote quote={message.reply_to} me={props.me ?? ''} /> : null}
-        {deleted ? <DeletedBody own={own} /> : <MessageBody body={body} mentioned={props.mentioned ?? NO_MENTIONS} />}
+        {props.media && !deleted ? (
+          <MediaContent
+            media={props.media}
+            onOpen={handlers && message && props.media.type === 'image' ? () => handlers.showMedia(message) : undefined}
+          />
+        ) : null}
+        {props.upload ? <UploadProgress {...props.upload} /> : null}
+        {deleted ? (
+          <DeletedBody own={own} />
+        ) : body || !props.media ? (
+          <MessageBody body={body} mentioned={props.mentioned ?? NO_MENTIONS} />
+        ) : null}
         {/* An invisible copy of the time (and room for the ticks) keeps the last line clear of the real one. */}
         <span className="meta-spacer" aria-hidden="true">
           {edited ? `${t('msg.edited')} ` : null}

@@ -9,6 +9,8 @@ export type MessageHandlers = {
   react: (message: ChatMessage, emoji: string) => void;
   /** The quote of a reply was clicked: show the quoted message. */
   showQuoted: (messageId: number) => void;
+  /** A photo was clicked: the full-screen viewer, at it. */
+  showMedia: (message: ChatMessage) => void;
   /** Who reacted with what. */
   showReactions: (message: ChatMessage) => void;
   /** Names for quotes, mentions and reactions. */

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '@papo/client';
 import type { ReplyQuote } from '@papo/protocol';
 import { t } from '../i18n';
-import { previewText } from '../lib/people';
+import { previewOf } from '../lib/media';
 import { reactionChips } from '../lib/reactions';
 import { BlockIcon, ForwardIcon } from './icons';
 import { useMessageHandlers } from './message-context';
@@ -28,7 +28,9 @@ export function DeletedBody({ own }: { own: boolean }) {
 export function Quote({ quote, me }: { quote: ReplyQuote; me: string }) {
   const handlers = useMessageHandlers();
   const name = quote.sender_id === me ? t('conv.you') : (handlers?.nameOf(quote.sender_id) ?? '');
-  const text = quote.deleted ? t('msg.deletedOther') : previewText(quote.preview ?? '');
+  const text = quote.deleted
+    ? t('msg.deletedOther')
+    : previewOf({ msg_type: quote.msg_type, body: quote.preview ?? '' }, t);
   return (
     <button
       type="button"

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { locale, t } from '../i18n';
 import { errorText } from '../lib/errors';
 import { useEscapeCloses } from '../lib/escape-closes';
-import { previewText } from '../lib/people';
+import { previewOf } from '../lib/media';
 import { clockTime, dayLabel } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
@@ -117,7 +117,7 @@ export function MessageInfo({
         {message ? (
           <div className="message-info-preview">
             <div className={message.sender_id === me ? 'bubble info-bubble own-info' : 'bubble info-bubble'}>
-              <span className="body">{message.deleted ? t('msg.deletedOwn') : previewText(message.body ?? '')}</span>
+              <span className="body">{message.deleted ? t('msg.deletedOwn') : previewOf(message, t)}</span>
               <span className="info-bubble-meta">
                 {clockTime(message.created_at, locale)}
                 {message.sender_id === me && message.state ? <Ticks state={message.state} size={18} /> : null}

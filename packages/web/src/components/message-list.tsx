@@ -1,5 +1,6 @@
 import { Fragment, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
+import { messageMedia, outboxMedia } from '../lib/media';
 import { type ActionContext, messageActions } from '../lib/message-actions';
 import { nameColor } from '../lib/people';
 import { isSystem, systemText } from '../lib/system-text';
@@ -357,19 +358,35 @@ function bubbleProps(
   const { item } = row;
   if (item.kind === 'message') {
     const m = item.message;
-    return { ...base, body: m.body ?? '', messageId: m.id, state: own ? (m.state ?? 'sent') : undefined };
+    return {
+      ...base,
+      body: m.body ?? '',
+      messageId: m.id,
+      state: own ? (m.state ?? 'sent') : undefined,
+      media: messageMedia(m),
+    };
   }
   const { entry } = item;
   // A forward on its way has no text of its own (the server copies the source's): show the source's.
   const source = entry.forward_of;
-  const body = source
-    ? (store.client.messages(source.chat_id).find((m) => m.id === source.message_id)?.body ?? '')
-    : entry.body;
-  if (item.kind === 'acked') return { ...base, body, messageId: item.message_id, state: 'sent' };
+  const original = source ? store.client.messages(source.chat_id).find((m) => m.id === source.message_id) : undefined;
+  const body = source ? (original?.body ?? '') : entry.body;
+  const media = entry.media ? outboxMedia(entry.media) : original ? messageMedia(original) : undefined;
+  if (item.kind === 'acked') return { ...base, body, messageId: item.message_id, state: 'sent', media };
+  const uploading = entry.media && !entry.media.uploaded && entry.state === 'pending';
   return {
     ...base,
     body,
     state: entry.state,
+    media,
+    upload: uploading
+      ? {
+          clientMsgId: entry.client_msg_id,
+          sent: entry.media?.sent ?? 0,
+          total: entry.media?.size ?? 0,
+          onCancel: () => store.client.discard(entry.client_msg_id),
+        }
+      : undefined,
     onRetry: () => store.client.retry(entry.client_msg_id),
     onDiscard: () => store.client.discard(entry.client_msg_id),
   };

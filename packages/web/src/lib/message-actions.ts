@@ -20,7 +20,8 @@ const isAdmin = (role: Role | null | undefined) => role === 'owner' || role === 
 export function canEdit(message: Message, ctx: ActionContext): boolean {
   return (
     message.sender_id === ctx.me &&
-    message.msg_type === 'text' &&
+    // A text, or a media message's caption (one without a caption has no text to change).
+    (message.msg_type === 'text' || (message.media !== undefined && Boolean(message.body))) &&
     !message.deleted &&
     !message.forwarded &&
     ctx.nowSeconds - message.created_at < TIMINGS.editWindowSeconds
@@ -52,7 +53,9 @@ export function messageActions(message: Message, ctx: ActionContext): MessageAct
   const info = canSeeInfo(message, ctx) ? (['info'] as const) : [];
   if (ctx.gone) return [...(hasText ? (['copy'] as const) : []), ...info];
   const actions: MessageAction[] = ['reply', 'react'];
-  if (hasText) actions.push('copy', 'forward');
+  if (hasText) actions.push('copy');
+  // A photo, file or voice note goes on as it is (the server copies its media), caption or not.
+  if (hasText || message.media) actions.push('forward');
   if (canEdit(message, ctx)) actions.push('edit');
   if (canDelete(message, ctx)) actions.push('delete');
   actions.push(...info);

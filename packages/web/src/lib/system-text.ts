@@ -42,6 +42,7 @@ export function systemText(facts: SystemFacts, me: string, name: (userId: string
     case 'info_changed':
       if (facts.title && facts.description) return t('sys.changedBoth', { actor, title: facts.title });
       if (facts.title) return t('sys.changedTitle', { actor, title: facts.title });
+      if (facts.picture && !facts.description) return t('sys.changedPicture', { actor });
       return t('sys.changedDescription', { actor });
     default:
       return t('sys.changed', { actor });

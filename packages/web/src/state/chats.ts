@@ -31,6 +31,8 @@ export type ChatItem = {
   touchedAt: number;
   /** Position in the server's list (most recently active first), the tie-breaker. */
   serverOrder: number;
+  /** A group's or public chat's picture (`/api/media/…`), when it has one. */
+  avatar_url?: string;
 };
 
 /**
@@ -56,6 +58,7 @@ export function mergeChats(
       ...(summary.peer_user_id ? { peer_user_id: summary.peer_user_id } : {}),
       ...(summary.role ? { role: summary.role } : {}),
       ...(summary.member_count === undefined ? {} : { member_count: summary.member_count }),
+      ...(summary.avatar_url ? { avatar_url: summary.avatar_url } : {}),
       ...(lastMessage ? { last_message: lastMessage } : {}),
       muted_until: summary.muted_until,
       serverUnread: summary.unread_count,

@@ -29,6 +29,11 @@ export class GroupInfos {
     return held;
   }
 
+  /** The group's info if held, without asking the server. */
+  peek(chatId: string): ChatInfo | undefined {
+    return this.byId.get(chatId);
+  }
+
   /** Something changed in the group: fetch it again if a screen has asked for it. */
   stale(chatId: string): void {
     if (this.byId.has(chatId) || this.fetching.has(chatId)) void this.fetch(chatId);

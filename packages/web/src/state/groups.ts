@@ -20,6 +20,8 @@ export interface GroupHost {
  */
 export class Groups {
   readonly infos: GroupInfos;
+  /** Pictures the server told of since the list loaded (`chat_updated`): newer than the list's. */
+  private readonly avatars = new Map<string, string>();
 
   constructor(private readonly host: GroupHost) {
     this.infos = new GroupInfos(host.client, host.people, () => host.changed());
@@ -73,14 +75,34 @@ export class Groups {
 
   async update(chatId: string, change: { title?: string; description?: string }): Promise<void> {
     const updated = await this.host.client.updateChat(chatId, change);
-    this.updated(chatId, updated.title, updated.description);
+    this.updated(chatId, updated.title, updated.description, updated.avatar_url);
   }
 
-  /** The title and description changed (here, or an event said so): shown everywhere at once. */
-  updated(chatId: string, title: string, description: string): void {
+  /** A new group picture (a square JPEG the cropper made): uploaded, then set (admins); null removes it. */
+  async setPicture(chatId: string, picture: Blob | null): Promise<void> {
+    const mediaId = picture ? (await this.host.client.uploadMedia(picture)).media_id : '';
+    const updated = await this.host.client.updateChat(chatId, { avatar_media_id: mediaId });
+    this.updated(chatId, updated.title, updated.description, updated.avatar_url);
+  }
+
+  /** The group's picture, as last known (an event, the chat list, its info), without fetching; undefined when none. */
+  avatarUrl(chatId: string): string | undefined {
+    return (
+      (this.avatars.get(chatId) ?? this.host.chat(chatId)?.avatar_url ?? this.infos.peek(chatId)?.avatar_url) ||
+      undefined
+    );
+  }
+
+  /** The title, description and picture changed (here, or an event said so): shown everywhere at once. */
+  updated(chatId: string, title: string, description: string, avatarUrl?: string): void {
     const chat = this.host.chat(chatId);
     if (chat) chat.title = title;
-    this.infos.patch(chatId, { title, description });
+    if (avatarUrl !== undefined) this.avatars.set(chatId, avatarUrl);
+    this.infos.patch(chatId, {
+      title,
+      description,
+      ...(avatarUrl === undefined ? {} : { avatar_url: avatarUrl || null }),
+    });
     this.host.changed();
   }
 }

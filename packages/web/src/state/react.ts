@@ -11,6 +11,13 @@ export function useStore(): AppStore {
   return store;
 }
 
+/** The app store without re-rendering on its changes: for parts that listen to the events they need only. */
+export function useStoreQuietly(): AppStore {
+  const store = useContext(StoreContext);
+  if (!store) throw new Error('useStoreQuietly outside <StoreContext.Provider>');
+  return store;
+}
+
 /** The current time (ms), refreshed every `intervalMs`: for "5 min ago" and "Today". */
 export function useNow(intervalMs = 30_000): number {
   const [now, setNow] = useState(() => Date.now());

@@ -1,4 +1,11 @@
-import type { ChatMessage, ClientEvents, ConnectionState, OutboxEntry, PapoClient } from '@papo/client';
+import type {
+  ChatMessage,
+  ClientEvents,
+  ConnectionState,
+  MediaSendOptions,
+  OutboxEntry,
+  PapoClient,
+} from '@papo/client';
 import { Emitter } from '@papo/client';
 import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
 import { isSystem } from '../lib/system-text';
@@ -138,7 +145,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     });
     on('chat_removed', (event) => this.markGone(event.chat_id, 'removed', event.by));
     on('blocks_changed', (event) => this.blocks.apply(event.user_id, event.blocked));
-    on('chat_updated', (event) => this.groups.updated(event.chat_id, event.title, event.description));
+    on('chat_updated', (event) => this.groups.updated(event.chat_id, event.title, event.description, event.avatar_url));
     on('chat_member_role', (event) => {
       const chat = this.chatsById.get(event.chat_id);
       if (chat && event.user_id === this.client.userId) chat.role = event.role;
@@ -207,6 +214,23 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
 
   get profile(): MyProfile | undefined {
     return this.me;
+  }
+
+  /**
+   * A new profile picture (a square JPEG the cropper made): uploaded, then set (PATCH /api/me); null removes
+   * it. Everyone sees it from `avatar_url`, a link that needs no login.
+   */
+  async setAvatar(picture: Blob | null): Promise<void> {
+    const mediaId = picture ? (await this.client.uploadMedia(picture)).media_id : '';
+    const profile = await this.client.updateProfile({ avatar_media_id: mediaId });
+    this.people.seed(profile.user_id, { username: profile.username, avatar_url: profile.avatar_url });
+    this.setProfile(profile);
+  }
+
+  /** The picture of a chat: a DM's is its peer's, a group's is its own (as last told by the server). */
+  chatAvatarUrl(chat: ChatItem): string | undefined {
+    if (chat.kind === 'dm') return chat.peer_user_id ? this.people.get(chat.peer_user_id)?.avatar_url : undefined;
+    return this.groups.avatarUrl(chat.chat_id);
   }
 
   /** The profile changed (a phone or e-mail was added). */
@@ -324,6 +348,14 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
   send(chatId: string, body: string, options: { replyTo?: number; mentions?: string[] } = {}): void {
     this.messages.send(chatId, body, options);
     this.drafts.delete(chatId);
+    const chat = this.chatsById.get(chatId);
+    if (chat) chat.touchedAt = nowSeconds();
+    this.changed();
+  }
+
+  /** Send a photo, video, voice note or file: it uploads, then goes as a message (the outbox shows both). */
+  sendMedia(chatId: string, file: Blob, options: MediaSendOptions): void {
+    this.client.sendMedia(chatId, file, options);
     const chat = this.chatsById.get(chatId);
     if (chat) chat.touchedAt = nowSeconds();
     this.changed();
