@@ -55,6 +55,7 @@ describe('security headers on every answer', () => {
         'script-src-attr': "'none'",
         'style-src': "'self'",
         'img-src': "'self' https: data: blob:",
+        'media-src': "'self' blob:",
         'font-src': "'self'",
         'connect-src': "'self'",
         'object-src': "'none'",

@@ -60,8 +60,9 @@ export const MediaInfo = Type.Object(
     url: Type.Optional(
       Type.String({
         description:
-          'A signed link to the bytes (`/api/media/:id?exp=&sig=`, valid 1 h, for the user it was made for): in the ' +
-          'upload’s answer and `POST /api/media/links`; the SDK fills it in on messages. Never stored in a message.',
+          'A signed link to the bytes (`/api/media/:id?u=&exp=&sig=`, valid 1 h, for the user it was made for): in the ' +
+          'upload’s answer; for media in messages, `POST /api/media/links` (the SDK’s `mediaUrl(id)`, which batches ' +
+          'and caches them). Never stored in a message: a link is one user’s, and runs out.',
       }),
     ),
   },
