@@ -5,6 +5,11 @@
 //
 // Same routes as Papo's so the same client drives both: `POST /api/media[?name=x]` → 201 `{ media_id }`,
 // `GET /api/media/:id` → the bytes. The Bearer token is not checked. STATIC_DIR (required) holds the files.
+//
+// Reads of 64 KiB (STATIC_READ_KIB), as Papo's (`fs.createReadStream`'s default): as shipped, @fastify/static
+// gives @fastify/send no highWaterMark, send passes `null` to createReadStream, and a stream with a null
+// highWaterMark reads 16 KiB at a time (Node 20), which costs ≈ 30% more CPU per MiB served here (bench/README.md,
+// "The media scenario"). STATIC_READ_KIB=0 serves as shipped.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,13 +19,19 @@ import Fastify from 'fastify';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const DIR = process.env.STATIC_DIR;
+const READ_KIB = Number(process.env.STATIC_READ_KIB ?? 64);
 if (!DIR) throw new Error('STATIC_DIR is required');
 mkdirSync(DIR, { recursive: true });
 
 const app = Fastify({ logger: false });
 // Every upload's body is the handler's to stream: no parser reads it.
 app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
-await app.register(fastifyStatic, { root: DIR, prefix: '/api/media/' });
+// @fastify/static's own route, unless a read size is set: then the same through its reply.sendFile, which passes
+// options on to send.
+await app.register(fastifyStatic, { root: DIR, prefix: '/api/media/', serve: READ_KIB === 0 });
+if (READ_KIB > 0) {
+  app.get('/api/media/:id', (req, reply) => reply.sendFile(req.params.id, { highWaterMark: READ_KIB * 1024 }));
+}
 
 app.post('/api/media', async (req, reply) => {
   const id = `m_${randomBytes(16).toString('base64url')}`;
