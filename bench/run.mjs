@@ -80,7 +80,8 @@ if (opts.help) {
   --media-rounds N        media: rounds, every target measured once per round, in turns (default 3; quick 1),
                           after a small warm-up round of each that is not counted
   --media-clients N       media: concurrent clients, each its own user, one request in flight (default 4)
-  --media-file-mib N      media: size of each uploaded file, MiB (default 8; at most MAX_FILE_BYTES, 100)
+  --media-file-mib N      media: size of each uploaded file, MiB (default 8; Papo's MAX_FILE_BYTES, 100 MiB by
+                          default, is raised to it when it is larger)
   --out DIR               where the JSON and SVG go (default bench/results)`);
   process.exit(0);
 }
