@@ -2,13 +2,14 @@
 // `npm run bench`: Papo side by side with the usual alternative (Socket.IO + Redis adapter) and the ceiling
 // (bare ws, in memory), every scenario of issue 5, on one machine in one run. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--scenario cpu,a,b,c,d,e,g,r,rg] [--targets papo1,papo2,socketio,ceiling]
+//   node bench/run.mjs [--quick] [--scenario cpu,a,b,c,d,e,g,r,rg,media] [--targets papo1,papo2,socketio,ceiling,static]
 //                      [--step-ms N] [--fixed-ms N] [--generators N] [--sio-client raw|official] [--out DIR]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mediaRounds, printMedia } from './lib/media.mjs';
 import { hardFileLimit, PAPO_MAIN, REPO_ROOT } from './lib/procs.mjs';
 import { printReport, renderSvg, summarize } from './lib/report.mjs';
 import {
@@ -37,6 +38,9 @@ const { values: opts } = parseArgs({
     'wait-idle-s': { type: 'string' },
     'sio-client': { type: 'string', default: 'raw' },
     'redis-unix': { type: 'boolean', default: false },
+    'media-rounds': { type: 'string' },
+    'media-clients': { type: 'string' },
+    'media-file-mib': { type: 'string' },
     out: { type: 'string', default: resolve(REPO_ROOT, 'bench/results') },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -50,11 +54,16 @@ if (opts.help) {
                           e = connect storm. Not in the default (pass them): g = one group of 1,024;
                           r = receipts at cpu's fixed load, in private groups of 10, off against on in rounds;
                           rg = g's group with every member doing the SDK's receipts, against g, in rounds
-                          (Papo only; each round of r and rg measures both, --cpu-rounds of them)
+                          (Papo only; each round of r and rg measures both, --cpu-rounds of them);
+                          media = uploads and downloads over HTTP (POST/GET /api/media, Papo's local storage):
+                          files (?name=, random bytes) and JPEG photos up, whole files and 1 MiB ranges down,
+                          MiB/s and server CPU ms per MiB (per photo), in rounds; with --targets papo1,static
+                          (static: fastify + @fastify/static, uploads piped to a file: the ceiling)
   --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling);
                           papobase: the build at PAPO_BASE_MAIN with WORKERS=1, beside this one (an A/B);
                           papolocal: this build with its sends answered in the worker instead of by Redis (a
-                          diagnostic: Papo's own work without the store's round trip)
+                          diagnostic: Papo's own work without the store's round trip);
+                          static: bench/static-server.mjs, the media scenario's plain server (media only)
   --step-ms N             length of each ramp step (default 5000; quick 2000)
   --fixed-ms N            length of the fixed-load window (default 10000; quick 2000)
   --cpu-rounds N          rounds of the fixed load, every target measured once per round, in turns; a
@@ -68,6 +77,11 @@ if (opts.help) {
   --sio-client raw|official   drive Socket.IO with the raw-protocol client (default) or socket.io-client
   --redis-unix            every target with Redis talks to it over its Unix socket, not TCP on loopback (as
                           Papo's own Redis does under npm start)
+  --media-rounds N        media: rounds, every target measured once per round, in turns (default 3; quick 1),
+                          after a small warm-up round of each that is not counted
+  --media-clients N       media: concurrent clients, each its own user, one request in flight (default 4)
+  --media-file-mib N      media: size of each uploaded file, MiB (default 8; Papo's MAX_FILE_BYTES, 100 MiB by
+                          default, is raised to it when it is larger)
   --out DIR               where the JSON and SVG go (default bench/results)`);
   process.exit(0);
 }
@@ -85,6 +99,8 @@ const TARGETS = {
     redis: true,
   },
   ceiling: { name: 'ceiling', label: 'bare ws (ceiling)', kind: 'ceiling', workers: 1, wire: 'papo', redis: false },
+  // The media scenario only: fastify + @fastify/static, uploads piped to a file (static-server.mjs).
+  static: { name: 'static', label: 'fastify + @fastify/static', kind: 'static', workers: 1, redis: false },
   // Another build of Papo beside this one, to measure a change in the same rounds as the change itself.
   papobase: {
     name: 'papobase',
@@ -157,9 +173,20 @@ const cfg = {
   },
   idle: { connections: quick ? 2000 : 20_000, settleMs: quick ? 1000 : 12_000 },
   storm: { connections: quick ? 1000 : 5000, inFlight: 500 },
+  media: {
+    rounds: Number(opts['media-rounds'] ?? (quick ? 1 : 3)),
+    clients: Number(opts['media-clients'] ?? 4),
+    fileBytes: Number(opts['media-file-mib'] ?? 8) * 2 ** 20,
+    files: quick ? 16 : 48,
+    photo: { width: 2400, height: 1600 },
+    photos: quick ? 16 : 48,
+    downloads: quick ? 32 : 96,
+    ranges: quick ? 128 : 512,
+    rangeBytes: 2 ** 20,
+  },
 };
 
-const targets = opts.targets.split(',').map((name) => {
+const allTargets = opts.targets.split(',').map((name) => {
   const t = TARGETS[name.trim()];
   if (!t) throw new Error(`unknown target ${name}; known: ${Object.keys(TARGETS).join(', ')}`);
   if (t.name === 'papobase' && !existsSync(t.main ?? '')) {
@@ -168,9 +195,12 @@ const targets = opts.targets.split(',').map((name) => {
   return opts['sio-client'] === 'official' && t.wire === 'sio' ? { ...t, wire: 'sio-official' } : t;
 });
 const scenarios = new Set(opts.scenario.split(',').map((s) => s.trim()));
+// `static` serves files only: the media scenario's, never the WebSocket ones.
+const targets = allTargets.filter((t) => t.kind !== 'static');
+const mediaTargets = allTargets.filter((t) => t.kind === 'papo' || t.kind === 'static');
 
 const serverMain = PAPO_MAIN;
-if (targets.some((t) => t.kind === 'papo') && !existsSync(serverMain)) {
+if (allTargets.some((t) => t.kind === 'papo') && !existsSync(serverMain)) {
   console.error(`${serverMain} is missing: run \`npm run build\` (or npx tsc -b packages/server) first`);
   process.exit(1);
 }
@@ -210,7 +240,7 @@ const results = {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     openFilesHardLimit: hardFileLimit(),
     quick,
-    targets: targets.map((t) => t.name),
+    targets: allTargets.map((t) => t.name),
     scenarios: [...scenarios],
     config: cfg,
   },
@@ -282,6 +312,21 @@ for (const [id, title, fn] of others) {
   for (const target of targets) record(id, target, await attempt(id, target, () => fn(target, cfg)));
 }
 
+if (scenarios.has('media')) {
+  log(`media: uploads and downloads, ${mediaTargets.map((t) => t.name).join(', ')}, ${cfg.media.rounds} round(s)`);
+  if (!mediaTargets.length) log('  media: no Papo or static target given (--targets papo1,static)');
+  else {
+    try {
+      results.scenarios.media = await mediaRounds(mediaTargets, cfg);
+    } catch (err) {
+      log(`  media FAILED: ${err.stack ?? err}`);
+      results.scenarios.media = Object.fromEntries(
+        mediaTargets.map((t) => [t.name, { failed: String(err.message ?? err) }]),
+      );
+    }
+  }
+}
+
 results.meta.elapsedS = (performance.now() - t0) / 1000;
 results.summary = summarize(results, targets);
 
@@ -293,7 +338,9 @@ for (const name of [`bench-${stamp}`, 'latest']) {
   writeFileSync(resolve(opts.out, `${name}.json`), json);
   writeFileSync(resolve(opts.out, `${name}.svg`), svg);
 }
-printReport(results, targets);
+// The WebSocket scenarios' tables and issue 5's ratios, unless only the media scenario ran.
+if (Object.keys(results.scenarios).some((id) => id !== 'media')) printReport(results, targets);
+if (results.scenarios.media) printMedia(results.scenarios.media, mediaTargets, cfg);
 console.log(`\nWritten: ${resolve(opts.out, `bench-${stamp}.json`)} and .svg (also latest.json, latest.svg)`);
 console.log(`Elapsed: ${results.meta.elapsedS.toFixed(0)} s`);
 process.exit(0);

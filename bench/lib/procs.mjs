@@ -305,13 +305,15 @@ const LAUNCH = {
   }),
   socketio: (workers) => ({ script: resolve(BENCH_DIR, 'socketio-server.mjs'), env: { WORKERS: String(workers) } }),
   ceiling: () => ({ script: resolve(BENCH_DIR, 'ws-ceiling.mjs'), env: {} }),
+  // The media scenario's plain server (fastify + @fastify/static); STATIC_DIR comes with the scenario's env.
+  static: () => ({ script: resolve(BENCH_DIR, 'static-server.mjs'), env: {} }),
 };
 
 /**
  * Starts a server under test and waits until every worker listens. `pids` holds the primary and every worker,
- * whose CPU and RSS are summed.
+ * whose CPU and RSS are summed. `extraEnv` is added to the target's own (a scenario's folders and limits).
  */
-export async function startTarget(target, redisUrl) {
+export async function startTarget(target, redisUrl, extraEnv = {}) {
   const port = await freePort();
   const { script, env } = LAUNCH[target.kind](target.workers, target.main);
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (its cluster workers
@@ -322,6 +324,7 @@ export async function startTarget(target, redisUrl) {
     env: {
       ...process.env,
       ...env,
+      ...extraEnv,
       PORT: String(port),
       REDIS_URL: redisUrl ?? '',
       NODE_ENV: 'production',
