@@ -6,7 +6,7 @@ import { fileTypeFromFile } from 'file-type';
 import { parseFile } from 'music-metadata';
 import sharp, { type OutputInfo } from 'sharp';
 import { AppError } from '../errors.js';
-import { webmDurationMs } from './webm-duration.js';
+import { webmFacts } from './webm-facts.js';
 
 // Each upload is decoded once: libvips's operation cache only holds memory (bench/README.md saw a worker at
 // 490–570 MiB with it), and one thread per image is enough when MEDIA_UPLOADS_IN_FLIGHT images run at once.
@@ -173,7 +173,14 @@ async function inspectTimed(file: string, mime: string, kind: 'video' | 'audio')
     // A container whose header the parser cannot read is still served; it only lacks a duration.
   }
   // A browser's recording (every voice note) says no duration in its header: its blocks do.
-  if (inspected.durationMs === undefined && mime.endsWith('/webm')) inspected.durationMs = await webmDurationMs(file);
+  if (mime.endsWith('/webm') && (inspected.durationMs === undefined || (kind === 'video' && !inspected.width))) {
+    const facts = await webmFacts(file);
+    inspected.durationMs ??= facts.durationMs;
+    if (kind === 'video' && !inspected.width && facts.width && facts.height) {
+      inspected.width = facts.width;
+      inspected.height = facts.height;
+    }
+  }
   if (kind === 'video' && (await hasFfmpeg())) await addPoster(file, inspected);
   return inspected;
 }

@@ -1,17 +1,21 @@
 import { readFile } from 'node:fs/promises';
 
+/** What a WebM says of itself: its duration (ms) and a video's size, where it says them. */
+export type WebmFacts = { durationMs?: number; width?: number; height?: number };
+
 /**
- * The duration of a WebM file, from its blocks' timecodes. What a browser's MediaRecorder writes (every voice
- * note) has no Duration in its Info and Segment and Clusters of unknown size, which music-metadata cannot read:
- * this walks the EBML elements instead, entering the containers that matter and skipping the rest by size.
- * Returns milliseconds, or undefined when the bytes are no WebM it can follow.
+ * The duration of a WebM file, from its blocks' timecodes, and a video track's size. What a browser's
+ * MediaRecorder writes (every voice note, and a video recorded in the browser) has no Duration in its Info and
+ * Segment and Clusters of unknown size, which music-metadata cannot read: this walks the EBML elements instead,
+ * entering the containers that matter and skipping the rest by size. Empty when the bytes are no WebM it can
+ * follow.
  */
-export async function webmDurationMs(file: string): Promise<number | undefined> {
+export async function webmFacts(file: string): Promise<WebmFacts> {
   try {
-    return webmDurationOf(await readFile(file));
+    return webmFactsOf(await readFile(file));
   } catch {
-    // Bytes that end inside an element: no duration, as for any container the server cannot read.
-    return undefined;
+    // Bytes that end inside an element: nothing read, as for any container the server cannot read.
+    return {};
   }
 }
 
@@ -24,8 +28,13 @@ const DURATION = 0x4489;
 const CLUSTER_TIMECODE = 0xe7;
 const SIMPLE_BLOCK = 0xa3;
 const BLOCK = 0xa1;
+const TRACKS = 0x1654ae6b;
+const TRACK_ENTRY = 0xae;
+const VIDEO = 0xe0;
+const PIXEL_WIDTH = 0xb0;
+const PIXEL_HEIGHT = 0xba;
 /** Entered rather than skipped: their children are what is read. */
-const CONTAINERS = new Set([SEGMENT, INFO, CLUSTER, BLOCK_GROUP]);
+const CONTAINERS = new Set([SEGMENT, INFO, CLUSTER, BLOCK_GROUP, TRACKS, TRACK_ENTRY, VIDEO]);
 /** An Opus frame, the usual last block's length (a voice note's last block is not followed by another). */
 const LAST_FRAME_MS = 20;
 
@@ -51,8 +60,9 @@ function readUint(buf: Buffer, at: number, size: number): number {
   return value;
 }
 
-export function webmDurationOf(buf: Buffer): number | undefined {
-  if (buf.length < 4 || buf.readUInt32BE(0) !== 0x1a45dfa3) return undefined;
+export function webmFactsOf(buf: Buffer): WebmFacts {
+  if (buf.length < 4 || buf.readUInt32BE(0) !== 0x1a45dfa3) return {};
+  const facts: WebmFacts = {};
   let scaleNs = 1_000_000;
   let declared: number | undefined;
   let clusterTime = 0;
@@ -71,6 +81,8 @@ export function webmDurationOf(buf: Buffer): number | undefined {
     // An element of unknown size that is no container cannot be skipped: stop with what was read.
     if (size.unknown || data + size.value > buf.length) break;
     if (id.value === TIMECODE_SCALE) scaleNs = readUint(buf, data, size.value);
+    else if (id.value === PIXEL_WIDTH) facts.width ??= readUint(buf, data, size.value);
+    else if (id.value === PIXEL_HEIGHT) facts.height ??= readUint(buf, data, size.value);
     else if (id.value === DURATION) declared = size.value === 4 ? buf.readFloatBE(data) : buf.readDoubleBE(data);
     else if (id.value === CLUSTER_TIMECODE) clusterTime = readUint(buf, data, size.value);
     else if (id.value === SIMPLE_BLOCK || id.value === BLOCK) {
@@ -80,7 +92,7 @@ export function webmDurationOf(buf: Buffer): number | undefined {
     }
     at = data + size.value;
   }
-  if (declared !== undefined && declared > 0) return Math.round((declared * scaleNs) / 1e6);
-  if (lastBlock < 0) return undefined;
-  return Math.round((lastBlock * scaleNs) / 1e6) + LAST_FRAME_MS;
+  if (declared !== undefined && declared > 0) facts.durationMs = Math.round((declared * scaleNs) / 1e6);
+  else if (lastBlock >= 0) facts.durationMs = Math.round((lastBlock * scaleNs) / 1e6) + LAST_FRAME_MS;
+  return facts;
 }

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { webmDurationOf } from '../src/media/webm-duration.js';
+import { webmFactsOf } from '../src/media/webm-facts.js';
+
+const webmDurationOf = (buf: Buffer) => webmFactsOf(buf).durationMs;
 
 /** An EBML element: its id's bytes, a size (or the 8-byte "unknown"), then its data. */
 function element(id: number[], data: Buffer, unknownSize = false): Buffer {
@@ -19,7 +21,7 @@ const uint = (n: number, bytes: number) => {
 const block = (relative: number) =>
   element([0xa3], Buffer.concat([Buffer.from([0x81]), uint(relative, 2), Buffer.from([0x80, 1, 2, 3])]));
 
-describe('webmDurationOf', () => {
+describe('webmFactsOf', () => {
   const header = element([0x1a, 0x45, 0xdf, 0xa3], Buffer.from([0x42, 0x82, 0x84, 0x77, 0x65, 0x62, 0x6d]));
 
   it('reads a recording with no Duration and clusters of unknown size from its last block', () => {
@@ -47,6 +49,18 @@ describe('webmDurationOf', () => {
   it('reads a voice note Chromium recorded (MediaRecorder, audio/webm;codecs=opus, about 2.4 s)', () => {
     const recorded = readFileSync(new URL('../../../test/fixtures/voice-note.webm', import.meta.url));
     expect(webmDurationOf(recorded)).toBe(2420);
+  });
+
+  it('reads a video track’s size', () => {
+    const video = element([0xe0], Buffer.concat([element([0xb0], uint(640, 2)), element([0xba], uint(360, 2))]));
+    const tracks = element(
+      [0x16, 0x54, 0xae, 0x6b],
+      element([0xae], Buffer.concat([element([0xd7], uint(1, 1)), video])),
+    );
+    expect(webmFactsOf(Buffer.concat([header, element([0x18, 0x53, 0x80, 0x67], tracks, true)]))).toMatchObject({
+      width: 640,
+      height: 360,
+    });
   });
 
   it('gives up on what is no WebM, or is cut short', () => {
