@@ -38,7 +38,12 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
   const lastAlive = new Map<Worker, number>();
 
   function fork(): Worker {
-    const worker = cluster.fork('url' in target ? { PAPO_REDIS_URL: target.url } : {});
+    const worker = cluster.fork({
+      ...('url' in target ? { PAPO_REDIS_URL: target.url } : {}),
+      // glibc gives each thread that allocates its own arena, and libvips's (image uploads) kept a worker at
+      // ~500 MiB after a few photos; two arenas is what sharp's docs advise. An operator's value stands.
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+    });
     worker.on('message', (msg: WorkerMessage) => {
       if (msg?.type === 'alive') {
         if (lastAlive.has(worker)) lastAlive.set(worker, Date.now());
