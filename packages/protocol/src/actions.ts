@@ -2,7 +2,7 @@ import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { AvatarUrl, ChatId, ClientMsgId, MessageId, Role, UnixSeconds, UserId, Username } from './common.js';
 import { ChatDescription, ChatTitle, InviteCode } from './groups.js';
 import { LIMITS, TIMINGS } from './limits.js';
-import { MediaId } from './media.js';
+import { MEDIA_MESSAGE_TYPE_LITERALS, MediaId } from './media.js';
 
 /**
  * Client → server actions. Each entry is the schema of the frame's `data`, with what the caller gets back and
@@ -117,20 +117,10 @@ export const ActionData = {
         }),
       ),
       type: Type.Optional(
-        Type.Union(
-          [
-            Type.Literal('text'),
-            Type.Literal('image'),
-            Type.Literal('video'),
-            Type.Literal('audio'),
-            Type.Literal('voice'),
-            Type.Literal('file'),
-          ],
-          {
-            description:
-              '`text` (the default), or a media message: then `media_id` is required and `body` is its caption.',
-          },
-        ),
+        Type.Union([Type.Literal('text'), ...MEDIA_MESSAGE_TYPE_LITERALS], {
+          description:
+            '`text` (the default), or a media message: then `media_id` is required and `body` is its caption.',
+        }),
       ),
       media_id: Type.Optional(MediaId),
       client_msg_id: Type.Optional(ClientMsgId),

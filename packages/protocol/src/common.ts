@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { LIMITS } from './limits.js';
-import { MediaInfo } from './media.js';
+import { MEDIA_MESSAGE_TYPE_LITERALS, MediaInfo } from './media.js';
 
 /** Ids are letters, digits, `_` and `-`: safe inside Redis key names and logs. */
 const ID_PATTERN = '^[A-Za-z0-9_-]+$';
@@ -117,21 +117,10 @@ export const Message = Type.Object(
     body: Type.Optional(
       Type.String({ description: 'The text (empty for a system message); absent once the message is deleted.' }),
     ),
-    msg_type: Type.Union(
-      [
-        Type.Literal('text'),
-        Type.Literal('system'),
-        Type.Literal('image'),
-        Type.Literal('video'),
-        Type.Literal('audio'),
-        Type.Literal('voice'),
-        Type.Literal('file'),
-      ],
-      {
-        description:
-          '`system`: a change of the group (`system` says which); its body is empty and it is not unread. `image`, `video`, `audio`, `voice`, `file`: `media` says what, `body` is the caption (if any).',
-      },
-    ),
+    msg_type: Type.Union([Type.Literal('text'), Type.Literal('system'), ...MEDIA_MESSAGE_TYPE_LITERALS], {
+      description:
+        '`system`: a change of the group (`system` says which); its body is empty and it is not unread. `image`, `video`, `audio`, `voice`, `file`: `media` says what, `body` is the caption (if any).',
+    }),
     created_at: UnixSeconds,
     client_msg_id: Type.Optional(ClientMsgId),
     system: Type.Optional(SystemInfo),

@@ -9,6 +9,8 @@ import { LIMITS } from './limits.js';
 /** What a media message is, and what kind of upload each takes. */
 export const MEDIA_MESSAGE_TYPES = ['image', 'video', 'audio', 'voice', 'file'] as const;
 export type MediaMessageType = (typeof MEDIA_MESSAGE_TYPES)[number];
+/** The media `msg_type`s as schema literals, for the unions that add `text` (and `system`) to them. */
+export const MEDIA_MESSAGE_TYPE_LITERALS = MEDIA_MESSAGE_TYPES.map((type) => Type.Literal(type));
 
 /**
  * An upload's kind, fixed when the server reads its bytes: `image`, `video` or `audio` for the types section 12
