@@ -51,6 +51,12 @@ const SAMPLES = {
   duration_ms: 5200,
   thumbnail: 'data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBD…',
   url: '/api/media/m_Q2xh7Tb0Yk3Vr9Lp1nWc4A?u=u_9f&exp=1767229200&sig=Jb0…',
+  endpoint: 'https://fcm.googleapis.com/fcm/send/dGhpcyBpcyBhIHRlc3Q',
+  keys: {
+    p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+    auth: 'tBHItJI5svbpez7KI4CCXg',
+  },
+  public_key: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
   links: { m_Q2xh7Tb0Yk3Vr9Lp1nWc4A: '/api/media/m_Q2xh7Tb0Yk3Vr9Lp1nWc4A?u=u_9f&exp=1767229200&sig=Jb0…' },
   chats: ['c_1a2b', 'c_77e0'],
   username: 'ana',
@@ -344,6 +350,9 @@ const LIMIT_NOTES = {
   mediaInlineThumbnailMaxLength: '`media.thumbnail`, the inline preview (a `data:` URL), in characters.',
   mediaLinksMax: 'Media ids one `POST /api/media/links` takes.',
   mediaChatsMax: 'Chats one upload may be sent or forwarded to; past it a forward of it is `invalid_payload`.',
+  pushEndpointMaxLength: 'A push subscription’s endpoint URL, in characters.',
+  pushSubscriptionsMax:
+    'Push subscriptions (devices) a user keeps; a new one past it replaces the least recently subscribed.',
 };
 const TIMING_NOTES = {
   tokenTtlSeconds: 'Lifetime of a token (`auth` does not extend it; the client refreshes its session for a new one).',

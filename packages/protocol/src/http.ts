@@ -19,6 +19,7 @@ import {
   SessionInfo,
 } from './login.js';
 import { MediaInfo, MediaLinksAnswer, MediaLinksBody, MediaUploadQuery } from './media.js';
+import { PushKeyAnswer, PushSubscriptionBody, PushUnsubscribeBody } from './push.js';
 
 export const UserDetails = Type.Object({
   user_id: UserId,
@@ -534,6 +535,34 @@ export const HTTP_ROUTES = {
       'valid 1 h and for the caller only (a link stops working once they leave the chats it was sent to). (extension)',
     body: MediaLinksBody,
     answer: MediaLinksAnswer,
+  },
+  pushKey: {
+    method: 'GET',
+    path: '/api/push/key',
+    auth: false,
+    status: 200,
+    description:
+      'The server’s VAPID public key, for `pushManager.subscribe({ applicationServerKey })` (section 13): from VAPID_PUBLIC_KEY, or made once and kept in Redis, the same on every instance.',
+    answer: PushKeyAnswer,
+  },
+  pushSubscribe: {
+    method: 'POST',
+    path: '/api/push/subscriptions',
+    auth: true,
+    status: 204,
+    description:
+      'Keep this device’s push subscription (the same endpoint again replaces its keys). The endpoint must be `https` on a public address (400 otherwise, unless PUSH_ALLOW_INSECURE_ENDPOINTS=1); a user keeps at most 20, a new one past that replaces the least recently subscribed.',
+    body: PushSubscriptionBody,
+    answer: Type.Null({ description: 'No body.' }),
+  },
+  pushUnsubscribe: {
+    method: 'DELETE',
+    path: '/api/push/subscriptions',
+    auth: true,
+    status: 204,
+    description: 'Forget this device’s subscription (no error when it was not kept).',
+    body: PushUnsubscribeBody,
+    answer: Type.Null({ description: 'No body.' }),
   },
 } satisfies Record<string, Route>;
 

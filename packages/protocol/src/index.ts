@@ -7,5 +7,6 @@ export * from './http.js';
 export * from './limits.js';
 export * from './login.js';
 export * from './media.js';
+export * from './push.js';
 export * from './redis-keys.js';
 export * from './text.js';

@@ -66,6 +66,10 @@ export const LIMITS = {
   mediaLinksMax: 100,
   /** Chats one upload may be sent (or forwarded) to; past it a forward of it is refused. */
   mediaChatsMax: 256,
+  /** A push subscription's endpoint URL. */
+  pushEndpointMaxLength: 2048,
+  /** Push subscriptions (devices) one user keeps at most; a new one past it replaces the oldest. */
+  pushSubscriptionsMax: 20,
   usernameMaxLength: 32,
   /** The “about” line under a name (WhatsApp's is 139 characters). */
   aboutMaxLength: 139,

@@ -66,6 +66,11 @@ export const REDIS_KEYS = [
       'the last CHANGES_KEEP changes, oldest first: the id of the message each changed (change_id = last_change_id − length + 1 + index)',
   },
   {
+    key: 'push:subs:{user_id}',
+    type: 'Hash',
+    holds: 'endpoint → the device’s push subscription as JSON {endpoint, keys: {p256dh, auth}, at}; at most 20',
+  },
+  {
     key: 'media:{{media_id}}',
     type: 'Hash',
     holds:
@@ -257,6 +262,11 @@ export const EXTRA_KEYS = [
     holds: 'the key media links are signed with, made once when MEDIA_LINK_SECRET is unset',
   },
   { key: 'lock:media_sweep', type: 'String, TTL 5 min', holds: 'held by the worker sweeping media' },
+  {
+    key: 'push:vapid',
+    type: 'String',
+    holds: 'the VAPID key pair as JSON {publicKey, privateKey}, made once when VAPID_* is unset',
+  },
   { key: 'rate:media:{user_id}', type: 'Counter with TTL', holds: 'uploads this hour (MEDIA_UPLOADS_PER_HOUR)' },
   {
     key: 'broadcast:presence',

@@ -154,6 +154,24 @@ function s3Config(): S3Config | undefined {
   };
 }
 
+/** VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together, or neither; VAPID_SUBJECT is who push services may contact. */
+function vapidConfig(): { publicKey?: string; privateKey?: string; subject: string } {
+  const publicKey = process.env.VAPID_PUBLIC_KEY || undefined;
+  const privateKey = process.env.VAPID_PRIVATE_KEY || undefined;
+  if (Boolean(publicKey) !== Boolean(privateKey)) {
+    throw new Error(
+      'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together: set both, or neither (made once and kept in Redis).',
+    );
+  }
+  return { publicKey, privateKey, subject: str('VAPID_SUBJECT', 'mailto:admin@localhost') };
+}
+
+function pushAllowInsecure(production: boolean): boolean {
+  if (process.env.PUSH_ALLOW_INSECURE_ENDPOINTS !== '1') return false;
+  if (production) throw new Error('PUSH_ALLOW_INSECURE_ENDPOINTS=1 is refused with NODE_ENV=production.');
+  return true;
+}
+
 export function loadConfig() {
   const dataDir = resolve(str('DATA_DIR', './data'));
   const production = process.env.NODE_ENV === 'production';
@@ -300,5 +318,9 @@ export function loadConfig() {
      * its message is being stored; a send that took longer claims it again.
      */
     mediaClaimGraceSeconds: int('MEDIA_CLAIM_GRACE_S', 30, 2),
+    /** Web Push (contract section 13): VAPID keys from here, or made once and kept in Redis. */
+    vapid: vapidConfig(),
+    /** Development and tests: push endpoints may be http, loopback or private; refused in production. */
+    pushAllowInsecureEndpoints: pushAllowInsecure(production),
   };
 }

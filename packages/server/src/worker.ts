@@ -15,6 +15,7 @@ import { createKeys } from './store/keys.js';
 import { createMediaStore } from './store/media.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
+import { createPushStore } from './store/push.js';
 import { connectRedis, type RedisTarget } from './store/redis.js';
 import { redisMemoryReader } from './store/redis-memory.js';
 import { watchRedisLink } from './store/redis-watchdog.js';
@@ -51,6 +52,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const messages = createMessageStore(storeContext);
   const storage = await createMediaStorage(config);
   const media = createMediaStore(storeContext, storage, log);
+  const push = createPushStore(storeContext);
   const presence = createPresenceStore(storeContext, workerId, log);
   const blocks = createBlockStore(storeContext);
   const hub = new Hub(redis.subscriber, keys, messages, log, blocks.hiddenFrom);
@@ -75,6 +77,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
     messages,
     media,
     storage,
+    push,
     blocks,
     codeSender,
     trust,

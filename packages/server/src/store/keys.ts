@@ -58,6 +58,10 @@ export function createKeys(prefix: string) {
     /** Held by the worker that sweeps media, so one does it at a time. */
     mediaSweepLock: `${prefix}lock:media_sweep`,
     rateMedia: (userId: string) => `${prefix}rate:media:${userId}`,
+    /** A user's push subscriptions, endpoint → JSON (contract section 13). */
+    pushSubs: (userId: string) => `${prefix}push:subs:${userId}`,
+    /** The VAPID key pair when VAPID_* is unset: made once, kept, the same for every instance. */
+    pushVapid: `${prefix}push:vapid`,
     blocks: (userId: string) => `${prefix}blocks:${userId}`,
     // A user's block companions carry blocks:{user} as their hash tag: one slot with it (block-set.lua).
     /** Peer → the user's last block (+n) or unblock (−n) of them, n rising with each: orders the mirrors. */

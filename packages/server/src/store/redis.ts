@@ -43,6 +43,7 @@ const WITH_DEADLINE = new Set<ScriptName>([
   'dm-block',
   'media-claim',
   'media-forget',
+  'push-subscribe',
 ]);
 
 /**
@@ -104,6 +105,7 @@ const KEY_COUNTS = {
   'message-receipts': 9,
   'media-claim': 2,
   'media-forget': 2,
+  'push-subscribe': 1,
   count: 1,
   uncount: 1,
 } as const;

@@ -20,6 +20,7 @@ import type { GroupStore } from '../store/groups.js';
 import type { Keys } from '../store/keys.js';
 import type { MediaStore } from '../store/media.js';
 import type { MessageStore } from '../store/messages.js';
+import type { PushStore } from '../store/push.js';
 import type { RedisClient } from '../store/redis.js';
 import { MEMORY_WARNING_RATIO, type RedisMemory } from '../store/redis-memory.js';
 import type { SessionStore } from '../store/sessions.js';
@@ -30,6 +31,7 @@ import { registerContactRoutes } from './http-contacts.js';
 import { registerGroupRoutes } from './http-groups.js';
 import { addressOf, authenticated, registerLoginRoutes } from './http-login.js';
 import { registerMediaRoutes } from './http-media.js';
+import { registerPushRoutes } from './http-push.js';
 import { metricsRoutes } from './metrics-http.js';
 import { securityHeaders } from './security-headers.js';
 import { serveWebClient } from './static-files.js';
@@ -47,6 +49,7 @@ type HttpDeps = {
   messages: MessageStore;
   media: MediaStore;
   storage: MediaStorage;
+  push: PushStore;
   blocks: BlockStore;
   codeSender: CodeSender;
   /** TRUST_PROXY, compiled (client-address.ts). */
@@ -232,6 +235,7 @@ export function createHttpServer(deps: HttpDeps) {
   registerGroupRoutes(app, { users, groups, chats });
   registerBlockRoutes(app, { users, blocks });
   registerMediaRoutes(app, { config, log, users, media: deps.media, storage: deps.storage });
+  registerPushRoutes(app, { users, push: deps.push });
 
   app.get('/api/chats/:chat_id/messages', async (req, reply) => {
     const userId = await authUser(req);
