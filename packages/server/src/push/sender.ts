@@ -1,0 +1,104 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
+import webpush from 'web-push';
+import { checkedEndpoint, isPublicAddress } from './endpoint.js';
+
+/** A device's subscription, as kept (push:subs:{user_id}). */
+export type PushTarget = { endpoint: string; keys: { p256dh: string; auth: string } };
+
+/** What became of one push: delivered, the subscription is gone (drop it), worth a retry later, or refused. */
+export type PushOutcome = 'sent' | 'gone' | 'retry' | 'refused';
+
+export type PushSenderOptions = {
+  vapid: { publicKey: string; privateKey: string; subject: string };
+  /** PUSH_ALLOW_INSECURE_ENDPOINTS: http, loopback and private addresses allowed (development and tests). */
+  allowInsecure: boolean;
+  timeoutMs?: number;
+};
+
+/**
+ * Sends Web Push messages (RFC 8030) with VAPID (RFC 8292) and an `aes128gcm` body (RFC 8291): `web-push` makes
+ * the request (its JWT and encryption, no crypto of ours), and this sends it, so that the address it connects
+ * to is checked when it connects: a name accepted at subscription time may since point into the server's own
+ * network (DNS rebinding), and a connection there is refused.
+ */
+export function createPushSender(options: PushSenderOptions) {
+  const { vapid, allowInsecure, timeoutMs = 10_000 } = options;
+  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+    dnsLookup(hostname, { ...(lookupOptions as object), all: true } as LookupAllOptions, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = addresses as LookupAddress[];
+      const refused = !allowInsecure && list.some((entry) => !isPublicAddress(entry.address));
+      if (refused) return callback(new NotPublic(hostname), '', 0);
+      if ((lookupOptions as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      const first = list[0]!;
+      callback(null, first.address, first.family);
+    });
+  };
+  const agents = {
+    'https:': new HttpsAgent({ keepAlive: true, lookup }),
+    'http:': new HttpAgent({ keepAlive: true, lookup }),
+  };
+
+  return {
+    /**
+     * One push to one device. `topic` makes a newer push replace an undelivered older one (one notification per
+     * chat); `ttl` is how long the push service keeps it for an offline device.
+     */
+    send(target: PushTarget, payload: string, push: { topic?: string; ttl: number; urgency?: 'normal' | 'high' }) {
+      let url: URL;
+      try {
+        url = checkedEndpoint(target.endpoint, allowInsecure);
+      } catch {
+        return Promise.resolve<PushOutcome>('refused');
+      }
+      const details = webpush.generateRequestDetails(target, payload, {
+        vapidDetails: vapid,
+        TTL: push.ttl,
+        urgency: push.urgency ?? 'normal',
+        ...(push.topic ? { topic: push.topic } : {}),
+        contentEncoding: 'aes128gcm',
+      });
+      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      return new Promise<PushOutcome>((resolve) => {
+        const req = request(
+          url,
+          {
+            method: details.method,
+            headers: details.headers as Record<string, string | number>,
+            agent: agents[url.protocol as 'https:' | 'http:'],
+            timeout: timeoutMs,
+          },
+          (res) => {
+            res.resume();
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve('sent');
+            else if (status === 404 || status === 410) resolve('gone');
+            else if (status === 429 || status >= 500) resolve('retry');
+            else resolve('refused');
+          },
+        );
+        // An address that is not public is refused (the subscription goes); a network failure is tried again.
+        req.on('error', (err) => resolve(err instanceof NotPublic ? 'refused' : 'retry'));
+        req.on('timeout', () => req.destroy(new Error('push timed out')));
+        req.end(details.body);
+      });
+    },
+
+    close(): void {
+      agents['https:'].destroy();
+      agents['http:'].destroy();
+    },
+  };
+}
+
+export type PushSender = ReturnType<typeof createPushSender>;
+
+class NotPublic extends Error {
+  constructor(hostname: string) {
+    super(`${hostname} resolves to an address that is not public`);
+  }
+}
