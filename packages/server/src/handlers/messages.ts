@@ -1,12 +1,14 @@
 import {
   type ActionDataOf,
   LIMITS,
+  type MediaInfo,
   type MediaKind,
   type MediaMessageType,
   type Message,
   TIMINGS,
 } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import type { MessageExtras } from '../store/messages.js';
 import { type Handler, type HandlerContext, RawReply, userOf } from './context.js';
 
 export const sendMessage: Handler<'send_message'> = async (ctx, conn, data) => {
@@ -62,23 +64,23 @@ async function sendMedia(
 ): Promise<number> {
   if (data.media_id === undefined)
     throw new AppError('invalid_payload', `data.media_id: required (a ${type} message).`);
-  const claimedAt = Date.now();
-  let media = await ctx.media.claim(me, data.media_id, data.chat_id, 'send');
-  // The claim keeps the sweep off the media for MEDIA_CLAIM_GRACE_S: a claim that took half of it is renewed.
-  if (Date.now() - claimedAt > (ctx.config.mediaClaimGraceSeconds * 1000) / 2) {
-    media = await ctx.media.claim(me, data.media_id, data.chat_id, 'send');
-  }
+  const media = await ctx.media.claim(me, data.media_id, data.chat_id, 'send');
   if (!KINDS_FOR[type].includes(media.kind)) {
     throw new AppError(
       'invalid_payload',
-      `data.media_id: that upload is ${media.kind === 'audio' ? 'an' : 'a'} ${media.kind}, not ${type === 'audio' || type === 'image' ? 'an' : 'a'} ${type}.`,
+      `data.media_id: that upload is of kind ${media.kind}; a ${type} message takes ${KINDS_FOR[type].join(' or ')}.`,
     );
   }
   return ctx.messages.send(me, data.chat_id, data.body, data.client_msg_id, {
     replyTo: data.reply_to,
     mentions: distinctMentions(data.mentions),
-    media: { msgType: type, mediaId: media.media_id, json: JSON.stringify(media) },
+    media: mediaOfMessage(type, media),
   });
+}
+
+/** A message's media as the store takes it: its type, and the claimed `media`, serialised once. */
+function mediaOfMessage(type: MediaMessageType, media: MediaInfo): MessageExtras['media'] {
+  return { msgType: type, mediaId: media.media_id, json: JSON.stringify(media) };
 }
 
 function distinctMentions(mentions: string[] | undefined): string[] | undefined {
@@ -101,7 +103,7 @@ async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send
   ) {
     throw new AppError(
       'invalid_payload',
-      'data.forward_of: a forward carries the source’s body only (no body, reply_to or mentions with it).',
+      'data.forward_of: a forward carries the source’s body and media only (no body, media_id, reply_to or mentions with it).',
     );
   }
   const unreadable = async () => {
@@ -129,10 +131,9 @@ async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send
   if (message.media) {
     // The forwarder read the message, so they may pass its media on: claimed for the new chat as a forward.
     const media = await ctx.media.claim(me, message.media.media_id, data.chat_id, 'forward');
-    const type = message.msg_type as MediaMessageType;
     return ctx.messages.send(me, data.chat_id, message.body, data.client_msg_id, {
       forwarded: true,
-      media: { msgType: type, mediaId: media.media_id, json: JSON.stringify(media) },
+      media: mediaOfMessage(message.msg_type as MediaMessageType, media),
     });
   }
   if (message.body === undefined) return unreadable();

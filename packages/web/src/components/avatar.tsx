@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { avatarColor, initials } from '../lib/people';
+import type { AppStore, ChatItem } from '../state/store';
 import { GroupIcon } from './icons';
 
 type AvatarProps = {
@@ -34,5 +35,31 @@ export function Avatar({ id, name, url, size = 49, group = false, online = false
       )}
       {online ? <span className="avatar-online" /> : null}
     </span>
+  );
+}
+
+/** A chat's picture: a DM's peer's, a group's or public chat's own (the group icon while it has none). */
+export function ChatAvatar({
+  chat,
+  title,
+  store,
+  size,
+  online,
+}: {
+  chat: ChatItem;
+  title: string;
+  store: AppStore;
+  size?: number;
+  online?: boolean;
+}) {
+  return (
+    <Avatar
+      id={chat.peer_user_id ?? chat.chat_id}
+      name={title}
+      url={store.chatAvatarUrl(chat)}
+      size={size}
+      group={chat.kind !== 'dm'}
+      online={online}
+    />
   );
 }

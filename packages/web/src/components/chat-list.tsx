@@ -6,7 +6,7 @@ import { isSystem, systemText } from '../lib/system-text';
 import { listTime } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
-import { Avatar } from './avatar';
+import { ChatAvatar } from './avatar';
 import { MutedIcon } from './icons';
 import { Ticks } from './ticks';
 
@@ -51,13 +51,7 @@ function ChatRow({ chat, onOpen }: { chat: ChatItem; onOpen: (chatId: string) =>
         data-chat-id={chat.chat_id}
         onClick={() => onOpen(chat.chat_id)}
       >
-        <Avatar
-          id={chat.peer_user_id ?? chat.chat_id}
-          name={title}
-          url={store.chatAvatarUrl(chat)}
-          group={chat.kind !== 'dm'}
-          online={peerOnline}
-        />
+        <ChatAvatar chat={chat} title={title} store={store} online={peerOnline} />
         <span className="chat-row-main">
           <span className="chat-row-line">
             <span className="chat-title">{title}</span>

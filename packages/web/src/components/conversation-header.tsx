@@ -3,7 +3,7 @@ import { locale, t } from '../i18n';
 import { lastSeenText } from '../lib/time';
 import { useNow, useStore } from '../state/react';
 import type { AppStore, ChatItem } from '../state/store';
-import { Avatar } from './avatar';
+import { ChatAvatar } from './avatar';
 import { ConfirmDialog } from './confirm-dialog';
 import { BackIcon, MutedIcon } from './icons';
 import { Menu, type MenuItem } from './menu';
@@ -122,13 +122,7 @@ export function ConversationHeader({
       <button type="button" className="icon-button back-button" aria-label={t('conv.back')} onClick={onBack}>
         <BackIcon />
       </button>
-      <Avatar
-        id={chat.peer_user_id ?? chat.chat_id}
-        name={title}
-        url={store.chatAvatarUrl(chat)}
-        size={40}
-        group={chat.kind !== 'dm'}
-      />
+      <ChatAvatar chat={chat} title={title} store={store} size={40} />
       <div className="conversation-title">
         <h2>
           {chat.kind === 'group' && onInfo ? (

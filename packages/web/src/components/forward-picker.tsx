@@ -5,7 +5,7 @@ import { t } from '../i18n';
 import { previewOf } from '../lib/media';
 import { useStore } from '../state/react';
 import type { ChatItem } from '../state/store';
-import { Avatar } from './avatar';
+import { ChatAvatar } from './avatar';
 import { SendIcon } from './icons';
 import { ModalDialog } from './modal-dialog';
 
@@ -65,13 +65,7 @@ export function ForwardPicker({ from, message, onDone }: { from: ChatItem; messa
                   disabled={!checked && full}
                   onChange={() => toggle(chat.chat_id)}
                 />
-                <Avatar
-                  id={chat.peer_user_id ?? chat.chat_id}
-                  name={title}
-                  url={store.chatAvatarUrl(chat)}
-                  size={40}
-                  group={chat.kind !== 'dm'}
-                />
+                <ChatAvatar chat={chat} title={title} store={store} size={40} />
                 <span className="person-main">
                   <span className="chat-title">{title}</span>
                 </span>
