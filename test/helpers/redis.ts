@@ -56,6 +56,7 @@ export const keys = {
   // The user channel's hash tag is the user's chat-list key (one slot with it, see store/keys.ts).
   userChannel: (userId: string) => `broadcast:user:{user_chats:${userId}}`,
   presenceConns: (userId: string) => `presence:conns:{${userId}}`,
+  presenceHidden: (userId: string) => `presence:hidden:{${userId}}`,
   loginCode: (address: string) => `login_code:{${address}}`,
   loginUser: (address: string) => `login_user:${address}`,
   session: (sessionId: string) => `session:${sessionId}`,

@@ -72,6 +72,8 @@ export class PapoClient extends Emitter<ClientEvents> {
   private readonly router: FrameRouter;
   private readonly challenges = new LoginChallenges();
   private readonly media: ClientMedia;
+  /** Whether the app is in front of its user (`setActive`); told again on every connection when it is not. */
+  private active = true;
 
   constructor(options: PapoClientOptions) {
     super();
@@ -145,6 +147,10 @@ export class PapoClient extends Emitter<ClientEvents> {
       acknowledged: (chatId, clientMsgId, messageId) => this.sender.acknowledged(chatId, clientMsgId, messageId),
     });
     this.router = new FrameRouter({ sync: this.chatSync, sender: this.sender, receipts: this.receipts, emit, userId });
+    // A new connection counts as active on the server: an app in the background says so again.
+    this.on('auth', () => {
+      if (!this.active) this.connection.send('set_active', { active: false });
+    });
     if (this.keeper.current) this.sender.resumeUploads(`${this.storageKey}:upload:`);
   }
 
@@ -411,6 +417,16 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   stopTyping(chatId: string): void {
     this.typingNotifier.stop(chatId);
+  }
+
+  /**
+   * Whether the app is in front of its user (a browser tab: visible). While none of a user's connections is
+   * active for the server's PUSH_IDLE_S, new messages are pushed to their devices (Web Push).
+   */
+  setActive(active: boolean): void {
+    if (active === this.active) return;
+    this.active = active;
+    this.connection.send('set_active', { active });
   }
 
   sync(chatId: string, afterId: number, limit?: number): Promise<ServerEventOf<'history'>> {

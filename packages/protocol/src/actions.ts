@@ -191,6 +191,17 @@ export const ActionData = {
     { chat_id: ChatId, until: UnixSeconds },
     { description: 'Mute a chat until a time (Unix seconds); 0 unmutes. (extension)' },
   ),
+  set_active: Type.Object(
+    {
+      active: Type.Boolean({
+        description: 'Whether this connection is in front of its user (the tab visible); a new connection is.',
+      }),
+    },
+    {
+      description:
+        'Say whether this connection is in use: a user none of whose connections is active for PUSH_IDLE_S is pushed new messages (section 13). (extension)',
+    },
+  ),
   sync: Type.Object(
     {
       chat_id: ChatId,
@@ -285,5 +296,6 @@ export const ACTION_FLOW: Record<ActionName, { reply: string[]; others: string; 
   react: { reply: ['change_ack'], others: 'every member gets `message_updated`' },
   typing: { reply: [], others: 'other members get `typing { chat_id, user_id, is_typing }`' },
   mute_chat: { reply: ['chat_muted'], others: '— (all the user’s connections get `chat_muted`)', extension: true },
+  set_active: { reply: [], others: '—', extension: true },
   sync: { reply: ['history'], others: '—', extension: true },
 };

@@ -35,3 +35,26 @@ export const PushKeyAnswer = Type.Object({
     description: 'The server’s VAPID public key (base64url): `applicationServerKey` for `pushManager.subscribe`.',
   }),
 });
+
+/**
+ * What a push carries once decrypted (the service worker reads it). `message`: a new message for a user none of
+ * whose connections is active (section 13); `read`: the user read the chat on another device, so the
+ * notification of that chat goes (sent without one of its own: a "silent" push).
+ */
+export type PushPayload =
+  | {
+      type: 'message';
+      chat_id: string;
+      message_id: number;
+      /** The chat's title as the user sees it: a DM's is the peer's name. */
+      title: string;
+      sender_name: string;
+      /** A line of the message (`PUSH_PREVIEW=full`), or "New message" (`PUSH_PREVIEW=none`). */
+      preview: string;
+      /** Extensions: the chat's kind, its picture (`/api/media/<id>`, public while it is the picture), whether the user is mentioned, when it was sent. */
+      kind: 'dm' | 'group' | 'public';
+      icon?: string;
+      mention?: boolean;
+      sent_at: number;
+    }
+  | { type: 'read'; chat_id: string; message_id: number };

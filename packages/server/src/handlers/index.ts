@@ -5,6 +5,7 @@ import type { Handler } from './context.js';
 import { addMembers, createGroup, createInvite, removeMember, revokeInvite, setRole, updateChat } from './groups.js';
 import { deleteMessage, editMessage, react } from './message-changes.js';
 import { readReceipt, received, sendMessage, sync, typing } from './messages.js';
+import { setActive } from './presence.js';
 
 /** One handler per action of the contract. */
 export const HANDLERS: { [A in ActionName]: Handler<A> } = {
@@ -28,5 +29,6 @@ export const HANDLERS: { [A in ActionName]: Handler<A> } = {
   react,
   typing,
   mute_chat: muteChat,
+  set_active: setActive,
   sync,
 };

@@ -103,6 +103,8 @@ export function createKeys(prefix: string) {
     presenceWorkers: `${prefix}presence:workers`,
     presenceWorker: (workerId: string) => `${prefix}presence:worker:{${workerId}}`,
     presenceConns: (userId: string) => `${prefix}presence:conns:{${userId}}`,
+    /** The user's connections not in front of them (set_active false) → since when (Unix s); one slot with conns. */
+    presenceHidden: (userId: string) => `${prefix}presence:hidden:{${userId}}`,
     chatChannel: (chatId: string) => `${prefix}broadcast:chat:{${chatId}}`,
     // The hash tag is the user's chat-list key, so user-chat.lua changes the list and tells the user's
     // connections in one slot.

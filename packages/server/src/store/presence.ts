@@ -356,6 +356,19 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
       return stale.length;
     },
 
+    /**
+     * Notes whether a connection is in front of its user (set_active): the push rule pushes a user none of
+     * whose connections is active. False when the connection is not recorded (nothing is noted).
+     */
+    async setActive(userId: string, connId: string, active: boolean): Promise<boolean> {
+      const noted = await run(
+        'set-active',
+        [keys.presenceConns(userId), keys.presenceHidden(userId)],
+        [connId, active ? '1' : '0', nowSeconds()],
+      );
+      return noted === 1;
+    },
+
     /** Drops every record of this worker (clean shutdown). */
     async releaseSelf(): Promise<void> {
       const now = Date.now();

@@ -106,6 +106,7 @@ const KEY_COUNTS = {
   'media-claim': 2,
   'media-forget': 2,
   'push-subscribe': 1,
+  'set-active': 2,
   count: 1,
   uncount: 1,
 } as const;

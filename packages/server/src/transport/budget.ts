@@ -17,6 +17,7 @@ export const ACTION_COSTS: Record<ActionName, number> = {
   edit_message: 2,
   delete_message: 2,
   mute_chat: 1,
+  set_active: 1,
   sync: 1,
   create_dm: 5,
   create_public_chat: 5,
