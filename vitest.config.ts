@@ -33,6 +33,7 @@ const CORE_ON_CLUSTER = [
   'test/message-receipts.test.ts',
   'test/sdk/receipts.test.ts',
   'test/media.test.ts',
+  'test/push-queue.test.ts',
 ];
 
 export default defineConfig({

@@ -28,7 +28,7 @@ describe('the push sender', () => {
       title: 'Família',
       preview: 'Oi! 👋',
     });
-    const outcome = await sender().send(device.subscription, payload, { topic: 'c_1', ttl: 3600, urgency: 'high' });
+    const { outcome } = await sender().send(device.subscription, payload, { topic: 'c_1', ttl: 3600, urgency: 'high' });
     expect(outcome).toBe('sent');
     expect(receiver.rejected).toEqual([]);
     expect(receiver.received).toHaveLength(1);
@@ -42,7 +42,8 @@ describe('the push sender', () => {
   it('tells a subscription gone (404, 410) from one worth a retry (429, 5xx, no answer)', async () => {
     const receiver = await startPushReceiver();
     const send = sender();
-    const outcome = (status: number) => send.send(receiver.device(status).subscription, 'x', { ttl: 60 });
+    const outcome = async (status: number) =>
+      (await send.send(receiver.device(status).subscription, 'x', { ttl: 60 })).outcome;
     expect(await outcome(410)).toBe('gone');
     expect(await outcome(404)).toBe('gone');
     expect(await outcome(429)).toBe('retry');
@@ -53,19 +54,19 @@ describe('the push sender', () => {
       'x',
       { ttl: 60 },
     );
-    expect(nobody).toBe('retry');
+    expect(nobody.outcome).toBe('retry');
   });
 
   it('never connects to a loopback or private address unless PUSH_ALLOW_INSECURE_ENDPOINTS is on', async () => {
     const receiver = await startPushReceiver();
     const device = receiver.device();
-    expect(await sender(false).send(device.subscription, 'x', { ttl: 60 })).toBe('refused');
+    expect((await sender(false).send(device.subscription, 'x', { ttl: 60 })).outcome).toBe('refused');
     // A name that resolves to loopback is refused when the connection is made (as a rebound DNS name would be).
     const byName = {
       ...device.subscription,
       endpoint: device.subscription.endpoint.replace('127.0.0.1', 'localhost.'),
     };
-    expect(await sender(false).send(byName, 'x', { ttl: 60 })).toBe('refused');
+    expect((await sender(false).send(byName, 'x', { ttl: 60 })).outcome).toBe('refused');
     expect(receiver.received).toHaveLength(0);
   });
 });

@@ -8,7 +8,7 @@ import { type ServerProcess, startServer } from './helpers/server-process.js';
 // checked so a subscription is no door into the server's network (SSRF).
 
 let server: ServerProcess;
-const subsKey = (userId: string) => `push:subs:${userId}`;
+const subsKey = (userId: string) => `push:subs:{${userId}}`;
 
 beforeAll(async () => {
   server = await startServer();

@@ -14,13 +14,18 @@ export type ReceivedPush = {
   ttl: string | undefined;
   topic: string | undefined;
   urgency: string | undefined;
+  /** When it arrived (Unix ms). */
+  at: number;
 };
 
 export type PushDevice = {
   id: string;
   /** As `PushSubscription.toJSON()` gives it. */
   subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
-  /** The status the receiver answers this device's pushes with (201; 410 for a subscription gone…). */
+  /**
+   * The status the receiver answers this device's pushes with (201; 410 for a subscription gone…); 0 holds
+   * each push unanswered until `answerHeld` (a push service that is slow, while its sender dies).
+   */
   status: number;
 };
 
@@ -33,7 +38,10 @@ export type PushDevice = {
 export async function startPushReceiver() {
   const devices = new Map<string, PushDevice & { ecdh: ReturnType<typeof createECDH>; auth: Buffer }>();
   const received: ReceivedPush[] = [];
+  /** Pushes answered 2xx on a connection still open: what a push service took on. */
+  const accepted: ReceivedPush[] = [];
   const rejected: { device: string; why: string }[] = [];
+  const held: { push: ReceivedPush; answer: (status: number) => boolean; open: () => boolean }[] = [];
 
   const server = createServer(async (req, res) => {
     const id = /^\/push\/([^/?]+)/.exec(req.url ?? '')?.[1] ?? '';
@@ -41,8 +49,17 @@ export async function startPushReceiver() {
     const body = await bodyOf(req);
     if (!device) return res.writeHead(404).end();
     try {
-      received.push(check(device, req, body));
-      res.writeHead(device.status).end();
+      const push = check(device, req, body);
+      received.push(push);
+      const answer = (status: number) => {
+        if (res.socket === null || res.socket.destroyed) return false;
+        res.writeHead(status).end();
+        if (status >= 200 && status < 300) accepted.push(push);
+        return true;
+      };
+      const open = () => res.socket !== null && !res.socket.destroyed;
+      if (device.status === 0) held.push({ push, answer, open });
+      else answer(device.status);
     } catch (err) {
       rejected.push({ device: id, why: (err as Error).message });
       res.writeHead(400).end();
@@ -54,7 +71,23 @@ export async function startPushReceiver() {
 
   return {
     received,
+    accepted,
     rejected,
+    held,
+    /** Answers the held pushes whose sender is still connected; returns how many were answered. */
+    answerHeld(status = 201): number {
+      const answered = held.splice(0).filter((entry) => entry.answer(status));
+      return answered.length;
+    },
+    /** Changes what a device's pushes are answered with from now on. */
+    answerWith(deviceId: string, status: number): void {
+      const device = devices.get(deviceId);
+      if (device) device.status = status;
+    },
+    /** The decrypted payloads a device got, parsed. */
+    payloads(deviceId: string, from: ReceivedPush[] = received): Record<string, unknown>[] {
+      return from.filter((push) => push.device === deviceId).map((push) => JSON.parse(push.payload));
+    },
     /** A new device: its own key pair and auth secret, and its endpoint on this receiver. */
     device(status = 201): PushDevice {
       const ecdh = createECDH('prime256v1');
@@ -146,5 +179,6 @@ function check(
     ttl: req.headers.ttl as string | undefined,
     topic: req.headers.topic as string | undefined,
     urgency: req.headers.urgency as string | undefined,
+    at: Date.now(),
   };
 }

@@ -322,5 +322,21 @@ export function loadConfig() {
     vapid: vapidConfig(),
     /** Development and tests: push endpoints may be http, loopback or private; refused in production. */
     pushAllowInsecureEndpoints: pushAllowInsecure(production),
+    /** A user none of whose connections has been in front of them for this long is pushed new messages. */
+    pushIdleSeconds: int('PUSH_IDLE_S', 30, 0),
+    /** `full`: a line of the message in the notification; `none`: "New message" (the title and sender stay). */
+    pushPreview: oneOf('PUSH_PREVIEW', ['full', 'none'] as const, 'full'),
+    /** How long a push service keeps a push for a device that is offline. */
+    pushTtlSeconds: int('PUSH_TTL_S', 86_400, 0),
+    /** A push that failed for a while (429, 5xx, network) is tried again after this, ×6 each time… */
+    pushRetryBaseMs: int('PUSH_RETRY_BASE_MS', 10_000, 1),
+    /** …at most this many times (10 s, 1 min, 6 min, 36 min by default), then given up. */
+    pushRetries: int('PUSH_RETRIES', 4, 0),
+    /** A queued push held this long by a worker that took it and did not finish (it died) is taken by another. */
+    pushClaimIdleMs: int('PUSH_CLAIM_IDLE_MS', 60_000, 100),
+    /** Pushes one worker sends at once. */
+    pushConcurrency: int('PUSH_CONCURRENCY', 16, 1),
+    /** The queue keeps about this many entries at most (the oldest go first when no worker takes any). */
+    pushQueueMax: int('PUSH_QUEUE_MAX', 100_000, 100),
   };
 }

@@ -24,7 +24,12 @@ export const gaugeSources = {
   subscribedChats: () => 0,
   /** Cached by its reader (store/redis-memory.ts): a scrape does not send INFO every time. */
   redisMemory: async (): Promise<RedisMemory | undefined> => undefined,
+  /** Push queue figures, read from Redis (cached by the push worker). */
+  push: async (): Promise<PushFigures | undefined> => undefined,
 };
+
+/** What /metrics tells of Web Push that lives in Redis (the same for every worker). */
+export type PushFigures = { queued: number; retrying: number; subscriptions: number };
 
 // The hot path (a few counts and two latencies per message) keeps its figures in plain numbers, and prom-client
 // reads them when scraped: prom-client's own inc() and observe() hash a label object on every call, which
@@ -239,6 +244,43 @@ export const metrics = {
   mediaDownloadBytes: new Counter({
     name: 'papo_media_download_bytes_total',
     help: 'Bytes of media (and thumbnails) served.',
+  }),
+  pushSent: new Counter({
+    name: 'papo_push_sent_total',
+    help: 'Web Push messages a push service accepted, by type (message, read).',
+    labelNames: ['type'],
+  }),
+  pushFailed: new Counter({
+    name: 'papo_push_failed_total',
+    help: 'Web Push attempts that failed, by reason: gone (404/410: subscription dropped), refused (another 4xx, or an address that is not public: dropped), rate_limited (429), server_error (5xx), network (retried, the three of them), gave_up (no retry left).',
+    labelNames: ['reason'],
+  }),
+  pushQueued: new Gauge({
+    name: 'papo_push_queue_length',
+    help: 'Entries of the push queue (new messages and reads) not done yet, taken or not.',
+    aggregator: 'max',
+    async collect() {
+      const figures = await gaugeSources.push();
+      if (figures) this.set(figures.queued);
+    },
+  }),
+  pushRetrying: new Gauge({
+    name: 'papo_push_retry_queue_length',
+    help: 'Pushes waiting for another try.',
+    aggregator: 'max',
+    async collect() {
+      const figures = await gaugeSources.push();
+      if (figures) this.set(figures.retrying);
+    },
+  }),
+  pushSubscriptions: new Gauge({
+    name: 'papo_push_subscriptions',
+    help: 'Push subscriptions kept (devices), over all users.',
+    aggregator: 'max',
+    async collect() {
+      const figures = await gaugeSources.push();
+      if (figures) this.set(figures.subscriptions);
+    },
   }),
   mediaDeleted: new Counter({
     name: 'papo_media_deleted_total',

@@ -7,6 +7,8 @@ import type { Logger } from './log.js';
 import { logSender, webhookSender } from './login/code-sender.js';
 import { createMediaStorage } from './media/create-storage.js';
 import { collectProcessMetrics, gaugeSources, joinClusterMetrics } from './metrics.js';
+import { startPushWorker } from './push/queue-worker.js';
+import { createPushSender, type PushSender } from './push/sender.js';
 import { createAccountSweeper } from './store/accounts.js';
 import { createBlockStore } from './store/blocks.js';
 import { createChatStore } from './store/chats.js';
@@ -16,7 +18,7 @@ import { createMediaStore } from './store/media.js';
 import { createMessageStore } from './store/messages.js';
 import { createPresenceStore } from './store/presence.js';
 import { createPushStore } from './store/push.js';
-import { connectRedis, type RedisTarget } from './store/redis.js';
+import { connectBlocking, connectRedis, type RedisTarget } from './store/redis.js';
 import { redisMemoryReader } from './store/redis-memory.js';
 import { watchRedisLink } from './store/redis-watchdog.js';
 import { createSessionStore } from './store/sessions.js';
@@ -49,7 +51,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const accounts = createAccountSweeper(storeContext, sessions, log);
   const chats = createChatStore(storeContext);
   const groups = createGroupStore(storeContext);
-  const messages = createMessageStore(storeContext);
+  const messages = createMessageStore(storeContext, log);
   const storage = await createMediaStorage(config);
   const media = createMediaStore(storeContext, storage, log);
   const push = createPushStore(storeContext);
@@ -58,7 +60,7 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   const hub = new Hub(redis.subscriber, keys, messages, log, blocks.hiddenFrom);
   await hub.start();
 
-  const ctx: HandlerContext = { config, log, hub, users, chats, groups, messages, media, presence };
+  const ctx: HandlerContext = { config, log, hub, users, chats, groups, messages, media, presence, push };
   const dispatcher = createDispatcher(ctx);
   const codeSender = config.loginCodeWebhookUrl ? webhookSender(config.loginCodeWebhookUrl, log) : logSender(log);
   const trust = compileTrust(config.trustProxy);
@@ -91,6 +93,33 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
   gaugeSources.authenticatedUsers = () => hub.userCount;
   gaugeSources.subscribedChats = () => hub.chatCount;
   gaugeSources.redisMemory = redisMemory;
+
+  // Web Push (section 13): this worker takes its share of the push queue. The sender waits for the VAPID keys
+  // (made once and kept in Redis when not configured).
+  let pushSender: Promise<PushSender> | undefined;
+  const pushWorker = startPushWorker({
+    redis: redis.command,
+    blocking: connectBlocking(target, log),
+    run: redis.run,
+    keys,
+    config,
+    log,
+    push,
+    consumer: workerId,
+    sender: () => {
+      pushSender ??= push.vapidKeys().then((vapid) =>
+        createPushSender({
+          vapid: { ...vapid, subject: config.vapid.subject },
+          allowInsecure: config.pushAllowInsecureEndpoints,
+        }),
+      );
+      pushSender.catch(() => {
+        pushSender = undefined;
+      });
+      return pushSender;
+    },
+  });
+  gaugeSources.push = () => pushWorker.figures();
 
   const link = watchRedisLink({
     command: redis.command,
@@ -164,6 +193,11 @@ export async function startWorker(config: Config, target: RedisTarget, log: Logg
       dispatcher.stop();
       await within(app.close(), left(), 'close the HTTP server');
       metricsServer?.close();
+      await within(pushWorker.stop(), left(), 'finish the pushes being sent');
+      void pushSender?.then(
+        (sender) => sender.close(),
+        () => {},
+      );
       await within(presence.releaseSelf(), left(), 'drop this worker’s presence records');
       await within(storage.close(), left(), 'close the media store');
       await within(redis.quit(), left(), 'quit Redis');

@@ -7,6 +7,7 @@ import type { GroupStore } from '../store/groups.js';
 import type { MediaStore } from '../store/media.js';
 import type { MessageStore } from '../store/messages.js';
 import type { PresenceStore } from '../store/presence.js';
+import type { PushStore } from '../store/push.js';
 import type { UserStore } from '../store/users.js';
 import type { Connection } from '../transport/connection.js';
 
@@ -20,6 +21,7 @@ export type HandlerContext = {
   messages: MessageStore;
   media: MediaStore;
   presence: PresenceStore;
+  push: PushStore;
 };
 
 /** A reply already serialised (history pages are forwarded as stored); `request_id` is spliced in. */

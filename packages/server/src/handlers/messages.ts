@@ -141,7 +141,13 @@ async function forward(ctx: HandlerContext, me: string, data: ActionDataOf<'send
 }
 
 export const readReceipt: Handler<'read_receipt'> = async (ctx, conn, data) => {
-  await ctx.chats.receipt(userOf(conn), data.chat_id, data.message_id, 'read');
+  const me = userOf(conn);
+  if (await ctx.chats.receipt(me, data.chat_id, data.message_id, 'read')) {
+    // The read reached what was pushed to the user: the notification closes on their devices (section 13).
+    ctx.push
+      .queueRead(me, data.chat_id, data.message_id)
+      .catch((err: Error) => ctx.log.warn({ chat: data.chat_id, err: err.message }, 'read push not queued'));
+  }
   return undefined;
 };
 

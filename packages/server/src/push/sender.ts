@@ -11,6 +11,19 @@ export type PushTarget = { endpoint: string; keys: { p256dh: string; auth: strin
 /** What became of one push: delivered, the subscription is gone (drop it), worth a retry later, or refused. */
 export type PushOutcome = 'sent' | 'gone' | 'retry' | 'refused';
 
+/** One push's outcome, the push service's status (0: none, a network failure) and its Retry-After (ms). */
+export type PushResult = { outcome: PushOutcome; status: number; retryAfterMs?: number };
+
+/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
 export type PushSenderOptions = {
   vapid: { publicKey: string; privateKey: string; subject: string };
   /** PUSH_ALLOW_INSECURE_ENDPOINTS: http, loopback and private addresses allowed (development and tests). */
@@ -53,7 +66,7 @@ export function createPushSender(options: PushSenderOptions) {
       try {
         url = checkedEndpoint(target.endpoint, allowInsecure);
       } catch {
-        return Promise.resolve<PushOutcome>('refused');
+        return Promise.resolve<PushResult>({ outcome: 'refused', status: 0 });
       }
       const details = webpush.generateRequestDetails(target, payload, {
         vapidDetails: vapid,
@@ -63,7 +76,7 @@ export function createPushSender(options: PushSenderOptions) {
         contentEncoding: 'aes128gcm',
       });
       const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      return new Promise<PushOutcome>((resolve) => {
+      return new Promise<PushResult>((resolve) => {
         const req = request(
           url,
           {
@@ -75,14 +88,18 @@ export function createPushSender(options: PushSenderOptions) {
           (res) => {
             res.resume();
             const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve('sent');
-            else if (status === 404 || status === 410) resolve('gone');
-            else if (status === 429 || status >= 500) resolve('retry');
-            else resolve('refused');
+            const wait = retryAfterMs(res.headers['retry-after']);
+            if (status >= 200 && status < 300) resolve({ outcome: 'sent', status });
+            else if (status === 404 || status === 410) resolve({ outcome: 'gone', status });
+            else if (status === 429 || status >= 500)
+              resolve(
+                wait === undefined ? { outcome: 'retry', status } : { outcome: 'retry', status, retryAfterMs: wait },
+              );
+            else resolve({ outcome: 'refused', status });
           },
         );
         // An address that is not public is refused (the subscription goes); a network failure is tried again.
-        req.on('error', (err) => resolve(err instanceof NotPublic ? 'refused' : 'retry'));
+        req.on('error', (err) => resolve({ outcome: err instanceof NotPublic ? 'refused' : 'retry', status: 0 }));
         req.on('timeout', () => req.destroy(new Error('push timed out')));
         req.end(details.body);
       });

@@ -65,6 +65,7 @@ export function createAccountSweeper(context: StoreContext, sessions: SessionSto
       keys.mentions(chatId),
       keys.chatMedia(chatId),
       keys.chatMediaMessages(chatId),
+      keys.chatPush(chatId),
     ];
     if ((await run('drop-chat', chatKeys, [])) !== 1) return;
     if (kind === 'public') {

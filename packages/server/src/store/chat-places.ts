@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { enrolListed } from './push.js';
 import { okOrThrow, type StoreContext } from './store.js';
 
 /**
@@ -15,7 +16,8 @@ const SETTLE_ROUNDS = 5;
  * A user's chat list (user_chats, its own slot) beside a chat's members (the chat's slot): the steps that
  * keep the two in agreement, shared by DMs, public chats (chats.ts) and groups (groups.ts).
  */
-export function createChatPlaces({ redis, run, keys, config }: StoreContext) {
+export function createChatPlaces(context: StoreContext) {
+  const { redis, run, keys, config } = context;
   /** Holds a place for the chat in the user's list; throws forbidden when the list is full. */
   async function reserve(userId: string, chatId: string, whose: 'own' | 'peer'): Promise<void> {
     const reply = await run(
@@ -34,15 +36,20 @@ export function createChatPlaces({ redis, run, keys, config }: StoreContext) {
     redis.zrem(keys.userChatsPending(userId), chatId).catch(() => {});
   }
 
-  /** Adds or removes the chat in the user's list; an added one attaches their connections (but `skipConn`). */
+  /**
+   * Adds or removes the chat in the user's list; an added one attaches their connections (but `skipConn`). The
+   * chat's push list follows (in the background: it is not part of the change's answer).
+   */
   async function listChat(userId: string, op: '+' | '-', chatId: string, frame: string): Promise<number> {
-    return Number(
+    const listed = Number(
       await run(
         'user-chat',
         [keys.userChats(userId), keys.userChatsPending(userId), keys.userChatsIndex(userId)],
         [op, chatId, keys.userChannel(userId), frame],
       ),
     );
+    enrolListed(context, userId, chatId, op).catch(() => {});
+    return listed;
   }
 
   /** The user frame that attaches a user's connections to a chat and tells them `event`. */

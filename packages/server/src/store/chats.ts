@@ -224,11 +224,15 @@ export function createChatStore(context: StoreContext) {
 
     /**
      * A member's device has the chat up to a message (`received`), or the member read it up to there
-     * (`read_receipt`, which raises the received mark too).
+     * (`read_receipt`, which raises the received mark too). True when the read reached a message pushed to
+     * the user: the chat's notification is to be closed on their devices.
      */
-    async receipt(me: string, chatId: string, messageId: number, kind: 'received' | 'read'): Promise<void> {
+    async receipt(me: string, chatId: string, messageId: number, kind: 'received' | 'read'): Promise<boolean> {
       const args = [me, messageId, chatId, keys.chatChannel(chatId), kind, config.receiptsFanoutMaxMembers];
-      okOrThrow(await run('receipt', receiptKeys(keys, chatId), args));
+      const [, close] = okOrThrow(
+        await run('receipt', [...receiptKeys(keys, chatId), keys.chatPush(chatId)], args),
+      ) as [number, number];
+      return Number(close) === 1;
     },
 
     /**

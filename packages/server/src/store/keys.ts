@@ -58,8 +58,21 @@ export function createKeys(prefix: string) {
     /** Held by the worker that sweeps media, so one does it at a time. */
     mediaSweepLock: `${prefix}lock:media_sweep`,
     rateMedia: (userId: string) => `${prefix}rate:media:${userId}`,
-    /** A user's push subscriptions, endpoint → JSON (contract section 13). */
-    pushSubs: (userId: string) => `${prefix}push:subs:${userId}`,
+    /**
+     * A user's push subscriptions, endpoint → JSON (contract section 13). The user id in braces: one slot with
+     * the user's connections, so one script tells whether the user is away and where to push them.
+     */
+    pushSubs: (userId: string) => `${prefix}push:subs:{${userId}}`,
+    /** Members with push subscriptions → the last message id pushed to them (0: none since their last read). */
+    chatPush: (chatId: string) => `${prefix}chat:{${chatId}}:push`,
+    /** Pushes to make (a Stream read by every worker through one consumer group): new messages, reads. */
+    pushQueue: `${prefix}push:queue`,
+    /** Held for a day once a message is queued: the same message queued again (a repeated send) is not pushed twice. */
+    pushQueuedOnce: (chatId: string, messageId: number) => `${prefix}push:once:{${chatId}}:${messageId}`,
+    /** Pushes to try again (score: when, Unix ms; a claimed one is pushed past its lease). */
+    pushRetry: `${prefix}push:retry`,
+    /** How many push subscriptions are kept (for /metrics; kept by the server around the scripts). */
+    pushSubscriptionCount: `${prefix}push:subscription_count`,
     /** The VAPID key pair when VAPID_* is unset: made once, kept, the same for every instance. */
     pushVapid: `${prefix}push:vapid`,
     blocks: (userId: string) => `${prefix}blocks:${userId}`,
@@ -91,6 +104,7 @@ export function createKeys(prefix: string) {
     rateLookups: (userId: string) => `${prefix}rate:lookups:${userId}`,
     rateProfile: (userId: string) => `${prefix}rate:profile:${userId}`,
     rateBlocks: (userId: string) => `${prefix}rate:blocks:${userId}`,
+    ratePushSubscribe: (userId: string) => `${prefix}rate:push:${userId}`,
     rateGroupChanges: (userId: string) => `${prefix}rate:group_changes:${userId}`,
     rateLoginIp: (ip: string) => `${prefix}rate:login:ip:${ip}`,
     // An address's code, its send counter and its failure counter share a hash tag: one script checks and

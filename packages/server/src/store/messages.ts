@@ -1,7 +1,9 @@
 import { LIMITS, type MediaMessageType, TIMINGS } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { markKeys } from './chats.js';
 import { createMessageChangeStore } from './message-changes.js';
+import { queueMessagePush } from './push.js';
 import { isCluster } from './redis.js';
 import { checkReleasedMedia, countedSend, countHit, okOrThrow, rateLimited, type StoreContext } from './store.js';
 
@@ -51,8 +53,17 @@ export function checkedBodyJson(body: string): string {
 }
 
 /** Messages: the send path and history reads. */
-export function createMessageStore(context: StoreContext) {
+export function createMessageStore(context: StoreContext, log: Logger) {
   const { redis, run, keys, config } = context;
+
+  /** A send answered that the chat has members with push: queued for the push workers (store/push.ts). */
+  function queuePush(chatId: string, messageId: number, push: unknown): void {
+    if (Number(push) !== 1) return;
+    queueMessagePush(context, chatId, messageId).catch((err: Error) =>
+      log.warn({ chat: chatId, id: messageId, err: err.message }, 'push not queued'),
+    );
+  }
+
   const store = {
     /**
      * Stores and publishes a message; a repeated client_msg_id gets the first id and stores nothing. Only
@@ -113,7 +124,7 @@ export function createMessageStore(context: StoreContext) {
           extras.media?.json ?? '',
           extras.media?.mediaId ?? '',
         );
-        const [id, , released] = await countedSend(
+        const [id, , released, push] = await countedSend(
           run,
           'send-message-rich',
           sendKeys,
@@ -123,6 +134,7 @@ export function createMessageStore(context: StoreContext) {
           config,
         );
         checkReleasedMedia(context, released);
+        queuePush(chatId, Number(id), push);
         return Number(id);
       }
 
@@ -133,7 +145,9 @@ export function createMessageStore(context: StoreContext) {
         const reply = (await run('send-message-counted', sendKeys, sendArgs)) as unknown[];
         if (reply[0] === 'rate_limited') throw rateLimited('messages', Number(reply[1]));
         checkReleasedMedia(context, reply[3]);
-        return Number(okOrThrow(reply)[0]);
+        const id = Number(okOrThrow(reply)[0]);
+        queuePush(chatId, id, reply[4]);
+        return id;
       }
 
       await countHit(run, rateKey, config.rateLimitMessages, config.rateLimitWindowSeconds, 'messages');
@@ -149,7 +163,9 @@ export function createMessageStore(context: StoreContext) {
         run('uncount', [rateKey], []).catch(() => {});
       }
       checkReleasedMedia(context, reply[3]);
-      return Number(okOrThrow(reply)[0]);
+      const id = Number(okOrThrow(reply)[0]);
+      queuePush(chatId, id, reply[4]);
+      return id;
     },
 
     /**

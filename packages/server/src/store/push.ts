@@ -1,13 +1,81 @@
 import { LIMITS, type PushSubscriptionBody } from '@papo/protocol';
 import webpush from 'web-push';
 import { checkedEndpoint } from '../push/endpoint.js';
-import { okOrThrow, type StoreContext } from './store.js';
+import { countHit, okOrThrow, type StoreContext } from './store.js';
 
 export type VapidKeys = { publicKey: string; privateKey: string };
 
-/** Push subscriptions per device and the server's VAPID keys (contract section 13). */
-export function createPushStore({ redis, run, keys, config }: StoreContext) {
+/** A subscription as kept in push:subs:{user_id}. */
+export type KeptSubscription = PushSubscriptionBody & { at: number };
+
+/** What a chat says about a new message to push (push-message.lua). */
+export type MessagePushTargets = {
+  /** The message as stored (JSON). */
+  message: string;
+  kind: string;
+  title: string;
+  avatarUrl: string;
+  recipients: { userId: string; mentioned: boolean }[];
+};
+
+/**
+ * Queues a new message for the push workers: after a send whose chat has the `push` flag (send-message.lua says
+ * so), issued before the ack is written, so a worker that dies after its ack has queued it. A failure is logged
+ * by the caller; the message itself is stored.
+ */
+export function queueMessagePush({ redis, keys, config }: StoreContext, chatId: string, messageId: number) {
+  return redis.xadd(keys.pushQueue, 'MAXLEN', '~', config.pushQueueMax, '*', 'm', `${chatId} ${messageId}`);
+}
+
+/**
+ * A user was listed in a chat (joined, added, a DM made): enrolled in its push list when they have push
+ * subscriptions; unlisted: taken off. Best effort (the caller does not wait on it): an enrolment lost to a crash
+ * is mended by the user's next subscribe (the web client subscribes at each start), a stale entry by
+ * push-message.lua, which drops members who left.
+ */
+export async function enrolListed(context: StoreContext, userId: string, chatId: string, op: '+' | '-') {
+  const { redis, run, keys } = context;
+  if (op === '+' && (await redis.exists(keys.pushSubs(userId))) === 0) return;
+  await run('push-enrol', [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)], [userId, op]);
+}
+
+/** Subscribing enrols the user in each of their chats: bounded per user and hour (the web re-subscribes per start). */
+const SUBSCRIBES_PER_HOUR = 60;
+/** Chats enrolled (or left) at once when a user's first subscription comes (or their last goes). */
+const ENROL_BATCH = 64;
+
+/**
+ * Push subscriptions per device, the server's VAPID keys, and the queue of pushes to make (contract section 13).
+ * A chat keeps the members who have subscriptions (chat:{id}:push, push-enrol.lua) and a `push` flag in its
+ * hash: a send in a chat with the flag queues the message (push:queue, a Stream), and the push workers decide
+ * whom to push (push/queue-worker.ts). The send path does nothing more where nobody has push.
+ */
+export function createPushStore(context: StoreContext) {
+  const { redis, run, keys, config } = context;
   let vapid: Promise<VapidKeys> | undefined;
+
+  function enrolKeys(chatId: string): string[] {
+    return [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)];
+  }
+
+  /** Enrols (or takes off) the user in every chat of theirs, a batch at a time. */
+  async function enrolEverywhere(userId: string, op: '+' | '-'): Promise<void> {
+    const chats = await redis.smembers(keys.userChats(userId));
+    for (let i = 0; i < chats.length; i += ENROL_BATCH) {
+      await Promise.all(
+        chats.slice(i, i + ENROL_BATCH).map((chatId) => run('push-enrol', enrolKeys(chatId), [userId, op])),
+      );
+    }
+  }
+
+  /** Takes a subscription away; when it was the user's last, the user leaves their chats' push lists. */
+  async function drop(userId: string, endpoint: string): Promise<boolean> {
+    const removed = await redis.hdel(keys.pushSubs(userId), endpoint);
+    if (removed === 0) return false;
+    await redis.decr(keys.pushSubscriptionCount);
+    if ((await redis.exists(keys.pushSubs(userId))) === 0) await enrolEverywhere(userId, '-');
+    return true;
+  }
 
   return {
     /**
@@ -30,28 +98,89 @@ export function createPushStore({ redis, run, keys, config }: StoreContext) {
       return vapid;
     },
 
-    /** Keeps a device's subscription (its endpoint checked: no SSRF door); the endpoint it replaced, or ''. */
+    /**
+     * Keeps a device's subscription (its endpoint checked: no SSRF door) and enrols the user in each of their
+     * chats' push lists; the endpoint it replaced, or ''. Enrolling again each time mends a list a crash left
+     * short (a join whose enrolment was lost).
+     */
     async subscribe(userId: string, subscription: PushSubscriptionBody): Promise<string> {
       checkedEndpoint(subscription.endpoint, config.pushAllowInsecureEndpoints);
+      await countHit(run, keys.ratePushSubscribe(userId), SUBSCRIBES_PER_HOUR, 3600, 'push subscriptions');
       const at = Math.floor(Date.now() / 1000);
       const json = JSON.stringify({ endpoint: subscription.endpoint, keys: subscription.keys, at });
-      const replaced = await run(
+      const reply = await run(
         'push-subscribe',
         [keys.pushSubs(userId)],
         [subscription.endpoint, json, LIMITS.pushSubscriptionsMax, at],
       );
-      if (Array.isArray(replaced)) okOrThrow(replaced);
+      const [replaced, added] = okOrThrow(reply as unknown[]) as [string, number];
+      if (Number(added) === 1) await redis.incr(keys.pushSubscriptionCount);
+      await enrolEverywhere(userId, '+');
       return String(replaced ?? '');
     },
 
+    /** Forgets a device's subscription (logout, notifications turned off). */
     async unsubscribe(userId: string, endpoint: string): Promise<void> {
-      await redis.hdel(keys.pushSubs(userId), endpoint);
+      await drop(userId, endpoint);
     },
 
+    /** A subscription the push service says is gone (404, 410), or whose endpoint is refused. */
+    drop,
+
     /** A user's subscriptions, as kept. */
-    async subscriptions(userId: string): Promise<(PushSubscriptionBody & { at: number })[]> {
+    async subscriptions(userId: string): Promise<KeptSubscription[]> {
       const all = await redis.hvals(keys.pushSubs(userId));
-      return all.map((json) => JSON.parse(json) as PushSubscriptionBody & { at: number });
+      return all.map((json) => JSON.parse(json) as KeptSubscription);
+    },
+
+    /** One subscription of a user, as kept now (a retry pushes with the keys of today). */
+    async subscription(userId: string, endpoint: string): Promise<KeptSubscription | undefined> {
+      const json = await redis.hget(keys.pushSubs(userId), endpoint);
+      return json === null ? undefined : (JSON.parse(json) as KeptSubscription);
+    },
+
+    /** Queues the push that closes a chat's notification on a user's devices (they read it somewhere). */
+    queueRead(userId: string, chatId: string, messageId: number): Promise<unknown> {
+      return redis.xadd(
+        keys.pushQueue,
+        'MAXLEN',
+        '~',
+        config.pushQueueMax,
+        '*',
+        'r',
+        `${userId} ${chatId} ${messageId}`,
+      );
+    },
+
+    /** Whom the chat would push a message to (push-message.lua); undefined when nobody or the message is gone. */
+    async messageTargets(chatId: string, messageId: number): Promise<MessagePushTargets | undefined> {
+      const reply = (await run(
+        'push-message',
+        [keys.chat(chatId), keys.members(chatId), keys.messages(chatId), keys.chatPush(chatId), keys.mute(chatId)],
+        [messageId, Math.floor(Date.now() / 1000)],
+      )) as string[];
+      if (reply.length <= 4) return undefined;
+      const [message, kind, title, avatarUrl] = reply as [string, string, string, string];
+      const recipients: MessagePushTargets['recipients'] = [];
+      for (let i = 4; i + 1 < reply.length; i += 2) {
+        recipients.push({ userId: reply[i] as string, mentioned: reply[i + 1] === '1' });
+      }
+      return { message, kind, title, avatarUrl, recipients };
+    },
+
+    /** Where to push a user now: their subscriptions when they are away (push-recipient.lua), else none. */
+    async awaySubscriptions(userId: string): Promise<KeptSubscription[]> {
+      const all = (await run(
+        'push-recipient',
+        [keys.presenceConns(userId), keys.presenceHidden(userId), keys.pushSubs(userId)],
+        [Math.floor(Date.now() / 1000), config.pushIdleSeconds],
+      )) as string[];
+      return all.map((json) => JSON.parse(json) as KeptSubscription);
+    },
+
+    /** Notes that a message of the chat was pushed to the user: their next read there closes it elsewhere. */
+    async pushed(userId: string, chatId: string, messageId: number): Promise<void> {
+      await run('push-mark', [keys.chatPush(chatId)], [userId, messageId]);
     },
   };
 }

@@ -60,7 +60,7 @@ const KEY_COUNTS = {
   'session-end': 1,
   'session-index': 1,
   'forget-member': 6,
-  'drop-chat': 15,
+  'drop-chat': 16,
   'conn-add': 1,
   'conn-drop': 1,
   heartbeat: 1,
@@ -82,7 +82,7 @@ const KEY_COUNTS = {
   'delete-message': 12,
   react: 9,
   'read-changes': 5,
-  receipt: 8,
+  receipt: 9,
   typing: 4,
   'typing-stop': 1,
   'mute-chat': 3,
@@ -107,6 +107,11 @@ const KEY_COUNTS = {
   'media-forget': 2,
   'push-subscribe': 1,
   'set-active': 2,
+  'push-enrol': 3,
+  'push-message': 5,
+  'push-recipient': 3,
+  'push-mark': 1,
+  'push-due': 1,
   count: 1,
   uncount: 1,
 } as const;
@@ -423,4 +428,34 @@ function waitUntilConnected(client: RedisClient, log: Logger): Promise<void> {
       log.error('cannot reach Redis; retrying (check REDIS_URL or REDIS_CLUSTER_NODES)');
     });
   });
+}
+
+/**
+ * A connection for blocking reads (the push workers' XREADGROUP … BLOCK): its own, as a blocked connection
+ * holds every command behind it, and with no command timeout (the read's BLOCK bounds it). Commands fail
+ * at once while it is away; its reader waits and asks again.
+ */
+export function connectBlocking(target: RedisTarget, log: Logger): RedisClient {
+  const options = { ...redisOptions(0, log, 'blocking'), commandTimeout: undefined, enableOfflineQueue: false };
+  const client =
+    'url' in target
+      ? new Redis(ioredisUrl(target.url), options)
+      : new Cluster(
+          target.clusterNodes.map(({ host, port }) => ({ host, port })),
+          {
+            redisOptions: {
+              ...options,
+              ...(target.clusterNodes[0]?.username ? { username: target.clusterNodes[0].username } : {}),
+              ...(target.clusterNodes[0]?.password ? { password: target.clusterNodes[0].password } : {}),
+            },
+            lazyConnect: true,
+            enableOfflineQueue: false,
+            scaleReads: 'master',
+            retryDelayOnMoved: 100,
+            retryDelayOnClusterDown: 100,
+          },
+        );
+  client.on('error', (err: Error) => log.debug({ redis: 'blocking', err: err.message }, 'redis error'));
+  client.connect().catch(() => {});
+  return client;
 }

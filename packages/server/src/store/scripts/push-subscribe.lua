@@ -3,11 +3,12 @@
 -- ARGV[3]: a new endpoint past that replaces the least recently subscribed one.
 -- KEYS[1] push:subs:{user_id}
 -- ARGV[1] the endpoint, [2] the subscription JSON, [3] the most kept, [4] its `at`
--- Returns the endpoint it replaced, or ''.
+-- Returns {'ok', the endpoint it replaced or '', 1 when the count of subscriptions grew else 0}.
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local replaced = ''
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
+local known = redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1
+if not known and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
   local oldest, oldest_at = nil, nil
   local all = redis.call('HGETALL', KEYS[1])
   for i = 1, #all, 2 do
@@ -18,4 +19,4 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 and redis.call('HLEN', KEYS[1]) 
   replaced = oldest
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return replaced
+return {'ok', replaced, (known or replaced ~= '') and 0 or 1}

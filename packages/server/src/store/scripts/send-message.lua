@@ -10,8 +10,11 @@
 -- [3] the JSON after created_at (`,"client_msg_id":"…"` or ''), [4] '1' when there is a client_msg_id,
 -- [5] messages kept, [6] idempotency window (s), [7] chat channel,
 -- [8] the event's JSON up to the message (`{"type":"message_created","chat_id":"…","message":`), [9] chat id
--- Returns {'ok', id, 0[, media ids released]} | {'ok', first id, 1} (a repeat) | {'not_found'} | {'forbidden'[, why]}
--- (media released: a trimmed message carried the last reference of this chat to them; lib.lua)
+-- Returns {'ok', id, 0, media ids released, push} | {'ok', first id, 1, {}, push} (a repeat) | {'not_found'} |
+-- {'forbidden'[, why]}
+-- (media released: a trimmed message carried the last reference of this chat to them; lib.lua. push: 1 when
+-- some member has push subscriptions (push-enrol.lua): the caller queues the message for the push workers. A
+-- repeat says it too, as the first send's queueing may have been lost with a crashed worker before its ack.)
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local me = ARGV[1]
@@ -20,12 +23,12 @@ if refused then return {refused} end
 
 if ARGV[4] == '1' then
   local first_id = redis.call('GET', KEYS[4])
-  if first_id then return {'ok', tonumber(first_id), 1} end
+  if first_id then return {'ok', tonumber(first_id), 1, {}, redis.call('HEXISTS', KEYS[1], 'push')} end
 end
 -- A DM with a block standing between its two members takes no message from either (contract section 9, as
 -- WhatsApp: the blocker unblocks to write). The blocks are mirrored into the DM's hash (dm-block.lua), so this
 -- is one field of the chat's small hash (read with its kind, which the receipt marks below need).
-local chat = redis.call('HMGET', KEYS[1], 'blocked', 'kind', 'media_low')
+local chat = redis.call('HMGET', KEYS[1], 'blocked', 'kind', 'media_low', 'push')
 local blocked = chat[1]
 if blocked then
   if string.find(' ' .. blocked .. ' ', ' ' .. me .. ' ', 1, true) then
@@ -64,5 +67,4 @@ if chat[2] ~= 'public' then
   log_rise(R.received_times, me, id)
   tell_lows(R, ARGV[9], ARGV[7])
 end
-if released and #released > 0 then return {'ok', id, 0, released} end
-return {'ok', id, 0}
+return {'ok', id, 0, released or {}, chat[4] and 1 or 0}

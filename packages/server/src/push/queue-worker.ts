@@ -1,0 +1,328 @@
+import type { PushPayload } from '@papo/protocol';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { metrics, type PushFigures } from '../metrics.js';
+import type { Keys } from '../store/keys.js';
+import type { KeptSubscription, PushStore } from '../store/push.js';
+import type { RedisClient, ScriptRunner } from '../store/redis.js';
+import { chatTopic, messagePayload, type StoredMessage } from './payload.js';
+import type { PushResult, PushSender } from './sender.js';
+
+/** The consumer group every worker of every instance reads the queue in. */
+const GROUP = 'push';
+/** Entries one read takes. */
+const BATCH = 32;
+/** How long a read waits for an entry (ms). */
+const BLOCK_MS = 5000;
+/** How long a claimed retry is a worker's before another may take it (ms). */
+const RETRY_LEASE_MS = 60_000;
+/** How often each worker looks for retries that are due (ms). */
+const RETRY_POLL_MS = 1000;
+/** An entry taken again this many times without being done (it fails each time) is given up. */
+const MAX_DELIVERIES = 5;
+/** A repeat of a queued message (a send re-sent after its worker died) is recognised for this long (s). */
+const QUEUED_ONCE_S = 86_400;
+/** Queue figures for /metrics are read at most this often (ms). */
+const FIGURES_MS = 5000;
+
+type Entry = [id: string, fields: string[]];
+/** A push to try again (push:retry): who and which device, what, and how many tries so far. */
+type Retry = { u: string; e: string; p: string; t: string; g: 'normal' | 'high'; a: number; s: number; k: string };
+
+export type PushWorkerDeps = {
+  /** Commands (scripts, acks). */
+  redis: RedisClient;
+  /** A connection of its own for the blocking reads. */
+  blocking: RedisClient;
+  run: ScriptRunner;
+  keys: Keys;
+  config: Config;
+  log: Logger;
+  push: PushStore;
+  sender: () => Promise<PushSender>;
+  /** This worker's name in the consumer group. */
+  consumer: string;
+};
+
+/** Runs `work` over `items`, at most `limit` at once. */
+async function inTurns<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * The push workers (contract section 13): every server worker reads the push queue (push:queue, a Stream)
+ * through one consumer group, so any worker of any instance takes the next entry, and an entry taken by a
+ * worker that died is taken again by another once it has been idle PUSH_CLAIM_IDLE_MS (XAUTOCLAIM). An entry is
+ * acknowledged (and deleted) only when done: every device pushed, dropped, or put on the retry list. So a crash
+ * loses none; it may push a device twice, which the device shows as one notification (the same tag, the chat).
+ * Pushes that failed for a while (429, 5xx, the network) wait on push:retry with a growing delay and are given
+ * up after PUSH_RETRIES.
+ */
+export function startPushWorker(deps: PushWorkerDeps) {
+  const { redis, blocking, run, keys, config, log, push, consumer } = deps;
+  let stopped = false;
+  let groupReady = false;
+  const inFlight = new Set<Promise<void>>();
+
+  async function ensureGroup(): Promise<void> {
+    if (groupReady) return;
+    try {
+      // From the stream's start: entries queued before any worker made the group are not lost.
+      await redis.xgroup('CREATE', keys.pushQueue, GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err as Error).message.startsWith('BUSYGROUP')) throw err;
+    }
+    groupReady = true;
+  }
+
+  function failed(reason: string): void {
+    metrics.pushFailed.inc({ reason });
+  }
+
+  /** The reason a failed attempt is counted under. */
+  function reasonOf(result: PushResult): string {
+    if (result.outcome === 'gone') return 'gone';
+    if (result.outcome === 'refused') return 'refused';
+    if (result.status === 429) return 'rate_limited';
+    return result.status >= 500 ? 'server_error' : 'network';
+  }
+
+  /** When the next try of a push that failed `attempt` times is due (ms from now): ×6 each time, or Retry-After. */
+  function retryDelay(attempt: number, result: PushResult): number {
+    const backoff = config.pushRetryBaseMs * 6 ** (attempt - 1);
+    // A push service's Retry-After is followed, within the push's own lifetime.
+    return result.retryAfterMs === undefined ? backoff : Math.max(backoff, Math.min(result.retryAfterMs, 3_600_000));
+  }
+
+  /**
+   * One push to one device; what the push service answers decides: sent, the subscription dropped (gone, or
+   * refused: it will never take a push), or another try later. `attempt` is how many tries came before.
+   */
+  async function deliver(userId: string, sub: KeptSubscription, job: Omit<Retry, 'u' | 'e' | 'a'>, attempt: number) {
+    const sender = await deps.sender();
+    const ttl = Math.max(0, config.pushTtlSeconds - Math.floor((Date.now() - job.s) / 1000));
+    const result = await sender.send(sub, job.p, { topic: job.t, ttl, urgency: job.g });
+    if (result.outcome === 'sent') {
+      metrics.pushSent.inc({ type: job.k });
+      return true;
+    }
+    failed(reasonOf(result));
+    if (result.outcome === 'gone' || result.outcome === 'refused') {
+      log.info({ user: userId, status: result.status }, 'push subscription dropped');
+      await push.drop(userId, sub.endpoint);
+      return false;
+    }
+    const tries = attempt + 1;
+    const delay = retryDelay(tries, result);
+    if (tries > config.pushRetries || (ttl > 0 && delay > ttl * 1000)) {
+      failed('gave_up');
+      return false;
+    }
+    const retry: Retry = { ...job, u: userId, e: sub.endpoint, a: tries };
+    await redis.zadd(keys.pushRetry, Date.now() + delay, JSON.stringify(retry));
+    return false;
+  }
+
+  /** A new message: each member the chat would push who is away now, on each of their devices. */
+  async function pushMessage(chatId: string, messageId: number): Promise<void> {
+    const targets = await push.messageTargets(chatId, messageId);
+    if (!targets) return;
+    const message = JSON.parse(targets.message) as StoredMessage;
+    const [senderName, senderPicture] = await redis.hmget(keys.user(message.sender_id), 'username', 'avatar_url');
+    const queuedAt = Date.now();
+    await inTurns(targets.recipients, config.pushConcurrency, async ({ userId, mentioned }) => {
+      const subs = await push.awaySubscriptions(userId);
+      if (subs.length === 0) return;
+      const payload: PushPayload = messagePayload({
+        chatId,
+        kind: targets.kind,
+        chatTitle: targets.title,
+        chatPicture: targets.avatarUrl,
+        senderName: senderName ?? '',
+        senderPicture: senderPicture ?? '',
+        message,
+        mentioned,
+        preview: config.pushPreview,
+      });
+      const job = { p: JSON.stringify(payload), t: chatTopic(chatId), g: 'high' as const, s: queuedAt, k: 'message' };
+      await Promise.all(subs.map((sub) => deliver(userId, sub, job, 0)));
+      // Pushed (or on its way): the user's next read of the chat closes the notification on their devices.
+      await push.pushed(userId, chatId, messageId);
+    });
+  }
+
+  /** A read elsewhere: the chat's notification closes on the user's devices (a push that shows nothing). */
+  async function pushRead(userId: string, chatId: string, messageId: number): Promise<void> {
+    const subs = await push.subscriptions(userId);
+    const payload: PushPayload = { type: 'read', chat_id: chatId, message_id: messageId };
+    const job = { p: JSON.stringify(payload), t: chatTopic(chatId), g: 'normal' as const, s: Date.now(), k: 'read' };
+    await inTurns(subs, config.pushConcurrency, async (sub) => void (await deliver(userId, sub, job, 0)));
+  }
+
+  /** Does one entry; true when it is done (acknowledged), false when it is left for a later try. */
+  async function handle([id, fields]: Entry, claimed: boolean): Promise<boolean> {
+    const [kind, value = ''] = fields;
+    const parts = value.split(' ');
+    try {
+      if (kind === 'm') {
+        const [chatId = '', messageId = '0'] = parts;
+        // The same message queued again (its send repeated after a worker died before the ack) is pushed once;
+        // an entry taken over from a dead worker is the same entry, not a repeat.
+        const first =
+          claimed || (await redis.set(keys.pushQueuedOnce(chatId, Number(messageId)), '1', 'EX', QUEUED_ONCE_S, 'NX'));
+        if (first) await pushMessage(chatId, Number(messageId));
+      } else if (kind === 'r') {
+        const [userId = '', chatId = '', messageId = '0'] = parts;
+        await pushRead(userId, chatId, Number(messageId));
+      }
+    } catch (err) {
+      log.warn({ entry: id, err: (err as Error).message }, 'push entry failed; left for another try');
+      if (!claimed) return false;
+      // Taken over and failing again: given up after a few deliveries (an entry that can never be done).
+      const pending = (await redis.xpending(keys.pushQueue, GROUP, id, id, 1).catch(() => [])) as [
+        string,
+        string,
+        number,
+        number,
+      ][];
+      if ((pending[0]?.[3] ?? 0) < MAX_DELIVERIES) return false;
+      failed('gave_up');
+    }
+    await redis.xack(keys.pushQueue, GROUP, id);
+    await redis.xdel(keys.pushQueue, id);
+    return true;
+  }
+
+  async function handleAll(entries: Entry[], claimed: boolean): Promise<void> {
+    const work = inTurns(entries, Math.max(1, Math.ceil(config.pushConcurrency / 4)), async (entry) => {
+      await handle(entry, claimed);
+    });
+    inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      inFlight.delete(work);
+    }
+  }
+
+  /** Reads new entries, blocking, until stopped. */
+  async function readLoop(): Promise<void> {
+    while (!stopped) {
+      try {
+        await ensureGroup();
+        const answer = (await blocking.xreadgroup(
+          'GROUP',
+          GROUP,
+          consumer,
+          'COUNT',
+          BATCH,
+          'BLOCK',
+          BLOCK_MS,
+          'STREAMS',
+          keys.pushQueue,
+          '>',
+        )) as [string, Entry[]][] | null;
+        const entries = answer?.[0]?.[1] ?? [];
+        if (entries.length > 0) await handleAll(entries, false);
+      } catch (err) {
+        if (stopped) return;
+        if ((err as Error).message.startsWith('NOGROUP')) groupReady = false;
+        else log.debug({ err: (err as Error).message }, 'push queue read failed');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  /** Takes over entries a worker took and did not finish within PUSH_CLAIM_IDLE_MS (it died, or Redis went). */
+  async function claimStale(): Promise<void> {
+    await ensureGroup();
+    let cursor = '0-0';
+    for (let round = 0; round < 10 && !stopped; round++) {
+      const [next, entries] = (await redis.xautoclaim(
+        keys.pushQueue,
+        GROUP,
+        consumer,
+        config.pushClaimIdleMs,
+        cursor,
+        'COUNT',
+        BATCH,
+      )) as [string, (Entry | null)[]];
+      const live = entries.filter((entry): entry is Entry => entry !== null && Array.isArray(entry[1]));
+      if (live.length > 0) await handleAll(live, true);
+      if (next === '0-0') return;
+      cursor = next;
+    }
+  }
+
+  /** Retries that are due: claimed (push-due.lua), tried, then taken off the list or put back for later. */
+  async function retryDue(): Promise<void> {
+    const due = (await run('push-due', [keys.pushRetry], [Date.now(), RETRY_LEASE_MS, BATCH])) as string[];
+    await inTurns(due, config.pushConcurrency, async (member) => {
+      const retry = JSON.parse(member) as Retry;
+      // Pushed with the device's keys of now; a device unsubscribed meanwhile is not pushed.
+      const sub = await push.subscription(retry.u, retry.e);
+      if (sub) await deliver(retry.u, sub, retry, retry.a);
+      await redis.zrem(keys.pushRetry, member);
+    });
+  }
+
+  function every(ms: number, what: string, work: () => Promise<void>): NodeJS.Timeout {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || stopped) return;
+      running = true;
+      work()
+        .catch((err: Error) => log.debug({ err: err.message }, `${what} failed`))
+        .finally(() => {
+          running = false;
+        });
+    }, ms);
+    timer.unref();
+    return timer;
+  }
+
+  const reading = readLoop();
+  const timers = [
+    every(Math.max(100, Math.floor(config.pushClaimIdleMs / 2)), 'push claim', claimStale),
+    every(RETRY_POLL_MS, 'push retries', retryDue),
+  ];
+
+  let figures: { at: number; value: Promise<PushFigures> } | undefined;
+
+  return {
+    /** Queue figures for /metrics, read at most every 5 s. */
+    figures(): Promise<PushFigures> {
+      if (!figures || Date.now() - figures.at > FIGURES_MS) {
+        const value = Promise.all([
+          redis.xlen(keys.pushQueue),
+          redis.zcard(keys.pushRetry),
+          redis.get(keys.pushSubscriptionCount),
+        ]).then(([queued, retrying, subscriptions]) => ({
+          queued,
+          retrying,
+          subscriptions: Math.max(0, Number(subscriptions ?? 0)),
+        }));
+        figures = { at: Date.now(), value };
+        value.catch(() => {
+          figures = undefined;
+        });
+      }
+      return figures.value;
+    },
+
+    /** Stops taking entries; waits for those being done (bounded by the caller). */
+    async stop(): Promise<void> {
+      stopped = true;
+      for (const timer of timers) clearInterval(timer);
+      blocking.disconnect();
+      await reading.catch(() => {});
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+export type PushWorker = ReturnType<typeof startPushWorker>;
