@@ -134,4 +134,26 @@ describe('push subscriptions', () => {
     expect(kept).not.toContain('https://push.example.com/device/0');
     expect(kept).toContain('https://push.example.com/device/20');
   });
+
+  it('60 subscribes per user and hour (each enrols the user in every chat of theirs): past it 429, nothing kept', async () => {
+    const redis = redisClient();
+    const me = await login(server.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      const reply = await api(server.url, '/api/push/subscriptions', {
+        token: me.token,
+        body: subscription(`https://push.example.com/again/${i % 3}`),
+      });
+      statuses.push(reply.status);
+      if (reply.status === 429) expect(reply.body.error).toBe('rate_limited');
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
+    expect(statuses[60]).toBe(429);
+    const refused = await api(server.url, '/api/push/subscriptions', {
+      token: me.token,
+      body: subscription('https://push.example.com/one-more'),
+    });
+    expect(refused.status).toBe(429);
+    expect(Object.keys(await redis.hgetall(subsKey(me.user_id)))).not.toContain('https://push.example.com/one-more');
+  });
 });

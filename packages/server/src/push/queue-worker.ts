@@ -22,6 +22,10 @@ const RETRY_POLL_MS = 1000;
 const MAX_DELIVERIES = 5;
 /** A repeat of a queued message (a send re-sent after its worker died) is recognised for this long (s). */
 const QUEUED_ONCE_S = 86_400;
+/** Consumers (workers gone: each run of a worker is one) with nothing pending are forgotten after this idle (ms). */
+const CONSUMER_FORGOTTEN_MS = 3_600_000;
+/** How often a worker looks for such consumers (ms). */
+const CONSUMER_PRUNE_MS = 600_000;
 /** Queue figures for /metrics are read at most this often (ms). */
 const FIGURES_MS = 5000;
 
@@ -237,9 +241,26 @@ export function startPushWorker(deps: PushWorkerDeps) {
     }
   }
 
+  let prunedAt = 0;
+  /** Forgets the group's consumers of workers long gone with nothing pending (else the group lists every run). */
+  async function pruneConsumers(): Promise<void> {
+    if (Date.now() - prunedAt < CONSUMER_PRUNE_MS) return;
+    prunedAt = Date.now();
+    const consumers = (await redis.xinfo('CONSUMERS', keys.pushQueue, GROUP)) as (string | number)[][];
+    for (const fields of consumers) {
+      const info = new Map<string, string | number>();
+      for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1] as string | number);
+      const name = String(info.get('name'));
+      if (name === consumer || Number(info.get('pending')) > 0) continue;
+      if (Number(info.get('idle')) < CONSUMER_FORGOTTEN_MS) continue;
+      await redis.xgroup('DELCONSUMER', keys.pushQueue, GROUP, name);
+    }
+  }
+
   /** Takes over entries a worker took and did not finish within PUSH_CLAIM_IDLE_MS (it died, or Redis went). */
   async function claimStale(): Promise<void> {
     await ensureGroup();
+    await pruneConsumers();
     let cursor = '0-0';
     for (let round = 0; round < 10 && !stopped; round++) {
       const [next, entries] = (await redis.xautoclaim(
@@ -260,6 +281,9 @@ export function startPushWorker(deps: PushWorkerDeps) {
 
   /** Retries that are due: claimed (push-due.lua), tried, then taken off the list or put back for later. */
   async function retryDue(): Promise<void> {
+    // A plain look first: most of the time nothing is due, and the claiming script is not run for nothing.
+    const earliest = await redis.zrange(keys.pushRetry, 0, 0, 'WITHSCORES');
+    if (earliest.length < 2 || Number(earliest[1]) > Date.now()) return;
     const due = (await run('push-due', [keys.pushRetry], [Date.now(), RETRY_LEASE_MS, BATCH])) as string[];
     await inTurns(due, config.pushConcurrency, async (member) => {
       const retry = JSON.parse(member) as Retry;
