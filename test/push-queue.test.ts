@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LoginAnswer } from '@papo/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDm, sendText } from './helpers/chat-actions.js';
+import { createDm, createPublicChat, joinChat, sendText } from './helpers/chat-actions.js';
 import { api, login, uniq } from './helpers/http.js';
 import { startPushReceiver } from './helpers/push-receiver.js';
 import { redisClient } from './helpers/redis.js';
@@ -61,6 +61,16 @@ async function pushed(deviceId: string, preview: string) {
   return receiver.payloads(deviceId).find((p) => p.preview === preview) as Record<string, unknown>;
 }
 
+/** Waits until every queued push was decided and done (an entry is deleted once done). */
+async function queueDone(): Promise<void> {
+  const redis = redisClient();
+  await waitFor(
+    () => redis.xlen(`${P}push:queue`),
+    (n) => n === 0,
+    { what: 'the push queue done' },
+  );
+}
+
 /** Waits until none of the user's connections is recorded (a closed socket's records go in the background). */
 async function noConnections(userId: string): Promise<void> {
   const redis = redisClient();
@@ -97,6 +107,19 @@ describe('a new message is pushed to a user who is away', () => {
     expect(receiver.rejected).toEqual([]);
   });
 
+  it('a send repeated after a lost ack (the same client_msg_id) is pushed once', async () => {
+    const alice = await connectAuthed(server, uniq('alice-'));
+    const bob = await login(server.url, uniq('bob-'));
+    const { chat_id } = await createDm(alice.client, bob.user_id);
+    const device = await subscribed(bob);
+    const first = await sendText(alice.client, chat_id, 'only once', 'cm-once-1');
+    const again = await sendText(alice.client, chat_id, 'only once', 'cm-once-1');
+    expect(again.server_msg_id).toBe(first.server_msg_id);
+    await pushed(device.id, 'only once');
+    await queueDone();
+    expect(previews(device.id)).toEqual(['only once']);
+  });
+
   it('never their own messages, on none of their devices', async () => {
     const alice = await connectAuthed(server, uniq('alice-'));
     const aliceLogin: LoginAnswer = { token: alice.token, user_id: alice.userId } as LoginAnswer;
@@ -110,6 +133,7 @@ describe('a new message is pushed to a user who is away', () => {
     await sendText(alice.client, chat_id, 'mine 1');
     await sendText(alice.client, chat_id, 'mine 2');
     await pushed(bobPhone.id, 'mine 2');
+    await queueDone();
     expect(previews(alicePhone.id)).toEqual([]);
   });
 
@@ -142,12 +166,8 @@ describe('a new message is pushed to a user who is away', () => {
       { what: 'the phone noted active' },
     );
     await sendText(alice.client, chat_id, 'phone in hand');
-    // Decided (the queue is empty once an entry is done), before the phone goes.
-    await waitFor(
-      () => redis.xlen(`${P}push:queue`),
-      (n) => n === 0,
-      { what: 'the queue done' },
-    );
+    // Decided before the phone goes.
+    await queueDone();
     await phone.close();
     await laptop.close();
     await noConnections(bob.user_id);
@@ -171,6 +191,7 @@ describe('a new message is pushed to a user who is away', () => {
     await noConnections(bob.user_id);
 
     await sendText(carol.client, chatId, 'muted plain');
+    await queueDone();
     const mention = await carol.client.request('send_message', {
       chat_id: chatId,
       body: '@bob are you coming?',
@@ -180,6 +201,30 @@ describe('a new message is pushed to a user who is away', () => {
     const push = await pushed(device.id, '@bob are you coming?');
     expect(push).toMatchObject({ title: 'Family', sender_name: carol.username, kind: 'group', mention: true });
     expect(previews(device.id)).toEqual(['@bob are you coming?']);
+  });
+
+  it('a public chat pushes the members it mentions only', async () => {
+    const host = await connectAuthed(server, uniq('host-'));
+    const bob = await login(server.url, uniq('bob-'));
+    const device = await subscribed(bob);
+    const chatId = await createPublicChat(host.client, 'Neighbours');
+    const bobConn = await connectWithToken(server, bob.token);
+    await joinChat(bobConn, chatId);
+    await bobConn.close();
+    await noConnections(bob.user_id);
+
+    await sendText(host.client, chatId, 'to everyone');
+    await queueDone();
+    const mention = await host.client.request('send_message', {
+      chat_id: chatId,
+      body: 'bob, your parcel',
+      mentions: [bob.user_id],
+    });
+    expect(mention.type).toBe('ack');
+    const push = await pushed(device.id, 'bob, your parcel');
+    expect(push).toMatchObject({ title: 'Neighbours', kind: 'public', mention: true });
+    await queueDone();
+    expect(previews(device.id)).toEqual(['bob, your parcel']);
   });
 
   it('a member who left is pushed nothing more', async () => {
@@ -196,11 +241,8 @@ describe('a new message is pushed to a user who is away', () => {
     await bobConn.close();
     await noConnections(bob.user_id);
     await sendText(carol.client, chatId, 'after leaving');
-    // A sentinel in a chat Bob is still in: pushed after the one he must not get.
-    const { chat_id: dm } = await createDm(carol.client, bob.user_id);
-    await sendText(carol.client, dm, 'sentinel');
-    await pushed(device.id, 'sentinel');
-    expect(previews(device.id)).toEqual(['before leaving', 'sentinel']);
+    await queueDone();
+    expect(previews(device.id)).toEqual(['before leaving']);
     expect(await redisClient().hexists(`${P}chat:{${chatId}}:push`, bob.user_id)).toBe(0);
   });
 });

@@ -47,12 +47,12 @@ describe('a worker killed while it holds pending pushes', () => {
     ).toBe(204);
     const ids: number[] = [];
     for (const body of ['one', 'two', 'three']) ids.push((await sendText(alice.client, chat_id, body)).server_msg_id);
+    // Every entry taken (pending in the group); the push service holds what was sent of them.
     await waitFor(
-      () => receiver.held.length,
-      (n) => n === 3,
-      { what: 'three pushes held by the push service' },
+      async () => [(await redis.xpending(`${P}push:queue`, 'push'))[0], receiver.held.length],
+      ([pendingNow, held]) => pendingNow === 3 && Number(held) >= 1,
+      { what: 'three entries taken, a push held by the push service' },
     );
-
     const pending = (await redis.xpending(`${P}push:queue`, 'push', '-', '+', 10)) as [
       string,
       string,

@@ -66,9 +66,10 @@ export const REDIS_KEYS = [
       'the last CHANGES_KEEP changes, oldest first: the id of the message each changed (change_id = last_change_id − length + 1 + index)',
   },
   {
-    key: 'push:subs:{user_id}',
+    key: 'push:subs:{{user_id}}',
     type: 'Hash',
-    holds: 'endpoint → the device’s push subscription as JSON {endpoint, keys: {p256dh, auth}, at}; at most 20',
+    holds:
+      'endpoint → the device’s push subscription as JSON {endpoint, keys: {p256dh, auth}, at}; at most 20. The user id in braces: a hash tag, one slot with presence:conns:{{user_id}}, so one script tells whether the user is away and where to push them',
   },
   {
     key: 'media:{{media_id}}',
@@ -169,6 +170,12 @@ export const EXTRA_KEYS = [
   },
   { key: 'presence:conns:{{user_id}}', type: 'Hash', holds: 'conn_id → worker id, one field per open connection' },
   {
+    key: 'presence:hidden:{{user_id}}',
+    type: 'Hash',
+    holds:
+      'conn_id → since when (Unix s) the connection said it is not in front of its user (`set_active false`); the push rule reads it with presence:conns',
+  },
+  {
     key: 'typing_sent:{chat_id}:{user_id}',
     type: 'String, TTL 2 s',
     holds:
@@ -268,6 +275,32 @@ export const EXTRA_KEYS = [
     holds: 'the VAPID key pair as JSON {publicKey, privateKey}, made once when VAPID_* is unset',
   },
   { key: 'rate:media:{user_id}', type: 'Counter with TTL', holds: 'uploads this hour (MEDIA_UPLOADS_PER_HOUR)' },
+  {
+    key: 'chat:{chat_id}:push',
+    type: 'Hash',
+    holds:
+      'members with push subscriptions → the last message id pushed to them (0: none since their last read, which closes it on their devices); the chat’s hash carries `push` while it is not empty, so a send elsewhere queues nothing',
+  },
+  {
+    key: 'push:queue',
+    type: 'Stream (consumer group `push`)',
+    holds:
+      'pushes to make: `m` "chat_id message_id" (a new message), `r` "user_id chat_id message_id" (a read closing a notification); every worker reads it in the group, an entry is deleted once done, one a dead worker held is taken over after PUSH_CLAIM_IDLE_MS; about PUSH_QUEUE_MAX at most',
+  },
+  {
+    key: 'push:retry',
+    type: 'Sorted set',
+    holds:
+      'pushes to try again, as JSON {user, endpoint, payload, topic, urgency, tries, queued at}, scored by when (Unix ms); a claimed one is pushed a minute on',
+  },
+  {
+    key: 'chat:{chat_id}:push_done',
+    type: 'Sorted set',
+    holds:
+      'the ids of the chat’s last 128 messages the push workers decided on: a message queued twice (its send repeated after a lost ack) is pushed once',
+  },
+  { key: 'push:subscription_count', type: 'String', holds: 'push subscriptions kept, over all users (for /metrics)' },
+  { key: 'rate:push:{user_id}', type: 'Counter with TTL', holds: 'push subscribes this hour (60)' },
   {
     key: 'broadcast:presence',
     type: 'Sharded Pub/Sub channel',

@@ -12,6 +12,8 @@ import type { PushResult, PushSender } from './sender.js';
 const GROUP = 'push';
 /** Entries one read takes. */
 const BATCH = 32;
+/** Entries one worker has taken and not done, at most (it reads no more until some are done). */
+const MAX_TAKEN = 256;
 /** How long a read waits for an entry (ms). */
 const BLOCK_MS = 5000;
 /** How long a claimed retry is a worker's before another may take it (ms). */
@@ -20,8 +22,6 @@ const RETRY_LEASE_MS = 60_000;
 const RETRY_POLL_MS = 1000;
 /** An entry taken again this many times without being done (it fails each time) is given up. */
 const MAX_DELIVERIES = 5;
-/** A repeat of a queued message (a send re-sent after its worker died) is recognised for this long (s). */
-const QUEUED_ONCE_S = 86_400;
 /** Consumers (workers gone: each run of a worker is one) with nothing pending are forgotten after this idle (ms). */
 const CONSUMER_FORGOTTEN_MS = 3_600_000;
 /** How often a worker looks for such consumers (ms). */
@@ -48,6 +48,26 @@ export type PushWorkerDeps = {
   consumer: string;
 };
 
+/** At most `limit` tasks at once; the rest wait their turn, in order. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    // A waiter is handed the slot of the task that ends, so none slips in between.
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
 /** Runs `work` over `items`, at most `limit` at once. */
 async function inTurns<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -70,7 +90,14 @@ export function startPushWorker(deps: PushWorkerDeps) {
   const { redis, blocking, run, keys, config, log, push, consumer } = deps;
   let stopped = false;
   let groupReady = false;
-  const inFlight = new Set<Promise<void>>();
+  /** Entries taken from the queue and not done yet, by id. */
+  const taken = new Set<string>();
+  /** The last entry started of each chat (the next one waits for it). */
+  const lanes = new Map<string, Promise<void>>();
+  /** Wakes the reader waiting for room (fewer than MAX_TAKEN entries being done). */
+  let roomMade: (() => void) | undefined;
+  /** Requests to push services under way, at most PUSH_CONCURRENCY. */
+  const sending = new Semaphore(config.pushConcurrency);
 
   async function ensureGroup(): Promise<void> {
     if (groupReady) return;
@@ -109,7 +136,7 @@ export function startPushWorker(deps: PushWorkerDeps) {
   async function deliver(userId: string, sub: KeptSubscription, job: Omit<Retry, 'u' | 'e' | 'a'>, attempt: number) {
     const sender = await deps.sender();
     const ttl = Math.max(0, config.pushTtlSeconds - Math.floor((Date.now() - job.s) / 1000));
-    const result = await sender.send(sub, job.p, { topic: job.t, ttl, urgency: job.g });
+    const result = await sending.run(() => sender.send(sub, job.p, { topic: job.t, ttl, urgency: job.g }));
     if (result.outcome === 'sent') {
       metrics.pushSent.inc({ type: job.k });
       return true;
@@ -126,14 +153,20 @@ export function startPushWorker(deps: PushWorkerDeps) {
       failed('gave_up');
       return false;
     }
+    // A push service refusing everything for long fills the list no faster than pushes come, each for 43 min
+    // at most; past PUSH_QUEUE_MAX waiting, new failures are given up rather than kept.
+    if ((await redis.zcard(keys.pushRetry)) >= config.pushQueueMax) {
+      failed('gave_up');
+      return false;
+    }
     const retry: Retry = { ...job, u: userId, e: sub.endpoint, a: tries };
     await redis.zadd(keys.pushRetry, Date.now() + delay, JSON.stringify(retry));
     return false;
   }
 
   /** A new message: each member the chat would push who is away now, on each of their devices. */
-  async function pushMessage(chatId: string, messageId: number): Promise<void> {
-    const targets = await push.messageTargets(chatId, messageId);
+  async function pushMessage(chatId: string, messageId: number, fresh: boolean): Promise<void> {
+    const targets = await push.messageTargets(chatId, messageId, fresh);
     if (!targets) return;
     const message = JSON.parse(targets.message) as StoredMessage;
     const [senderName, senderPicture] = await redis.hmget(keys.user(message.sender_id), 'username', 'avatar_url');
@@ -174,11 +207,8 @@ export function startPushWorker(deps: PushWorkerDeps) {
     try {
       if (kind === 'm') {
         const [chatId = '', messageId = '0'] = parts;
-        // The same message queued again (its send repeated after a worker died before the ack) is pushed once;
-        // an entry taken over from a dead worker is the same entry, not a repeat.
-        const first =
-          claimed || (await redis.set(keys.pushQueuedOnce(chatId, Number(messageId)), '1', 'EX', QUEUED_ONCE_S, 'NX'));
-        if (first) await pushMessage(chatId, Number(messageId));
+        // An entry taken over from a dead worker is decided again (that worker may have decided and not sent).
+        await pushMessage(chatId, Number(messageId), !claimed);
       } else if (kind === 'r') {
         const [userId = '', chatId = '', messageId = '0'] = parts;
         await pushRead(userId, chatId, Number(messageId));
@@ -201,37 +231,70 @@ export function startPushWorker(deps: PushWorkerDeps) {
     return true;
   }
 
-  async function handleAll(entries: Entry[], claimed: boolean): Promise<void> {
-    const work = inTurns(entries, Math.max(1, Math.ceil(config.pushConcurrency / 4)), async (entry) => {
-      await handle(entry, claimed);
-    });
-    inFlight.add(work);
-    try {
-      await work;
-    } finally {
-      inFlight.delete(work);
+  /** The chat an entry is about: its entries are done one after the other. */
+  function chatOf([, fields]: Entry): string {
+    const parts = (fields[1] ?? '').split(' ');
+    return (fields[0] === 'r' ? parts[1] : parts[0]) ?? '';
+  }
+
+  /**
+   * Starts entries without waiting for them: each chat's in their order (a chat's later message replaces the
+   * earlier one's notification, so it must not overtake it), different chats side by side, so one slow push
+   * service holds up its own chat only. An entry already being done here (claimed again) is not started twice.
+   */
+  function take(entries: Entry[], claimed: boolean): void {
+    for (const entry of entries) {
+      const [id] = entry;
+      if (taken.has(id)) continue;
+      taken.add(id);
+      const chat = chatOf(entry);
+      const tail: Promise<void> = (lanes.get(chat) ?? Promise.resolve())
+        .then(() => handle(entry, claimed))
+        .then(
+          () => {},
+          () => {},
+        )
+        .finally(() => {
+          taken.delete(id);
+          if (lanes.get(chat) === tail) lanes.delete(chat);
+          const wake = roomMade;
+          roomMade = undefined;
+          wake?.();
+        });
+      lanes.set(chat, tail);
     }
   }
 
-  /** Reads new entries, blocking, until stopped. */
+  /** Keeps the entries being done here fresh in the group, so no worker takes them over while they are. */
+  async function keepTaken(): Promise<void> {
+    if (taken.size === 0) return;
+    await redis.xclaim(keys.pushQueue, GROUP, consumer, 0, ...taken, 'JUSTID');
+  }
+
+  /** Reads new entries, blocking, while fewer than MAX_TAKEN are being done, until stopped. */
   async function readLoop(): Promise<void> {
     while (!stopped) {
       try {
+        if (taken.size >= MAX_TAKEN) {
+          await new Promise<void>((resolve) => {
+            roomMade = resolve;
+          });
+          continue;
+        }
         await ensureGroup();
         const answer = (await blocking.xreadgroup(
           'GROUP',
           GROUP,
           consumer,
           'COUNT',
-          BATCH,
+          Math.min(BATCH, MAX_TAKEN - taken.size),
           'BLOCK',
           BLOCK_MS,
           'STREAMS',
           keys.pushQueue,
           '>',
         )) as [string, Entry[]][] | null;
-        const entries = answer?.[0]?.[1] ?? [];
-        if (entries.length > 0) await handleAll(entries, false);
+        take(answer?.[0]?.[1] ?? [], false);
       } catch (err) {
         if (stopped) return;
         if ((err as Error).message.startsWith('NOGROUP')) groupReady = false;
@@ -272,8 +335,10 @@ export function startPushWorker(deps: PushWorkerDeps) {
         'COUNT',
         BATCH,
       )) as [string, (Entry | null)[]];
-      const live = entries.filter((entry): entry is Entry => entry !== null && Array.isArray(entry[1]));
-      if (live.length > 0) await handleAll(live, true);
+      take(
+        entries.filter((entry): entry is Entry => entry !== null && Array.isArray(entry[1])),
+        true,
+      );
       if (next === '0-0') return;
       cursor = next;
     }
@@ -312,6 +377,7 @@ export function startPushWorker(deps: PushWorkerDeps) {
   const reading = readLoop();
   const timers = [
     every(Math.max(100, Math.floor(config.pushClaimIdleMs / 2)), 'push claim', claimStale),
+    every(Math.max(50, Math.floor(config.pushClaimIdleMs / 3)), 'push keep-alive', keepTaken),
     every(RETRY_POLL_MS, 'push retries', retryDue),
   ];
 
@@ -343,8 +409,9 @@ export function startPushWorker(deps: PushWorkerDeps) {
       stopped = true;
       for (const timer of timers) clearInterval(timer);
       blocking.disconnect();
+      roomMade?.();
       await reading.catch(() => {});
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...lanes.values()]);
     },
   };
 }

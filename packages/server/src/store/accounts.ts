@@ -66,6 +66,7 @@ export function createAccountSweeper(context: StoreContext, sessions: SessionSto
       keys.chatMedia(chatId),
       keys.chatMediaMessages(chatId),
       keys.chatPush(chatId),
+      keys.chatPushDone(chatId),
     ];
     if ((await run('drop-chat', chatKeys, [])) !== 1) return;
     if (kind === 'public') {

@@ -65,10 +65,10 @@ export function createKeys(prefix: string) {
     pushSubs: (userId: string) => `${prefix}push:subs:{${userId}}`,
     /** Members with push subscriptions → the last message id pushed to them (0: none since their last read). */
     chatPush: (chatId: string) => `${prefix}chat:{${chatId}}:push`,
+    /** The ids of the chat's last messages the push workers decided on: a message queued twice is pushed once. */
+    chatPushDone: (chatId: string) => `${prefix}chat:{${chatId}}:push_done`,
     /** Pushes to make (a Stream read by every worker through one consumer group): new messages, reads. */
     pushQueue: `${prefix}push:queue`,
-    /** Held for a day once a message is queued: the same message queued again (a repeated send) is not pushed twice. */
-    pushQueuedOnce: (chatId: string, messageId: number) => `${prefix}push:once:{${chatId}}:${messageId}`,
     /** Pushes to try again (score: when, Unix ms; a claimed one is pushed past its lease). */
     pushRetry: `${prefix}push:retry`,
     /** How many push subscriptions are kept (for /metrics; kept by the server around the scripts). */

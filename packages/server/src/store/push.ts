@@ -152,12 +152,22 @@ export function createPushStore(context: StoreContext) {
       );
     },
 
-    /** Whom the chat would push a message to (push-message.lua); undefined when nobody or the message is gone. */
-    async messageTargets(chatId: string, messageId: number): Promise<MessagePushTargets | undefined> {
+    /**
+     * Whom the chat would push a message to (push-message.lua); undefined when nobody, the message is gone, or
+     * it was decided already (`fresh`: an entry new from the queue, not one taken over from a dead worker).
+     */
+    async messageTargets(chatId: string, messageId: number, fresh: boolean): Promise<MessagePushTargets | undefined> {
       const reply = (await run(
         'push-message',
-        [keys.chat(chatId), keys.members(chatId), keys.messages(chatId), keys.chatPush(chatId), keys.mute(chatId)],
-        [messageId, Math.floor(Date.now() / 1000)],
+        [
+          keys.chat(chatId),
+          keys.members(chatId),
+          keys.messages(chatId),
+          keys.chatPush(chatId),
+          keys.mute(chatId),
+          keys.chatPushDone(chatId),
+        ],
+        [messageId, Math.floor(Date.now() / 1000), fresh ? '1' : '0'],
       )) as string[];
       if (reply.length <= 4) return undefined;
       const [message, kind, title, avatarUrl] = reply as [string, string, string, string];

@@ -53,6 +53,8 @@ local function send_rich()
     redis.call('ZREMRANGEBYSCORE', KEYS[13], '-inf', '(' .. kept_range(KEYS[1], KEYS[3]))
   end
   for _, user in ipairs(mentioned) do redis.call('HSET', KEYS[14], user, id) end
+  -- A public chat pushes only those it mentions (send-message.lua queues no other of its messages).
+  if #mentioned > 0 and reply[5] == 0 and redis.call('HEXISTS', KEYS[1], 'push') == 1 then reply[5] = 1 end
   if ARGV[16] ~= '' then add_media_ref(KEYS[1], KEYS[11], KEYS[12], id, ARGV[17]) end
   return reply
 end

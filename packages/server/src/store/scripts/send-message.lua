@@ -13,8 +13,9 @@
 -- Returns {'ok', id, 0, media ids released, push} | {'ok', first id, 1, {}, push} (a repeat) | {'not_found'} |
 -- {'forbidden'[, why]}
 -- (media released: a trimmed message carried the last reference of this chat to them; lib.lua. push: 1 when
--- some member has push subscriptions (push-enrol.lua): the caller queues the message for the push workers. A
--- repeat says it too, as the first send's queueing may have been lost with a crashed worker before its ack.)
+-- some member has push subscriptions (push-enrol.lua) and the chat is no public one, which pushes mentions
+-- only: the caller queues the message for the push workers. A repeat says it too, as the first send's queueing
+-- may have been lost with a crashed worker before its ack.)
 -- (last ARGV: the caller's deadline, Unix ms; see past_deadline in lib.lua)
 if past_deadline() then return {'internal', 'Redis ran this after its deadline; nothing was changed.'} end
 local me = ARGV[1]
@@ -23,7 +24,10 @@ if refused then return {refused} end
 
 if ARGV[4] == '1' then
   local first_id = redis.call('GET', KEYS[4])
-  if first_id then return {'ok', tonumber(first_id), 1, {}, redis.call('HEXISTS', KEYS[1], 'push')} end
+  if first_id then
+    local kind, push = unpack(redis.call('HMGET', KEYS[1], 'kind', 'push'))
+    return {'ok', tonumber(first_id), 1, {}, (push and kind ~= 'public') and 1 or 0}
+  end
 end
 -- A DM with a block standing between its two members takes no message from either (contract section 9, as
 -- WhatsApp: the blocker unblocks to write). The blocks are mirrored into the DM's hash (dm-block.lua), so this
@@ -67,4 +71,5 @@ if chat[2] ~= 'public' then
   log_rise(R.received_times, me, id)
   tell_lows(R, ARGV[9], ARGV[7])
 end
-return {'ok', id, 0, released or {}, chat[4] and 1 or 0}
+-- A public chat pushes mentions only (send-message-rich.lua says so for those).
+return {'ok', id, 0, released or {}, (chat[4] and chat[2] ~= 'public') and 1 or 0}
