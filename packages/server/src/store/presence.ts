@@ -74,7 +74,11 @@ export function createPresenceStore({ redis, run, keys, config }: StoreContext, 
 
   /** Drops one connection record; true when the user went offline. */
   async function dropConnection(owner: string, userId: string, connId: string, repair: boolean): Promise<boolean> {
-    const gone = await run('conn-drop', [keys.presenceConns(userId)], [connId, owner, repair ? '1' : '0']);
+    const gone = await run(
+      'conn-drop',
+      [keys.presenceConns(userId), keys.presenceHidden(userId)],
+      [connId, owner, repair ? '1' : '0'],
+    );
     if (gone === 1) await userGone(userId);
     return gone === 1;
   }

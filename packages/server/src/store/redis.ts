@@ -62,7 +62,7 @@ const KEY_COUNTS = {
   'forget-member': 6,
   'drop-chat': 17,
   'conn-add': 1,
-  'conn-drop': 1,
+  'conn-drop': 2,
   heartbeat: 1,
   'claim-workers': 1,
   'release-worker': 1,
