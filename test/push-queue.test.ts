@@ -43,6 +43,15 @@ async function subscribed(user: LoginAnswer, status = 201, base = server.url) {
   return device;
 }
 
+/** A code login (this server answers codes): the same address is the same account, a new session each time. */
+async function codeLogin(email: string): Promise<LoginAnswer> {
+  const asked = await api(server.url, '/api/login/code', { body: { email } });
+  const body = { email, code: asked.body.dev_code, challenge_id: asked.body.challenge_id };
+  const reply = await api(server.url, '/api/login/verify', { body });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body as LoginAnswer;
+}
+
 /** The previews of the message pushes a device got, in order. */
 function previews(deviceId: string): unknown[] {
   return receiver
@@ -244,6 +253,34 @@ describe('a new message is pushed to a user who is away', () => {
     await queueDone();
     expect(previews(device.id)).toEqual(['before leaving']);
     expect(await redisClient().hexists(`${P}chat:{${chatId}}:push`, bob.user_id)).toBe(0);
+  });
+});
+
+describe('a device logged out is pushed nothing more', () => {
+  it('logout drops its subscription; a session gone by other means (revoked, expired) is skipped and dropped', async () => {
+    const redis = redisClient();
+    const alice = await connectAuthed(server, uniq('alice-'));
+    // Bob logs in on three devices (a code login: one account, a session each).
+    const email = `${uniq('bob')}@example.com`;
+    const [phone, tablet, laptop] = [await codeLogin(email), await codeLogin(email), await codeLogin(email)];
+    const { chat_id } = await createDm(alice.client, phone.user_id);
+    const phoneDevice = await subscribed(phone);
+    const tabletDevice = await subscribed(tablet);
+    const laptopDevice = await subscribed(laptop);
+    const subsKey = `${P}push:subs:{${phone.user_id}}`;
+    expect(JSON.parse((await redis.hget(subsKey, phoneDevice.subscription.endpoint)) ?? '{}').session).toMatch(/^s_/);
+
+    expect((await api(server.url, '/api/logout', { token: phone.token, body: {} })).status).toBeLessThan(300);
+    expect(await redis.hexists(subsKey, phoneDevice.subscription.endpoint)).toBe(0);
+    // The tablet's session disappears without a logout (as an expiry would: its key gone).
+    await redis.del(`${P}session:${tablet.token.slice(0, tablet.token.indexOf('.'))}`);
+
+    await sendText(alice.client, chat_id, 'after two left');
+    await pushed(laptopDevice.id, 'after two left');
+    await queueDone();
+    expect(previews(phoneDevice.id)).toEqual([]);
+    expect(previews(tabletDevice.id)).toEqual([]);
+    expect(await redis.hexists(subsKey, tabletDevice.subscription.endpoint)).toBe(0);
   });
 });
 

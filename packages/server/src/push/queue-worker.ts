@@ -172,7 +172,8 @@ export function startPushWorker(deps: PushWorkerDeps) {
     const [senderName, senderPicture] = await redis.hmget(keys.user(message.sender_id), 'username', 'avatar_url');
     const queuedAt = Date.now();
     await inTurns(targets.recipients, config.pushConcurrency, async ({ userId, mentioned }) => {
-      const subs = await push.awaySubscriptions(userId);
+      // Only devices whose session is live: one logged out is pushed nothing of the account.
+      const subs = await push.live(userId, await push.awaySubscriptions(userId));
       if (subs.length === 0) return;
       const payload: PushPayload = messagePayload({
         chatId,
@@ -194,7 +195,7 @@ export function startPushWorker(deps: PushWorkerDeps) {
 
   /** A read elsewhere: the chat's notification closes on the user's devices (a push that shows nothing). */
   async function pushRead(userId: string, chatId: string, messageId: number): Promise<void> {
-    const subs = await push.subscriptions(userId);
+    const subs = await push.live(userId, await push.subscriptions(userId));
     const payload: PushPayload = { type: 'read', chat_id: chatId, message_id: messageId };
     const job = { p: JSON.stringify(payload), t: chatTopic(chatId), g: 'normal' as const, s: Date.now(), k: 'read' };
     await inTurns(subs, config.pushConcurrency, async (sub) => void (await deliver(userId, sub, job, 0)));
@@ -352,9 +353,10 @@ export function startPushWorker(deps: PushWorkerDeps) {
     const due = (await run('push-due', [keys.pushRetry], [Date.now(), RETRY_LEASE_MS, BATCH])) as string[];
     await inTurns(due, config.pushConcurrency, async (member) => {
       const retry = JSON.parse(member) as Retry;
-      // Pushed with the device's keys of now; a device unsubscribed meanwhile is not pushed.
+      // Pushed with the device's keys of now; a device unsubscribed (or logged out) meanwhile is not pushed.
       const sub = await push.subscription(retry.u, retry.e);
-      if (sub) await deliver(retry.u, sub, retry, retry.a);
+      const [live] = sub ? await push.live(retry.u, [sub]) : [];
+      if (live) await deliver(retry.u, live, retry, retry.a);
       await redis.zrem(keys.pushRetry, member);
     });
   }

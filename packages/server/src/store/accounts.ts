@@ -96,8 +96,13 @@ export function createAccountSweeper(context: StoreContext, sessions: SessionSto
       keys.blockMarks,
       keys.blockedBy,
       keys.rateBlocks,
+      keys.pushSubs,
+      keys.presenceHidden,
+      keys.ratePushSubscribe,
     ];
+    const devices = await redis.hlen(keys.pushSubs(userId));
     await Promise.all(userKeys.map((key) => redis.del(key(userId))));
+    if (devices > 0) await redis.decrby(keys.pushSubscriptionCount, devices);
     await redis.srem(keys.onlineUsers, userId);
     await redis.zrem(keys.temporaryAccounts, userId);
   }

@@ -1,12 +1,15 @@
 import { LIMITS, type PushSubscriptionBody } from '@papo/protocol';
 import webpush from 'web-push';
 import { checkedEndpoint } from '../push/endpoint.js';
-import { countHit, okOrThrow, type StoreContext } from './store.js';
+import { countHit, okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
 
 export type VapidKeys = { publicKey: string; privateKey: string };
 
-/** A subscription as kept in push:subs:{user_id}. */
-export type KeptSubscription = PushSubscriptionBody & { at: number };
+/**
+ * A subscription as kept in push:subs:{user_id}: with the session it was made in, so that a device logged out
+ * (or revoked from another, or expired) is pushed nothing more of the account.
+ */
+export type KeptSubscription = PushSubscriptionBody & { at: number; session?: string };
 
 /** What a chat says about a new message to push (push-message.lua). */
 export type MessagePushTargets = {
@@ -17,6 +20,11 @@ export type MessagePushTargets = {
   avatarUrl: string;
   recipients: { userId: string; mentioned: boolean }[];
 };
+
+/** Subscribing enrols the user in each of their chats: bounded per user and hour (the web re-subscribes per start). */
+const SUBSCRIBES_PER_HOUR = 60;
+/** Chats enrolled (or left) at once when a user's first subscription comes (or their last goes). */
+const ENROL_BATCH = 64;
 
 /**
  * Queues a new message for the push workers: after a send whose chat has the `push` flag (send-message.lua says
@@ -39,10 +47,37 @@ export async function enrolListed(context: StoreContext, userId: string, chatId:
   await run('push-enrol', [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)], [userId, op]);
 }
 
-/** Subscribing enrols the user in each of their chats: bounded per user and hour (the web re-subscribes per start). */
-const SUBSCRIBES_PER_HOUR = 60;
-/** Chats enrolled (or left) at once when a user's first subscription comes (or their last goes). */
-const ENROL_BATCH = 64;
+/** Takes a subscription away; when it was the user's last, the user leaves their chats' push lists. */
+export async function dropSubscription(context: StoreContext, userId: string, endpoint: string): Promise<boolean> {
+  const { redis, keys } = context;
+  const removed = await redis.hdel(keys.pushSubs(userId), endpoint);
+  if (removed === 0) return false;
+  await redis.decr(keys.pushSubscriptionCount);
+  if ((await redis.exists(keys.pushSubs(userId))) === 0) await enrolEverywhere(context, userId, '-');
+  return true;
+}
+
+/** Drops the subscriptions made in a session that ended (logout, revoked, replaced): its device is pushed no more. */
+export async function dropSessionSubscriptions(context: StoreContext, userId: string, sessionId: string) {
+  const kept = await context.redis.hgetall(context.keys.pushSubs(userId));
+  for (const [endpoint, json] of Object.entries(kept)) {
+    if ((JSON.parse(json) as KeptSubscription).session === sessionId) await dropSubscription(context, userId, endpoint);
+  }
+}
+
+/** Enrols (or takes off) the user in every chat of theirs, a batch at a time. */
+async function enrolEverywhere({ redis, run, keys }: StoreContext, userId: string, op: '+' | '-'): Promise<void> {
+  const chats = await redis.smembers(keys.userChats(userId));
+  for (let i = 0; i < chats.length; i += ENROL_BATCH) {
+    await Promise.all(
+      chats
+        .slice(i, i + ENROL_BATCH)
+        .map((chatId) =>
+          run('push-enrol', [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)], [userId, op]),
+        ),
+    );
+  }
+}
 
 /**
  * Push subscriptions per device, the server's VAPID keys, and the queue of pushes to make (contract section 13).
@@ -53,29 +88,6 @@ const ENROL_BATCH = 64;
 export function createPushStore(context: StoreContext) {
   const { redis, run, keys, config } = context;
   let vapid: Promise<VapidKeys> | undefined;
-
-  function enrolKeys(chatId: string): string[] {
-    return [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)];
-  }
-
-  /** Enrols (or takes off) the user in every chat of theirs, a batch at a time. */
-  async function enrolEverywhere(userId: string, op: '+' | '-'): Promise<void> {
-    const chats = await redis.smembers(keys.userChats(userId));
-    for (let i = 0; i < chats.length; i += ENROL_BATCH) {
-      await Promise.all(
-        chats.slice(i, i + ENROL_BATCH).map((chatId) => run('push-enrol', enrolKeys(chatId), [userId, op])),
-      );
-    }
-  }
-
-  /** Takes a subscription away; when it was the user's last, the user leaves their chats' push lists. */
-  async function drop(userId: string, endpoint: string): Promise<boolean> {
-    const removed = await redis.hdel(keys.pushSubs(userId), endpoint);
-    if (removed === 0) return false;
-    await redis.decr(keys.pushSubscriptionCount);
-    if ((await redis.exists(keys.pushSubs(userId))) === 0) await enrolEverywhere(userId, '-');
-    return true;
-  }
 
   return {
     /**
@@ -103,11 +115,13 @@ export function createPushStore(context: StoreContext) {
      * chats' push lists; the endpoint it replaced, or ''. Enrolling again each time mends a list a crash left
      * short (a join whose enrolment was lost).
      */
-    async subscribe(userId: string, subscription: PushSubscriptionBody): Promise<string> {
+    async subscribe(userId: string, subscription: PushSubscriptionBody, sessionId?: string): Promise<string> {
       checkedEndpoint(subscription.endpoint, config.pushAllowInsecureEndpoints);
       await countHit(run, keys.ratePushSubscribe(userId), SUBSCRIBES_PER_HOUR, 3600, 'push subscriptions');
       const at = Math.floor(Date.now() / 1000);
-      const json = JSON.stringify({ endpoint: subscription.endpoint, keys: subscription.keys, at });
+      const kept: KeptSubscription = { endpoint: subscription.endpoint, keys: subscription.keys, at };
+      if (sessionId) kept.session = sessionId;
+      const json = JSON.stringify(kept);
       const reply = await run(
         'push-subscribe',
         [keys.pushSubs(userId)],
@@ -115,17 +129,30 @@ export function createPushStore(context: StoreContext) {
       );
       const [replaced, added] = okOrThrow(reply as unknown[]) as [string, number];
       if (Number(added) === 1) await redis.incr(keys.pushSubscriptionCount);
-      await enrolEverywhere(userId, '+');
+      await enrolEverywhere(context, userId, '+');
       return String(replaced ?? '');
     },
 
     /** Forgets a device's subscription (logout, notifications turned off). */
     async unsubscribe(userId: string, endpoint: string): Promise<void> {
-      await drop(userId, endpoint);
+      await dropSubscription(context, userId, endpoint);
     },
 
-    /** A subscription the push service says is gone (404, 410), or whose endpoint is refused. */
-    drop,
+    /** A subscription the push service says is gone (404, 410), whose endpoint is refused, or whose session ended. */
+    drop: (userId: string, endpoint: string) => dropSubscription(context, userId, endpoint),
+
+    /** Of a user's subscriptions, those whose session is still live; the others are dropped. */
+    async live(userId: string, subs: KeptSubscription[]): Promise<KeptSubscription[]> {
+      const withSession = subs.filter((sub) => sub.session);
+      if (withSession.length === 0) return subs;
+      const exists = await readAll(
+        redis,
+        withSession.map((sub): ReadCommand => ['exists', keys.session(sub.session as string)]),
+      );
+      const ended = new Set(withSession.filter((_, i) => Number(exists[i]) === 0));
+      for (const sub of ended) await dropSubscription(context, userId, sub.endpoint);
+      return subs.filter((sub) => !ended.has(sub));
+    },
 
     /** A user's subscriptions, as kept. */
     async subscriptions(userId: string): Promise<KeptSubscription[]> {

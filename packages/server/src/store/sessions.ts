@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { LoginAnswer, RefreshAnswer, SessionInfo } from '@papo/protocol';
 import { AppError } from '../errors.js';
+import { dropSessionSubscriptions } from './push.js';
 import { okOrThrow, type ReadCommand, readAll, type StoreContext } from './store.js';
 
 /** A refresh secret presented within this long of its rotation still works (a lost answer, racing tabs). */
@@ -34,7 +35,8 @@ export function sessionIdOf(token: string): string | undefined {
  * a new session is written before its token exists; an ended session is deleted (and with it its refresh
  * token) before its access tokens; the list is an index pruned by expiry, so a stale entry is harmless.
  */
-export function createSessionStore({ redis, run, keys, config }: StoreContext) {
+export function createSessionStore(context: StoreContext) {
+  const { redis, run, keys, config } = context;
   const tokenTtl = config.tokenTtlSeconds;
   const sessionTtl = config.sessionTtlSeconds;
   const expiryMs = () => Date.now() + sessionTtl * 1000;
@@ -79,11 +81,13 @@ export function createSessionStore({ redis, run, keys, config }: StoreContext) {
   }
 
   /**
-   * An ended session leaves the user's list, and its connections are closed. A temporary account whose last
+   * An ended session leaves the user's list, its push subscriptions go, and its connections are closed. A temporary account whose last
    * session it was may go once the grace has passed from now (not from when that session would have expired).
    */
   async function forget(userId: string, sessionId: string): Promise<void> {
     await redis.zrem(keys.userSessions(userId), sessionId);
+    // Its device's push subscription goes with it (the push workers also skip any whose session is gone).
+    await dropSessionSubscriptions(context, userId, sessionId);
     if (!(await hasLive(userId))) {
       await redis.zadd(keys.temporaryAccounts, 'XX', 'LT', Date.now() + tempAccountGraceMs, userId);
     }

@@ -1,6 +1,7 @@
 import { PushSubscriptionBody, PushUnsubscribeBody } from '@papo/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { PushStore } from '../store/push.js';
+import { sessionIdOf } from '../store/sessions.js';
 import type { UserStore } from '../store/users.js';
 import { authenticated } from './http-login.js';
 import { validate } from './validate.js';
@@ -13,8 +14,9 @@ export function registerPushRoutes(app: FastifyInstance, deps: { users: UserStor
   app.get('/api/push/key', async () => ({ public_key: (await push.vapidKeys()).publicKey }));
 
   app.post('/api/push/subscriptions', async (req, reply) => {
-    const { userId } = await authenticated(req, users);
-    await push.subscribe(userId, validate(PushSubscriptionBody, req.body, 'body'));
+    const { userId, token } = await authenticated(req, users);
+    // Kept with its session: when the device logs out (or is logged out), it is pushed no more.
+    await push.subscribe(userId, validate(PushSubscriptionBody, req.body, 'body'), sessionIdOf(token));
     return reply.code(204).send();
   });
 
