@@ -164,6 +164,19 @@ export class LightHistogram {
   }
 }
 
+/** A figure of the push queue (Redis-wide: every worker reads the same, so the highest is shown, not the sum). */
+function pushGauge(name: string, help: string, figure: keyof PushFigures): Gauge {
+  return new Gauge({
+    name,
+    help,
+    aggregator: 'max',
+    async collect() {
+      const figures = await gaugeSources.push();
+      if (figures) this.set(figures[figure]);
+    },
+  });
+}
+
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 export const metrics = {
@@ -255,33 +268,17 @@ export const metrics = {
     help: 'Web Push attempts that failed, by reason: gone (404/410: subscription dropped), refused (another 4xx, or an address that is not public: dropped), rate_limited (429), server_error (5xx), network (retried, the three of them), gave_up (no retry left).',
     labelNames: ['reason'],
   }),
-  pushQueued: new Gauge({
-    name: 'papo_push_queue_length',
-    help: 'Entries of the push queue (new messages and reads) not done yet, taken or not.',
-    aggregator: 'max',
-    async collect() {
-      const figures = await gaugeSources.push();
-      if (figures) this.set(figures.queued);
-    },
-  }),
-  pushRetrying: new Gauge({
-    name: 'papo_push_retry_queue_length',
-    help: 'Pushes waiting for another try.',
-    aggregator: 'max',
-    async collect() {
-      const figures = await gaugeSources.push();
-      if (figures) this.set(figures.retrying);
-    },
-  }),
-  pushSubscriptions: new Gauge({
-    name: 'papo_push_subscriptions',
-    help: 'Push subscriptions kept (devices), over all users.',
-    aggregator: 'max',
-    async collect() {
-      const figures = await gaugeSources.push();
-      if (figures) this.set(figures.subscriptions);
-    },
-  }),
+  pushQueued: pushGauge(
+    'papo_push_queue_length',
+    'Entries of the push queue (new messages and reads) not done yet, taken or not.',
+    'queued',
+  ),
+  pushRetrying: pushGauge('papo_push_retry_queue_length', 'Pushes waiting for another try.', 'retrying'),
+  pushSubscriptions: pushGauge(
+    'papo_push_subscriptions',
+    'Push subscriptions kept (devices), over all users.',
+    'subscriptions',
+  ),
   mediaDeleted: new Counter({
     name: 'papo_media_deleted_total',
     help: 'Media deleted by the sweep (unsent past 24 h, or no longer referred to).',
