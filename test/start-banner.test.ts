@@ -16,6 +16,7 @@ describe('the start banner and the log format', () => {
     expect(text).toContain('Mode        development');
     expect(text).toMatch(/Redis {7}redis:\/\/127\.0\.0\.1:\d+/);
     expect(text).toMatch(/Login codes written to this log, and in the API answers \(LOGIN_CODES_IN_RESPONSE=1\)/);
+    expect(text).toContain('Push        VAPID keys made once, kept in Redis, subject mailto:admin@localhost');
     // Human lines, not JSON objects.
     expect(text).toMatch(/INFO \(\d+\): worker listening/);
     expect(text.split('\n').filter((l) => l.startsWith('{"level"'))).toEqual([]);

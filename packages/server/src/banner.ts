@@ -11,6 +11,7 @@ export type StartFacts = {
   workers: number;
   redis: string;
   media: string;
+  push: string;
   login_codes: string;
 };
 
@@ -32,6 +33,13 @@ function loginCodesGo(config: Config): string {
   }
   const answers = config.loginCodesInResponse ? ', and in the API answers (LOGIN_CODES_IN_RESPONSE=1)' : '';
   return `written to this log${answers}; set LOGIN_CODE_WEBHOOK_URL to send them by SMS or e-mail`;
+}
+
+/** Web Push: whose VAPID keys, and what browsers need to use it. */
+function pushSays(config: Config): string {
+  const keys = config.vapid.publicKey ? 'VAPID keys from VAPID_*' : 'VAPID keys made once, kept in Redis';
+  const insecure = config.pushAllowInsecureEndpoints ? '; http and loopback endpoints allowed (development)' : '';
+  return `${keys}, subject ${config.vapid.subject}${insecure}; browsers push to HTTPS sites (or localhost) only`;
 }
 
 /** A path as short as it can be said: relative to the working directory when inside it. */
@@ -58,6 +66,7 @@ export function startFacts(
     media: config.s3
       ? `S3 bucket ${config.s3.bucket}${config.s3.endpoint ? ` at ${config.s3.endpoint}` : ''}`
       : `${shortPath(config.mediaDir)} (a folder: several machines need it shared, or S3_BUCKET)`,
+    push: pushSays(config),
     login_codes: loginCodesGo(config),
   };
 }
@@ -72,6 +81,7 @@ export function bannerLines(facts: StartFacts): string[] {
     ],
     ['Redis', facts.redis],
     ['Media', facts.media],
+    ['Push', facts.push],
     ['Login codes', facts.login_codes],
     ['Stop', 'Ctrl-C (workers finish first, then Redis)'],
   ];
