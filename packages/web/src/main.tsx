@@ -5,12 +5,15 @@ import { App, loadChatScreen } from './app';
 import { locale } from './i18n';
 import { indexedDbBlobStore } from './lib/blob-store';
 import { unlockAudioOnGesture } from './lib/sound';
+import { startTheme } from './lib/theme';
 import { OfflineCache } from './state/offline-cache';
 import { StoreContext } from './state/react';
 import { AppStore } from './state/store';
 import './styles.css';
 
 document.documentElement.lang = locale;
+// Light, dark or the system's, before anything renders (Settings changes it).
+startTheme();
 
 // The session and the outbox live in localStorage, the bytes of uploads not finished in IndexedDB: a reload keeps
 // the login and what was typed or attached offline.
