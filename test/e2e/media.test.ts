@@ -313,7 +313,7 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
   it('sets a profile picture cropped square, which the other side sees', async () => {
     const page = ana.page;
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('menuitem', { name: 'Account and devices' }).click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
     await page.getByTestId('avatar-file').setInputFiles({
       name: 'me.png',
       mimeType: 'image/png',
