@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDm, sendText } from '../helpers/chat-actions.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { connectAuthed } from '../helpers/session.js';
-import { bubble, chatRow, launchBrowser, newUser, startWebServer, uniqueName } from './browser.js';
+import { axeViolations } from './axe.js';
+import { bubble, chatRow, launchBrowser, newUser, screenshot, startWebServer, uniqueName } from './browser.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -81,6 +82,11 @@ describe('the offline cache', () => {
     expect(await chatRow(page, caio.username).textContent()).toContain('Caio says hi');
     for (const n of [1, 2, 3]) await bubble(page, `Bea says ${n}`).waitFor();
     await page.getByTestId('connection-banner').waitFor();
+    // The offline banner over the kept state, in the dark theme too: readable (axe).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'offline-cache-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // Meanwhile Bea writes again; with the server back, the chat catches up from id 3, not from scratch.
     await sendText(bea.client, beaDm, 'Bea while you were away');
