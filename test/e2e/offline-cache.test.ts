@@ -5,7 +5,16 @@ import { createDm, sendText } from '../helpers/chat-actions.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { connectAuthed } from '../helpers/session.js';
 import { axeViolations } from './axe.js';
-import { bubble, chatRow, launchBrowser, newUser, screenshot, startWebServer, uniqueName } from './browser.js';
+import {
+  bubble,
+  chatRow,
+  launchBrowser,
+  newUser,
+  screenshot,
+  sessionUserId,
+  startWebServer,
+  uniqueName,
+} from './browser.js';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -16,7 +25,9 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 /** What the offline cache's database holds (state and logs), read in the page; undefined when it does not exist. */
-async function cached(page: Page): Promise<{ chats: string[]; logs: Record<string, number[]> } | undefined> {
+async function cached(
+  page: Page,
+): Promise<{ user: string; chats: string[]; logs: Record<string, number[]> } | undefined> {
   return page.evaluate(async () => {
     const names = (await indexedDB.databases()).map((d) => d.name);
     if (!names.includes('papo-cache')) return undefined;
@@ -31,10 +42,11 @@ async function cached(page: Page): Promise<{ chats: string[]; logs: Record<strin
         req.onsuccess = () => resolve(req.result as T[]);
         req.onerror = () => reject(req.error);
       });
-    const [state] = await all<{ chats: Array<{ chat_id: string }> }>('state');
+    const [state] = await all<{ user_id: string; chats: Array<{ chat_id: string }> }>('state');
     const logs = await all<{ chat_id: string; messages: Array<{ id: number }> }>('logs');
     db.close();
     return {
+      user: state?.user_id ?? '',
       chats: state?.chats.map((c) => c.chat_id) ?? [],
       logs: Object.fromEntries(logs.map((l) => [l.chat_id, l.messages.map((m) => m.id)])),
     };
@@ -107,6 +119,14 @@ describe('the offline cache', () => {
     await page.getByRole('button', { name: 'Log out anyway' }).click();
     await page.getByRole('button', { name: 'Start chatting' }).waitFor();
     await expect.poll(() => cached(page)).toBeUndefined();
+
+    // Someone else logs in on this page: the cache is theirs alone from then on.
+    await page.getByLabel('Your name').fill(uniqueName('Duda'));
+    await page.getByRole('button', { name: 'Start chatting' }).click();
+    await page.getByRole('button', { name: 'New chat' }).waitFor();
+    const duda = await sessionUserId(page);
+    expect(duda).not.toBe(ana.userId);
+    await expect.poll(() => cached(page), { timeout: 10_000 }).toEqual({ user: duda, chats: [], logs: {} });
     expect(ana.errors).toEqual([]);
   });
 });

@@ -24,6 +24,8 @@ const WRITE_DELAY_MS = 1000;
  */
 export class OfflineCache {
   private db: Promise<CacheDb | undefined> | undefined;
+  /** The deletion of the last session's database, which a new session's first open waits for. */
+  private deleting: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Each chat's log as last written (a signature): only logs that changed are written again. */
   private readonly written = new Map<string, string>();
@@ -83,7 +85,7 @@ export class OfflineCache {
   }
 
   private open(): Promise<CacheDb | undefined> {
-    this.db ??= CacheDb.open();
+    this.db ??= this.deleting.then(() => CacheDb.open());
     return this.db;
   }
 
@@ -146,9 +148,13 @@ export class OfflineCache {
       for (const chatId of removed) this.written.delete(chatId);
       for (const [chatId, sig] of signatures) this.written.set(chatId, sig);
     } catch {
-      // Full disk, or the database closed under us: the next change tries again with everything.
+      // Full disk, or the database closed under us (deleted from another tab): the next change opens it again
+      // and writes everything.
+      if (generation !== this.generation) return;
       this.written.clear();
       this.writtenState = '';
+      if (this.db) (await this.db)?.close();
+      this.db = undefined;
     }
   }
 
@@ -162,8 +168,11 @@ export class OfflineCache {
     this.writtenState = '';
     const db = this.db;
     this.db = undefined;
-    (await db)?.close();
-    await deleteCacheDb();
+    this.deleting = (async () => {
+      (await db)?.close();
+      await deleteCacheDb();
+    })();
+    await this.deleting;
   }
 }
 
