@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDm, sendText } from '../helpers/chat-actions.js';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { connectAuthed } from '../helpers/session.js';
+import { connectAuthed, connectWithToken } from '../helpers/session.js';
 import { axeViolations } from './axe.js';
 import {
   bubble,
@@ -67,6 +67,18 @@ describe('the offline cache', () => {
     const caioDm = (await createDm(caio.client, ana.userId)).chat_id;
     for (const n of [1, 2, 3]) await sendText(bea.client, beaDm, `Bea says ${n}`);
     await sendText(caio.client, caioDm, 'Caio says hi');
+    // A public chat Ana joins (from another connection of hers) and never opens: the list places it, with none
+    // of its messages held.
+    const square = uniqueName('Praça');
+    const squareId = (await bea.client.request('create_public_chat', { title: square })).chat_id as string;
+    for (const n of [1, 2, 3]) await sendText(bea.client, squareId, `Praça ${n}`);
+    const token = await page.evaluate(
+      () => (JSON.parse(localStorage.getItem('papo:session') ?? '{}') as { token: string }).token,
+    );
+    const elsewhere = await connectWithToken(server, token);
+    await elsewhere.request('join_chat', { chat_id: squareId });
+    elsewhere.close();
+    await chatRow(page, square).waitFor();
 
     await chatRow(page, bea.username).click();
     await bubble(page, 'Bea says 3').waitFor();
@@ -74,13 +86,18 @@ describe('the offline cache', () => {
     // Written a moment after the changes settle.
     await expect
       .poll(() => cached(page), { timeout: 10_000 })
-      .toMatchObject({ logs: { [beaDm]: [1, 2, 3], [caioDm]: [1] } });
-    expect((await cached(page))?.chats.sort()).toEqual([beaDm, caioDm].sort());
+      .toMatchObject({ logs: { [beaDm]: [1, 2, 3], [caioDm]: [1], [squareId]: [] } });
+    expect((await cached(page))?.chats.sort()).toEqual([beaDm, caioDm, squareId].sort());
 
     // The server unreachable: every API call fails and the WebSocket is closed as it opens.
     const context = ana.context;
     let serverBack = false;
-    await context.route('**/api/**', (route) => (serverBack ? route.fallback() : route.abort()));
+    let historyAsked = 0;
+    await context.route('**/api/**', (route) => {
+      if (serverBack) return route.fallback();
+      if (route.request().url().includes(`/api/chats/${squareId}/messages`)) historyAsked++;
+      return route.abort();
+    });
     await context.routeWebSocket(/\/ws$/, (ws) => {
       if (serverBack) ws.connectToServer();
       else ws.close({ code: 1006 });
@@ -90,7 +107,7 @@ describe('the offline cache', () => {
     await page.reload();
 
     await chatRow(page, caio.username).waitFor();
-    await expect.poll(() => page.locator('button.chat-row').count()).toBe(2);
+    await expect.poll(() => page.locator('button.chat-row').count()).toBe(3);
     expect(await chatRow(page, caio.username).textContent()).toContain('Caio says hi');
     for (const n of [1, 2, 3]) await bubble(page, `Bea says ${n}`).waitFor();
     await page.getByTestId('connection-banner').waitFor();
@@ -100,11 +117,20 @@ describe('the offline cache', () => {
     await screenshot(page, 'offline-cache-dark');
     await page.emulateMedia({ colorScheme: 'light' });
 
-    // Meanwhile Bea writes again; with the server back, the chat catches up from id 3, not from scratch.
+    // The public chat's history cannot be read offline: asked once, not again at every render while offline
+    // (a time window: what is checked is that nothing more happens in it).
+    await chatRow(page, square).click();
+    await expect.poll(() => historyAsked).toBeGreaterThan(0);
+    await page.waitForTimeout(1500);
+    expect(historyAsked).toBeLessThanOrEqual(2);
+
+    // Meanwhile Bea writes again. With the server back (the SDK's reconnect backoff, at most 15 s, brings it
+    // back), the public chat's history fills the view, and Bea's chat catches up from id 3, not from scratch.
     await sendText(bea.client, beaDm, 'Bea while you were away');
     serverBack = true;
-    // The SDK's reconnect backoff (at most 15 s) brings it back.
-    await bubble(page, 'Bea while you were away').waitFor({ timeout: 30_000 });
+    await bubble(page, 'Praça 3').waitFor({ timeout: 30_000 });
+    await chatRow(page, bea.username).click();
+    await bubble(page, 'Bea while you were away').waitFor();
     const syncs = sentFrames
       .map((text) => JSON.parse(text) as { action: string; data?: { chat_id?: string; after_id?: number } })
       .filter((frame) => frame.action === 'sync' && frame.data?.chat_id === beaDm);

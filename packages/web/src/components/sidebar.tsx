@@ -76,7 +76,7 @@ export function Sidebar() {
             setAccountFromSettings(true);
             openAccount(false);
           }}
-          // The notification settings (Web Push) mount here: notifications={<NotificationSettings />}.
+          // At merge: notifications={<NotificationSettings />} (components/notification-settings.tsx, Web Push).
         />
       ) : null}
       {confirmLogout ? (
