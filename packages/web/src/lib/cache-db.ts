@@ -6,8 +6,8 @@ import type { Person } from '../state/people';
 
 export const CACHE_DB_NAME = 'papo-cache';
 
-/** A chat of the list as stored: a `ChatItem` with its set of unread ids as an array (plain JSON, which is what
- * the byte bound measures); a group the user left is not kept. */
+/** A chat of the list as stored: a `ChatItem` with its set of unread ids as an array (plain JSON, compared as
+ * such to skip writes that change nothing); a group the user left is not kept. */
 export type CachedChat = Omit<ChatItem, 'localUnread' | 'gone' | 'goneBy'> & { localUnread: number[] };
 
 /** The list, the people in it and the user's own profile: one record, written whole. */
