@@ -21,7 +21,8 @@ import {
 } from './browser.js';
 
 /**
- * Every screen passes axe-core as it runs by default (WCAG 2 A/AA and best practices), at both widths: the
+ * Every screen passes axe-core as it runs by default (WCAG 2 A/AA and best practices), at both widths and in
+ * the dark theme: the
  * login (both steps of the code login too), the chat list with unread and muted chats, a DM and a public
  * chat with messages, and every drawer, menu and dialog.
  */
@@ -75,15 +76,19 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
     expect(guest.errors).toEqual([]);
   });
 
-  for (const [width, viewport] of [
-    ['desktop', DESKTOP],
-    ['phone', PHONE],
+  // The dark theme (the system's, as Settings' "System" follows it) walks the desktop's screens again.
+  for (const [width, viewport, colorScheme] of [
+    ['desktop', DESKTOP, 'light'],
+    ['phone', PHONE, 'light'],
+    ['desktop-dark', DESKTOP, 'dark'],
   ] as const) {
     it(`the login screen, both steps of the code login (${width})`, async () => {
       const { found, check: checkAxe } = violationLog();
       const guest = await openApp(browser, server.url, 'Guest', viewport);
       const page = guest.page;
+      await page.emulateMedia({ colorScheme });
       await page.getByLabel('Your name').waitFor();
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(colorScheme);
       await checkAxe(page, 'login, quick start');
       await screenshot(page, `a11y-${width}-login`);
 
@@ -108,6 +113,8 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
         newUser(browser, server.url, 'Bruno Leitor'),
       ]);
       const page = ana.page;
+      await page.emulateMedia({ colorScheme });
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(colorScheme);
       await checkAxe(page, 'no chat yet');
 
       // Two public chats with history, one of them muted; a DM with unread messages.

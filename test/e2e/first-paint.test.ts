@@ -29,6 +29,16 @@ describe('the first paint, before the script', () => {
     await context.close();
   });
 
+  it('is dark from the first paint on a dark system, before the script sets the theme', async () => {
+    const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false, colorScheme: 'dark' });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    const band = await page.locator('.login-page').evaluate((el) => getComputedStyle(el).backgroundImage);
+    // The green band, then the dark panel (#202c33) below it, not the light one.
+    expect(band).toContain('rgb(32, 44, 51)');
+    await context.close();
+  });
+
   it('is replaced by the login screen once the script runs', async () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();

@@ -313,7 +313,7 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
   it('sets a profile picture cropped square, which the other side sees', async () => {
     const page = ana.page;
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('menuitem', { name: 'Account and devices' }).click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
     await page.getByTestId('avatar-file').setInputFiles({
       name: 'me.png',
       mimeType: 'image/png',
@@ -353,7 +353,7 @@ describe('photos, files and voice notes in the browser', { timeout: 120_000 }, (
   it('gives a group a picture (its admin), which its members see in their list', async () => {
     const page = ana.page;
     const title = uniqueName('Praia');
-    await page.locator('.account-panel').getByRole('button', { name: 'Back', exact: true }).click();
+    await page.locator('.settings-panel').getByRole('button', { name: 'Back', exact: true }).click();
     await page.getByRole('button', { name: 'New chat' }).click();
     await page.getByRole('button', { name: 'New group' }).click();
     await page.locator(`.pick-row[data-user-id="${bia.userId}"]`).click();

@@ -63,8 +63,9 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
 
   it('reply: the quoted bar, the quote in the bubble; clicking it loads older pages and highlights the original', async () => {
     await send(ana.page, original);
-    await sendMany(ana.page, 40, 'Lista');
-    await bubble(bruno.page, 'Lista 40').waitFor();
+    // More than the offline cache keeps of a chat (its newest 50): a reload does not hold the original.
+    await sendMany(ana.page, 60, 'Lista');
+    await bubble(bruno.page, 'Lista 60').waitFor();
 
     // Bruno answers the first one: Reply from its menu, the bar over the box, Escape cancels, Reply again.
     await messageAction(bruno.page, original, 'Reply');
@@ -80,8 +81,8 @@ describe('message actions in the browser', { timeout: 180_000 }, () => {
     const reply = bubble(ana.page, 'Eu levo!');
     await reply.getByRole('button', { name: `In reply to You ${original}` }).waitFor();
 
-    // Carla opens the group on her phone after a reload: only the newest pages are loaded; the quote brings the
-    // original in.
+    // Carla opens the group on her phone after a reload: only the newest messages are there (the offline
+    // cache's); the quote brings the original in.
     await carla.page.reload();
     await chatRow(carla.page, title).click();
     const quote = bubble(carla.page, 'Eu levo!').locator('.quote');

@@ -13,13 +13,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-/** The account panel's profile: one's own name and "about" line (PATCH /api/me). */
+/** The profile in Settings: one's own name and "about" line (PATCH /api/me). */
 describe('editing one’s profile in the web client', () => {
   it('saves a new name and about line: the header shows the name, the server has both, a reload keeps them', async () => {
     const ana = await newUser(browser, server.url, uniqueName('Ana'), PHONE);
     const page = ana.page;
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('menuitem', { name: 'Account and devices' }).click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
     const form = page.getByRole('form', { name: 'Profile' });
     const save = form.getByRole('button', { name: 'Save' });
     expect(await save.isDisabled()).toBe(true); // nothing changed yet
@@ -45,7 +45,7 @@ describe('editing one’s profile in the web client', () => {
     await page.reload();
     await expect.poll(() => page.locator('.me-name').textContent()).toBe(newName);
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page.getByRole('menuitem', { name: 'Account and devices' }).click();
+    await page.getByRole('menuitem', { name: 'Settings' }).click();
     expect(await page.getByRole('form', { name: 'Profile' }).getByLabel('About').inputValue()).toBe(
       'No clube do livro aos sábados 📚',
     );

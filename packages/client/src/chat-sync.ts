@@ -1,5 +1,6 @@
 import type { ChatSummary, Message, ServerEventOf } from '@papo/protocol';
 import { ChatLog } from './chat-log.js';
+import { type ChatSnapshot, restoreInto, snapshotOf } from './chat-snapshot.js';
 import { type Connection, RESEND_AFTER_MS } from './connection.js';
 import type { Emit } from './emitter.js';
 import { PapoError } from './errors.js';
@@ -56,6 +57,17 @@ export class ChatSync {
   /** The socket is gone: no sync is in flight any more. */
   connectionLost(): void {
     for (const log of this.logs.values()) log.filling = false;
+  }
+
+  /** One chat's state and newest messages, for an app's cache (undefined while the chat is not placed). */
+  snapshot(chatId: string, limit: number): ChatSnapshot | undefined {
+    const log = this.logs.get(chatId);
+    return log ? snapshotOf(log, limit) : undefined;
+  }
+
+  /** Chats as a cache kept them (before connecting): they catch up from their positions on auth_ok. */
+  restore(snapshots: ChatSnapshot[]): void {
+    for (const snapshot of snapshots) restoreInto(this.log(snapshot.chat_id), snapshot);
   }
 
   /** Forget every chat (logout, another account). */

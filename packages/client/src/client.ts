@@ -24,6 +24,7 @@ import type {
   UserDetails,
   UserProfile,
 } from '@papo/protocol';
+import type { ChatSnapshot } from './chat-snapshot.js';
 import { ChatSync } from './chat-sync.js';
 import { Connection } from './connection.js';
 import { type Emit, Emitter } from './emitter.js';
@@ -535,6 +536,23 @@ export class PapoClient extends Emitter<ClientEvents> {
 
   hasOlder(chatId: string): boolean {
     return this.chatSync.hasOlder(chatId);
+  }
+
+  /**
+   * A chat's position and newest `limit` messages, for an app that keeps them across page loads (undefined
+   * while the chat is not placed). Give them back with `restoreChats` before `connect`.
+   */
+  chatSnapshot(chatId: string, limit = 50): ChatSnapshot | undefined {
+    return this.chatSync.snapshot(chatId, limit);
+  }
+
+  /**
+   * Chats as an app's cache kept them (`chatSnapshot`), before `connect`: their messages are held at once, and on
+   * auth each catches up with `sync` after its position rather than being placed anew. Chats already held are
+   * left as they are.
+   */
+  restoreChats(snapshots: ChatSnapshot[]): void {
+    this.chatSync.restore(snapshots);
   }
 
   outbox(chatId?: string): OutboxEntry[] {

@@ -1,4 +1,5 @@
 export { fullJitter } from './backoff.js';
+export type { ChatSnapshot } from './chat-snapshot.js';
 export { PapoClient } from './client.js';
 export { Emitter } from './emitter.js';
 export { PapoError } from './errors.js';

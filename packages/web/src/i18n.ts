@@ -1,6 +1,8 @@
+import { chosenLanguage } from './lib/language';
+
 /**
- * English and Brazilian Portuguese, picked from the browser's languages. A flat dictionary with `{name}`
- * placeholders: small enough not to need a library.
+ * English and Brazilian Portuguese, as chosen in Settings or else from the browser's languages. A flat
+ * dictionary with `{name}` placeholders: small enough not to need a library.
  */
 const en = {
   appName: 'Papo',
@@ -375,6 +377,16 @@ const en = {
   'avatar.use': 'Use this photo',
   'avatar.saving': 'Saving…',
   'avatar.notImage': 'That file is not a picture this browser can open.',
+  'settings.title': 'Settings',
+  'settings.accountHint': 'Phone or e-mail, devices logged in',
+  'settings.notifications': 'Notifications',
+  'settings.language': 'Language',
+  'settings.languageHint': 'The app reloads in the language you choose.',
+  'settings.theme': 'Theme',
+  'settings.themeHint': 'System follows your device’s light or dark setting.',
+  'theme.system': 'System',
+  'theme.light': 'Light',
+  'theme.dark': 'Dark',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -753,6 +765,16 @@ const ptBR: Dictionary = {
   'avatar.use': 'Usar esta foto',
   'avatar.saving': 'Salvando…',
   'avatar.notImage': 'Esse arquivo não é uma imagem que este navegador consiga abrir.',
+  'settings.title': 'Configurações',
+  'settings.accountHint': 'Telefone ou e-mail, aparelhos conectados',
+  'settings.notifications': 'Notificações',
+  'settings.language': 'Idioma',
+  'settings.languageHint': 'O app recarrega no idioma escolhido.',
+  'settings.theme': 'Tema',
+  'settings.themeHint': 'Sistema segue a configuração clara ou escura do seu aparelho.',
+  'theme.system': 'Sistema',
+  'theme.light': 'Claro',
+  'theme.dark': 'Escuro',
 };
 
 export type Locale = 'en' | 'pt-BR';
@@ -785,5 +807,6 @@ function browserLanguages(): readonly string[] {
   return navigator.languages?.length ? navigator.languages : [navigator.language];
 }
 
-export const locale: Locale = pickLocale(browserLanguages());
+/** The language chosen in Settings, else the browser's. */
+export const locale: Locale = chosenLanguage() ?? pickLocale(browserLanguages());
 export const t: Translate = translator(locale);

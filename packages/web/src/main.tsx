@@ -5,11 +5,15 @@ import { App, loadChatScreen } from './app';
 import { locale } from './i18n';
 import { indexedDbBlobStore } from './lib/blob-store';
 import { unlockAudioOnGesture } from './lib/sound';
+import { startTheme } from './lib/theme';
+import { OfflineCache } from './state/offline-cache';
 import { StoreContext } from './state/react';
 import { AppStore } from './state/store';
 import './styles.css';
 
 document.documentElement.lang = locale;
+// Light, dark or the system's, before anything renders (Settings changes it).
+startTheme();
 
 // The session and the outbox live in localStorage, the bytes of uploads not finished in IndexedDB: a reload keeps
 // the login and what was typed or attached offline.
@@ -19,11 +23,15 @@ const client = new PapoClient({
   blobStore: indexedDbBlobStore(),
 });
 const store = new AppStore(client);
+const cache = new OfflineCache(store);
+/** How long a cold start waits for IndexedDB before connecting without it (it usually answers in a few ms). */
+const CACHE_WAIT_MS = 400;
 if (client.session) {
   // The chat screen's chunk downloads while the store connects, not after the first render asks for it
   // (a failure is tried again by App).
   loadChatScreen().catch(() => {});
-  store.start();
+  // The last state shows first, and the SDK then catches up from the positions it had: restored before connecting.
+  void cache.restore(CACHE_WAIT_MS).finally(() => store.start());
 }
 unlockAudioOnGesture();
 // Someone on the login page types their address and code first: the chunk downloads meanwhile, and the chat

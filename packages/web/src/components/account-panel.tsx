@@ -1,5 +1,5 @@
-import { LIMITS, type SessionInfo } from '@papo/protocol';
-import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import type { SessionInfo } from '@papo/protocol';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { locale, t } from '../i18n';
 import { addressText } from '../lib/address';
 import { errorText } from '../lib/errors';
@@ -8,12 +8,11 @@ import { useNow, useStore } from '../state/react';
 import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { DrawerHeader } from './drawer-header';
 import { FormError } from './form-error';
-import { NameField } from './name-field';
-import { ProfilePicture } from './picture-controls';
 
 /**
  * "Account and devices": how the account logs in (and, for a temporary account, adding a phone or e-mail so
- * it lasts), and the sessions logged in, each of which can be logged out, or all but this one.
+ * it lasts), and the sessions logged in, each of which can be logged out, or all but this one. The profile
+ * (name, picture, about) is in Settings.
  */
 export function AccountPanel({ onBack, linkFirst = false }: { onBack: () => void; linkFirst?: boolean }) {
   const store = useStore();
@@ -55,7 +54,6 @@ export function AccountPanel({ onBack, linkFirst = false }: { onBack: () => void
     <section className="drawer account-panel" aria-label={t('account.title')}>
       <DrawerHeader title={t('account.title')} onBack={onBack} />
       <div className="drawer-body">
-        {me ? <ProfileForm /> : null}
         {me?.temporary ? (
           <p className="notice">{t('account.temporary')}</p>
         ) : logins ? (
@@ -180,64 +178,6 @@ function LinkForm({ autoFocus }: { autoFocus: boolean }) {
       </button>
       <button type="button" className="link" onClick={flow.reset}>
         {t('login.otherAddress')}
-      </button>
-    </form>
-  );
-}
-
-/** The name and "about" line others see (PATCH /api/me); saved together, only what changed. */
-function ProfileForm() {
-  const store = useStore();
-  const me = store.profile;
-  const [name, setName] = useState(me?.username ?? '');
-  const [about, setAbout] = useState(me?.about ?? '');
-  const [saved, setSaved] = useState(false);
-  const { busy, error, run } = useSubmit();
-  const id = useId();
-  if (!me) return null;
-  const change = {
-    ...(name.trim() !== me.username ? { username: name } : {}),
-    ...(about.trim() !== me.about ? { about } : {}),
-  };
-  const changed = Object.keys(change).length > 0;
-
-  const save = (event: FormEvent) => {
-    event.preventDefault();
-    if (!changed) return;
-    setSaved(false);
-    void run(async () => {
-      store.setProfile(await store.client.updateProfile(change));
-      setSaved(true);
-    }, false);
-  };
-
-  return (
-    <form className="form profile-form" onSubmit={save} aria-labelledby={`${id}-title`}>
-      <h3 className="drawer-section" id={`${id}-title`}>
-        {t('account.profile')}
-      </h3>
-      <ProfilePicture />
-      <NameField label={t('login.name')} value={name} onChange={setName} required />
-      <label className="field">
-        <span>{t('account.about')}</span>
-        <input
-          value={about}
-          onChange={(e) => setAbout(e.target.value)}
-          maxLength={LIMITS.aboutMaxLength}
-          aria-describedby={`${id}-about-hint`}
-        />
-      </label>
-      <p className="hint" id={`${id}-about-hint`}>
-        {t('account.aboutHint')}
-      </p>
-      <FormError error={error} />
-      {saved && !changed ? (
-        <p className="hint" role="status">
-          {t('account.saved')}
-        </p>
-      ) : null}
-      <button type="submit" className="primary" disabled={busy || !changed || !name.trim()}>
-        {busy ? t('login.busy') : t('account.save')}
       </button>
     </form>
   );

@@ -53,6 +53,13 @@ export function MessageList({ chat, jump }: { chat: ChatItem; jump?: { id: numbe
   // refuses once (then what is loaded is what there is: no asking again at every render).
   const [refused, setRefused] = useState(false);
   const hasOlder = client.hasOlder(chatId) && !(chat.gone && refused);
+  // A page that failed while offline (a cold start from the offline cache): filling the view waits for the
+  // connection instead of asking again at every render.
+  const [failedOffline, setFailedOffline] = useState(false);
+  const online = store.state === 'online';
+  useEffect(() => {
+    if (online) setFailedOffline(false);
+  }, [online]);
 
   const marker = store.unreadMarker?.chatId === chatId ? store.unreadMarker : null;
   const markerKey = marker
@@ -82,8 +89,9 @@ export function MessageList({ chat, jump }: { chat: ChatItem; jump?: { id: numbe
     try {
       await client.loadOlder(chatId, PAGE);
     } catch {
-      // Offline: scrolling up again retries.
+      // Offline: scrolling up again retries (and filling the view, once online).
       if (chat.gone) setRefused(true);
+      if (store.state !== 'online') setFailedOffline(true);
     }
     const el = scrollRef.current;
     // Captured before the page is rendered: the layout effect keeps what the user was looking at in place.
@@ -137,7 +145,9 @@ export function MessageList({ chat, jump }: { chat: ChatItem; jump?: { id: numbe
   // Fill the view: fetch older pages until it scrolls (or the chat's start is reached).
   useEffect(() => {
     const el = scrollRef.current;
-    if (el && hasOlder && !loading && el.scrollHeight <= el.clientHeight + LOAD_OLDER_AT) void loadOlder();
+    if (el && hasOlder && !loading && !failedOffline && el.scrollHeight <= el.clientHeight + LOAD_OLDER_AT) {
+      void loadOlder();
+    }
   });
 
   // A quote was clicked: page older history in until the quoted message is held, then show it.

@@ -10,8 +10,9 @@ import { Menu } from './menu';
 import { NewGroup } from './new-group';
 import { OnlineUsers } from './online-users';
 import { PublicDirectory } from './public-directory';
+import { SettingsPanel } from './settings-panel';
 
-type Panel = 'chats' | 'online' | 'public' | 'account' | 'group';
+type Panel = 'chats' | 'online' | 'public' | 'account' | 'group' | 'settings';
 
 /** The left pane: the chat list, or one of the drawers that slide over it (new chat, public chats). */
 export function Sidebar() {
@@ -49,6 +50,8 @@ export function Sidebar() {
     setLinkFirst(link);
     setPanel('account');
   };
+  // "Account and devices" opened from Settings goes back to Settings.
+  const [accountFromSettings, setAccountFromSettings] = useState(false);
   const all = store.chats();
   const needle = query.trim().toLocaleLowerCase();
   const chats = needle ? all.filter((c) => store.chatTitle(c).toLocaleLowerCase().includes(needle)) : all;
@@ -60,12 +63,28 @@ export function Sidebar() {
       ) : null}
       {panel === 'group' ? <NewGroup onBack={() => back('online')} onOpened={open} /> : null}
       {panel === 'public' ? <PublicDirectory onBack={() => back('public')} onOpened={open} /> : null}
-      {panel === 'account' ? <AccountPanel onBack={() => back('account')} linkFirst={linkFirst} /> : null}
+      {panel === 'account' ? (
+        <AccountPanel
+          onBack={() => (accountFromSettings ? setPanel('settings') : back('account'))}
+          linkFirst={linkFirst}
+        />
+      ) : null}
+      {panel === 'settings' ? (
+        <SettingsPanel
+          onBack={() => back('settings')}
+          onAccount={() => {
+            setAccountFromSettings(true);
+            openAccount(false);
+          }}
+          // At merge: notifications={<NotificationSettings />} (components/notification-settings.tsx, Web Push).
+        />
+      ) : null}
       {confirmLogout ? (
         <LogoutDialog
           onCancel={() => setConfirmLogout(false)}
           onAddAddress={() => {
             setConfirmLogout(false);
+            setAccountFromSettings(false);
             openAccount(true);
           }}
           onLogout={() => {
@@ -105,7 +124,14 @@ export function Sidebar() {
               label={t('sidebar.menu')}
               items={[
                 { label: t('sidebar.newGroup'), onSelect: () => setPanel('group') },
-                { label: t('sidebar.account'), onSelect: () => openAccount(false) },
+                { label: t('settings.title'), onSelect: () => setPanel('settings') },
+                {
+                  label: t('sidebar.account'),
+                  onSelect: () => {
+                    setAccountFromSettings(false);
+                    openAccount(false);
+                  },
+                },
                 { label: t('sidebar.logout'), onSelect: logout },
               ]}
             />

@@ -7,8 +7,11 @@ export function initials(name: string): string {
 
 /** White initials on each: 4.5:1 or more (the lightest, amber, is 4.9:1). */
 const AVATAR_COLORS = ['#008069', '#0369a1', '#c0392b', '#7c4dcc', '#a16207', '#0e7490', '#be185d', '#047857'];
-/** On a white bubble: 4.5:1 or more (the lightest, blue, is 4.9:1). */
-const NAME_COLORS = ['#1a6fd8', '#c2410c', '#7c3aed', '#0f766e', '#be185d', '#b45309', '#047857', '#4338ca'];
+/**
+ * Sender names' colours, CSS variables (--name-0 … --name-7 in styles.css) so the dark theme has its own: 4.5:1
+ * or more on the bubble in each theme.
+ */
+const NAME_COLORS = Array.from({ length: 8 }, (_, i) => `var(--name-${i})`);
 
 /** FNV-1a: ids that differ in one character land on different colours. */
 function hash(text: string): number {

@@ -61,6 +61,11 @@ export class People {
     for (const userId of new Set(userIds)) void this.fetch(userId);
   }
 
+  /** Everyone known, as far as names and pictures go (presence is not kept: it is stale by the next load). */
+  list(): Array<Pick<Person, 'user_id' | 'username' | 'avatar_url'>> {
+    return [...this.byId.values()].map(({ user_id, username, avatar_url }) => ({ user_id, username, avatar_url }));
+  }
+
   clear(): void {
     this.byId.clear();
     this.fetched.clear();

@@ -14,7 +14,7 @@ import { activity, type ChatItem, mentionUnread, mergeChats, unreadCount } from 
 import { Departures } from './departures';
 import { type GroupHost, Groups } from './groups';
 import { MessageActions } from './message-actions';
-import { People } from './people';
+import { People, type Person } from './people';
 import { TypingTracker } from './typing';
 
 export type { ChatItem } from './chats';
@@ -33,6 +33,10 @@ export type StoreEvents = {
   notify: Notification;
   /** A message from someone else in the chat in front of the user (for the screen reader). */
   incoming: ChatMessage;
+  /** The store subscribed to the SDK and connects (a cold start with a session, or a login). */
+  started: undefined;
+  /** Logged out (`expired`: the session ended elsewhere): what the session kept goes. */
+  stopped: { expired: boolean };
 };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -167,6 +171,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     });
     on('session_expired', () => this.stop(true));
     this.lastOutbox = this.client.outbox();
+    this.emit('started', undefined);
     this.client.connect();
     void this.refreshChats();
     void this.loadMe();
@@ -193,6 +198,20 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.me = undefined;
     this.openChat = null;
     this.sessionExpired = expired;
+    this.emit('stopped', { expired });
+    this.changed();
+  }
+
+  /**
+   * The state the offline cache kept (a cold start, before connecting): shown until the server's answers
+   * replace it. Ignored once the server's chat list has come.
+   */
+  restoreCached(chats: ChatItem[], people: Array<Pick<Person, 'user_id' | 'username' | 'avatar_url'>>, me?: MyProfile) {
+    if (this.chatsLoaded) return;
+    this.chatsById = new Map(chats.map((chat) => [chat.chat_id, chat]));
+    for (const person of people) this.people.seed(person.user_id, person);
+    this.me ??= me;
+    this.chatsLoaded = true;
     this.changed();
   }
 
