@@ -5,6 +5,8 @@ import { App, loadChatScreen } from './app';
 import { locale } from './i18n';
 import { indexedDbBlobStore } from './lib/blob-store';
 import { unlockAudioOnGesture } from './lib/sound';
+import { NotificationsContext } from './pwa/notifications-context';
+import { PushNotifications } from './pwa/push-notifications';
 import { StoreContext } from './state/react';
 import { AppStore } from './state/store';
 import './styles.css';
@@ -19,6 +21,7 @@ const client = new PapoClient({
   blobStore: indexedDbBlobStore(),
 });
 const store = new AppStore(client);
+const notifications = new PushNotifications(client);
 if (client.session) {
   // The chat screen's chunk downloads while the store connects, not after the first render asks for it
   // (a failure is tried again by App).
@@ -39,7 +42,9 @@ startTransition(() =>
   root.render(
     <StrictMode>
       <StoreContext.Provider value={store}>
-        <App />
+        <NotificationsContext.Provider value={notifications}>
+          <App />
+        </NotificationsContext.Provider>
       </StoreContext.Provider>
     </StrictMode>,
   ),

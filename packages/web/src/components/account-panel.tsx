@@ -9,6 +9,7 @@ import { CodeEntry, useCodeFlow, useSubmit } from './code-entry';
 import { DrawerHeader } from './drawer-header';
 import { FormError } from './form-error';
 import { NameField } from './name-field';
+import { NotificationSettings } from './notification-settings';
 import { ProfilePicture } from './picture-controls';
 
 /**
@@ -64,6 +65,10 @@ export function AccountPanel({ onBack, linkFirst = false }: { onBack: () => void
           </p>
         ) : null}
         {me?.temporary ? <LinkForm autoFocus={linkFirst} /> : null}
+
+        {/* Here until the Settings screen takes it. */}
+        <h3 className="drawer-section">{t('notifications.title')}</h3>
+        <NotificationSettings />
 
         <h3 className="drawer-section">{t('account.devices')}</h3>
         <FormError error={error} />
