@@ -382,8 +382,8 @@ const en = {
   'notifications.notNow': 'Not now',
   'notifications.title': 'Notifications',
   'notifications.toggle': 'Message notifications',
-  'notifications.on': 'On: new messages show on this device, even with Papo closed.',
-  'notifications.off': 'Off: this device shows no notifications of new messages.',
+  'notifications.on': 'On: new messages show in this browser, even with Papo closed.',
+  'notifications.off': 'Off: no notifications of new messages in this browser.',
   'notifications.unsupported':
     'This browser cannot show notifications from Papo. On an iPhone or iPad, add Papo to the Home Screen (Share, then Add to Home Screen) and open it from there.',
   'notifications.blocked':
@@ -778,8 +778,8 @@ const ptBR: Dictionary = {
   'notifications.notNow': 'Agora não',
   'notifications.title': 'Notificações',
   'notifications.toggle': 'Notificações de mensagens',
-  'notifications.on': 'Ativadas: novas mensagens aparecem neste aparelho, mesmo com o Papo fechado.',
-  'notifications.off': 'Desativadas: este aparelho não mostra notificações de novas mensagens.',
+  'notifications.on': 'Ativadas: novas mensagens aparecem neste navegador, mesmo com o Papo fechado.',
+  'notifications.off': 'Desativadas: nenhuma notificação de novas mensagens neste navegador.',
   'notifications.unsupported':
     'Este navegador não consegue mostrar notificações do Papo. No iPhone ou iPad, adicione o Papo à Tela de Início (Compartilhar, depois Adicionar à Tela de Início) e abra-o por lá.',
   'notifications.blocked':

@@ -21,6 +21,26 @@ export function usePwa(store: AppStore, notifications: PushNotifications): void 
     void registerServiceWorker().then(() => (loggedIn ? notifications.resync() : undefined));
   }, [loggedIn, notifications]);
 
+  // Allowed or blocked in the browser's site settings while the app is open: the switch follows.
+  useEffect(() => {
+    if (!loggedIn || !serviceWorkerSupported() || !navigator.permissions) return;
+    let status: PermissionStatus | undefined;
+    let live = true;
+    const onChange = () => void notifications.resync();
+    navigator.permissions.query({ name: 'notifications' }).then(
+      (answer) => {
+        if (!live) return;
+        status = answer;
+        answer.addEventListener('change', onChange);
+      },
+      () => {},
+    );
+    return () => {
+      live = false;
+      status?.removeEventListener('change', onChange);
+    };
+  }, [loggedIn, notifications]);
+
   useEffect(() => {
     if (!loggedIn) return;
     const tell = () => store.client.setActive(document.visibilityState === 'visible');
