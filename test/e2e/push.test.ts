@@ -244,7 +244,7 @@ function setTabHidden(page: Page, hidden: boolean) {
 }
 
 describe('the open tab', () => {
-  it('tells the server when it is hidden, and while hidden notifies a message as its push would look', async () => {
+  it('tells the server when it is hidden; while hidden, notifies a message as its push would look, a muted chat only when mentioned', async () => {
     const { page } = ana;
     await page.goto('/');
     await page.getByRole('button', { name: 'New chat' }).waitFor();
@@ -270,6 +270,32 @@ describe('the open tab', () => {
       ]);
     // The sound and the title's count stay as they were.
     await expect.poll(() => page.title(), WAIT).toMatch(/^\(\d+\) /);
+    await setTabHidden(page, false);
+
+    // Muted: nothing, unless the message mentions her. What the page shows is recorded as it asks for it.
+    await page.evaluate(() => {
+      const shown: string[] = [];
+      (window as unknown as { shownBodies: string[] }).shownBodies = shown;
+      const original = ServiceWorkerRegistration.prototype.showNotification;
+      ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+        shown.push(options?.body ?? '');
+        return original.call(this, title, options);
+      };
+    });
+    const row = chatRow(page, brunoName);
+    await row.click();
+    await page.getByRole('button', { name: 'Chat options' }).click();
+    await page.getByRole('menuitem', { name: 'Mute notifications: Always' }).click();
+    await page.getByRole('button', { name: 'Chat options' }).click();
+    await page.getByRole('menuitem', { name: 'Close chat' }).click();
+    await setTabHidden(page, true);
+    bruno.send(dmId, 'Silêncio…');
+    await row.locator('.chat-preview', { hasText: 'Silêncio…' }).waitFor();
+    bruno.send(dmId, 'Ana, olha isto', { mentions: [ana.userId] });
+    await expect.poll(() => notifications(page, dmId), WAIT).toMatchObject([{ body: 'Ana, olha isto', tag: dmId }]);
+    expect(await page.evaluate(() => (window as unknown as { shownBodies: string[] }).shownBodies)).toEqual([
+      'Ana, olha isto',
+    ]);
 
     await setTabHidden(page, false);
     await expect.poll(() => redis.hlen(hiddenKey), WAIT).toBe(0);
