@@ -62,7 +62,6 @@ const pwa = VitePWA({
   srcDir: 'src',
   filename: 'sw.ts',
   injectRegister: false,
-  registerType: 'prompt',
   includeAssets: ['favicon.svg'],
   injectManifest: {
     // The app shell: scripts, styles, the page, the icons. Not the .br/.gz siblings (the same bytes again).

@@ -13,7 +13,7 @@ import { REPO_ROOT, type ServerProcess } from '../helpers/server-process.js';
 import { onTeardown } from '../helpers/teardown.js';
 import { onlineClient } from '../sdk/sdk-helpers.js';
 import { axeViolations } from './axe.js';
-import { chatRow, loginQuick, startWebServer, type User, uniqueName, WEB_DIST } from './browser.js';
+import { chatRow, DESKTOP, loginQuick, PHONE, startWebServer, type User, uniqueName, WEB_DIST } from './browser.js';
 
 /**
  * The installable app and its notifications (contract section 13, the web side): the service worker, the
@@ -49,7 +49,7 @@ async function persistentApp(baseUrl: string): Promise<{ context: BrowserContext
     executablePath: chromiumPath(),
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
     baseURL: baseUrl,
-    viewport: { width: 1280, height: 800 },
+    viewport: DESKTOP,
     locale: 'en-US',
     reducedMotion: 'reduce',
   });
@@ -71,16 +71,31 @@ function notifications(page: Page, tag?: string) {
   }, tag);
 }
 
-/** The service worker's registration id, for the DevTools protocol's push delivery. */
+/**
+ * The service worker's registration id, for the DevTools protocol's push delivery, once DevTools reports its
+ * worker activated and running: a push delivered before that report (right after `ServiceWorker.enable`) was
+ * seen to be lost now and then.
+ */
 async function registrationId(cdp: CDPSession, scope: string): Promise<string> {
-  const found = new Promise<string>((done) => {
+  let id: string | undefined;
+  const running = new Set<string>();
+  const ready = new Promise<string>((done) => {
+    const check = () => {
+      if (id && running.has(id)) done(id);
+    };
     cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-      const ours = registrations.find((r) => r.scopeURL === scope && !r.isDeleted);
-      if (ours) done(ours.registrationId);
+      id ??= registrations.find((r) => r.scopeURL === scope && !r.isDeleted)?.registrationId;
+      check();
+    });
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      for (const v of versions) {
+        if (v.status === 'activated' && v.runningStatus === 'running') running.add(v.registrationId);
+      }
+      check();
     });
   });
   await cdp.send('ServiceWorker.enable');
-  return found;
+  return ready;
 }
 
 beforeAll(async () => {
@@ -134,6 +149,10 @@ describe('notifications', () => {
     expect(await axeViolations(page)).toEqual([]);
     mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(DOCS_SCREENSHOTS, 'desktop-notifications-banner.png') });
+    await page.setViewportSize(PHONE);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(DOCS_SCREENSHOTS, 'phone-notifications-banner.png') });
+    await page.setViewportSize(DESKTOP);
 
     await banner.getByRole('button', { name: 'Not now' }).click();
     await banner.waitFor({ state: 'detached' });
@@ -150,6 +169,9 @@ describe('pushes', () => {
   it('shows a pushed message as the page would, closes it when read elsewhere, opens the chat on a click', async () => {
     const { page, context } = ana;
     await context.grantPermissions(['notifications'], { origin: server.url });
+    // No chat open, so the click has something to do. (Before the DevTools session: a navigation may end it.)
+    await page.goto('/');
+    await page.getByRole('button', { name: 'New chat' }).waitFor();
     const cdp = await context.newCDPSession(page);
     const registration = await registrationId(cdp, `${server.url}/`);
     const deliver = (payload: PushPayload) =>
@@ -158,9 +180,25 @@ describe('pushes', () => {
         registrationId: registration,
         data: JSON.stringify(payload),
       });
-    // No chat open, so the click has something to do.
-    await page.goto('/');
-    await page.getByRole('button', { name: 'New chat' }).waitFor();
+
+    // The first notification of a fresh profile was seen to vanish now and then (shown, then never listed by
+    // getNotifications), in about one run of four: one of the test's own is shown (again, should it vanish)
+    // and closed first, so the checks below are about Papo's.
+    await page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.ready;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await registration.showNotification('warm-up', { tag: 'warm-up' });
+        for (let look = 0; look < 20; look++) {
+          const shown = await registration.getNotifications({ tag: 'warm-up' });
+          if (shown.length > 0) {
+            for (const n of shown) n.close();
+            return;
+          }
+          await new Promise((wait) => setTimeout(wait, 100));
+        }
+      }
+      throw new Error('no notification could be shown');
+    });
 
     const sentAt = Math.floor(Date.now() / 1000);
     await deliver({
