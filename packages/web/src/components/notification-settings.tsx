@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { t } from '../i18n';
+import { snoozeNotificationsBanner } from '../pwa/banner-snooze';
 import { useNotifications } from '../pwa/notifications-context';
-import { snoozeNotificationsBanner } from './notifications-banner';
 import '../notifications.css';
 
 /** A bell (kept here rather than in icons.tsx: only the notification parts use it). */

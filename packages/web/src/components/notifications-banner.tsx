@@ -1,23 +1,16 @@
 import { useEffect, useState } from 'react';
 import { t } from '../i18n';
+import { notificationsBannerSnoozed, snoozeNotificationsBanner } from '../pwa/banner-snooze';
 import { useNotifications } from '../pwa/notifications-context';
 import { useStore } from '../state/react';
 import { BellIcon } from './notification-settings';
 import '../notifications.css';
 
-/** "Not now" hides the banner this long (kept in localStorage, so a reload does not bring it back). */
-const SNOOZE_MS = 7 * 24 * 3600 * 1000;
-const SNOOZE_KEY = 'papo:notifications:snoozed-until';
-/** A message counts as this session's when it was created at most this long before the page started. */
+/**
+ * A message counts as this session's when created after the chat screen opened, give or take this much (the
+ * server's clock and the browser's differ a little).
+ */
 const RECENT_S = 5;
-
-export function snoozeNotificationsBanner(): void {
-  localStorage.setItem(SNOOZE_KEY, String(Date.now() + SNOOZE_MS));
-}
-
-function snoozed(): boolean {
-  return Number(localStorage.getItem(SNOOZE_KEY) ?? 0) > Date.now();
-}
 
 /**
  * "Turn on notifications", offered when it means something: never on a first visit, only once the user has a
@@ -28,7 +21,7 @@ export function NotificationsBanner() {
   const store = useStore();
   const notifications = useNotifications();
   const [talked, setTalked] = useState(false);
-  const [hidden, setHidden] = useState(snoozed);
+  const [hidden, setHidden] = useState(notificationsBannerSnoozed);
   useEffect(() => {
     if (talked) return;
     const since = Math.floor(Date.now() / 1000) - RECENT_S;
