@@ -62,6 +62,8 @@ describe('security headers on every answer', () => {
         'base-uri': "'self'",
         'form-action': "'self'",
         'frame-ancestors': "'none'",
+        'worker-src': "'self'",
+        'manifest-src': "'self'",
       });
       expect(headers.get('x-content-type-options')).toBe('nosniff');
       expect(headers.get('referrer-policy')).toBe('no-referrer');

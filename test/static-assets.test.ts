@@ -156,6 +156,25 @@ describe('caching', () => {
     }
   });
 
+  it('the service worker and the web app manifest: revalidated on every use, with their types', async () => {
+    // A service worker cached by HTTP would hide a new deploy (browsers cap that at 24 h, still too long); the
+    // page also registers it with updateViaCache 'none'.
+    for (const accept of ['br', '']) {
+      const headers: Record<string, string> = accept ? { 'accept-encoding': accept } : {};
+      const worker = await get('/sw.js', headers);
+      expect(worker.status).toBe(200);
+      expect(worker.headers['cache-control']).toBe('no-cache');
+      expect(worker.headers['content-type']).toMatch(/^(text|application)\/javascript/);
+      const manifest = await get('/manifest.webmanifest', headers);
+      expect(manifest.headers['cache-control']).toBe('no-cache');
+      expect(manifest.headers['content-type']).toMatch(/^application\/manifest\+json/);
+    }
+    const plain = await get('/manifest.webmanifest');
+    expect(JSON.parse(plain.body.toString())).toMatchObject({ name: 'Papo', start_url: '/', scope: '/' });
+    const icon = await get('/icon-512.png');
+    expect(icon.headers['content-type']).toBe('image/png');
+  });
+
   it('each encoding has its own ETag, and If-None-Match answers 304 for that encoding only', async () => {
     for (const path of [script, '/']) {
       const br = await get(path, { 'accept-encoding': 'br' });

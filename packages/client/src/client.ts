@@ -18,6 +18,7 @@ import type {
   ProfileUpdateBody,
   PublicChatSummary,
   PublicChatsPage,
+  PushSubscriptionBody,
   Role,
   ServerEventOf,
   SessionInfo,
@@ -455,6 +456,24 @@ export class PapoClient extends Emitter<ClientEvents> {
    */
   updateProfile(change: ProfileUpdateBody): Promise<MyProfile> {
     return this.http.updateProfile(change);
+  }
+
+  /** The server's VAPID public key: `applicationServerKey` for `pushManager.subscribe` (base64url). */
+  pushKey(): Promise<string> {
+    return this.http.pushKey();
+  }
+
+  /**
+   * Keep this device's Web Push subscription on the server (`PushSubscription.toJSON()`); sending it again is
+   * harmless, and keeps the server's copy fresh.
+   */
+  subscribePush(subscription: PushSubscriptionBody): Promise<void> {
+    return this.http.subscribePush(subscription);
+  }
+
+  /** Stop pushes to this device (its subscription's endpoint); call before `logout`, which forgets the token. */
+  unsubscribePush(endpoint: string): Promise<void> {
+    return this.http.unsubscribePush(endpoint);
   }
 
   /** The user's sessions (devices logged in), the most recently used first; `current` is this one. */

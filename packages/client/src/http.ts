@@ -20,6 +20,7 @@ import {
   type ProfileUpdateBody,
   type PublicChatSummary,
   type PublicChatsPage,
+  type PushSubscriptionBody,
   type RefreshAnswer,
   type SessionInfo,
   type UserDetails,
@@ -189,6 +190,21 @@ export class HttpApi {
 
   user(userId: string): Promise<UserDetails> {
     return this.call('GET', `/api/users/${encodeURIComponent(userId)}`);
+  }
+
+  /** The server's VAPID public key (GET /api/push/key, no login needed). */
+  async pushKey(): Promise<string> {
+    return (await this.send<{ public_key: string }>('GET', '/api/push/key', undefined, undefined)).public_key;
+  }
+
+  /** Keep this device's push subscription (POST /api/push/subscriptions; the same endpoint again replaces it). */
+  subscribePush(subscription: PushSubscriptionBody): Promise<void> {
+    return this.call('POST', '/api/push/subscriptions', subscription);
+  }
+
+  /** Forget this device's push subscription (DELETE /api/push/subscriptions). */
+  unsubscribePush(endpoint: string): Promise<void> {
+    return this.call('DELETE', '/api/push/subscriptions', { endpoint });
   }
 
   /** A chat's info; for groups and DMs its members with their roles (GET /api/chats/:chat_id). */

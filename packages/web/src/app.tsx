@@ -1,7 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useContext, useEffect, useRef, useState } from 'react';
 import { LoginScreen } from './components/login-screen';
+import { UpdatePrompt } from './components/update-prompt';
 import { t } from './i18n';
 import { playNotificationSound } from './lib/sound';
+import { NotificationsContext } from './pwa/notifications-context';
+import { usePwa } from './pwa/use-pwa';
 import { useStore } from './state/react';
 
 type ChatScreen = typeof import('./chat-screen');
@@ -107,9 +110,13 @@ function useHashRoute() {
 
 export function App() {
   const store = useStore();
+  const notifications = useContext(NotificationsContext);
+  if (!notifications) throw new Error('App outside <NotificationsContext.Provider>');
   useHashRoute();
+  usePwa(store, notifications);
 
-  // Read receipts wait for the tab to be visible; the title counts what is unread while it is not.
+  // Read receipts wait for the tab to be visible; the title counts what is unread while it is not (the server is
+  // told too, by usePwa: it pushes to a user none of whose tabs is in front).
   useEffect(() => {
     const onVisibility = () => store.setVisible(document.visibilityState === 'visible');
     document.addEventListener('visibilitychange', onVisibility);
@@ -130,17 +137,29 @@ export function App() {
   }, [unread]);
 
   const screens = useChatScreen(store.loggedIn);
+  return (
+    <>
+      <Screen screens={screens} />
+      <UpdatePrompt />
+    </>
+  );
+}
+
+/** The login page, or the chat screens once their chunk is here. */
+function Screen({ screens }: { screens: ChatScreen | undefined }) {
+  const store = useStore();
   if (!store.loggedIn) return <LoginScreen />;
   // Nothing while the chunk arrives (a fraction of a second, once): no spinner flashing by.
   if (!screens) return null;
-  const { ConnectionBanner, Conversation, EmptyConversation, InviteCard, Sidebar } = screens;
+  const { ConnectionBanner, Conversation, EmptyConversation, InviteCard, NotificationsBanner, Sidebar } = screens;
   const open = store.openChatId;
   return (
     <div className={open ? 'app conversation-open' : 'app'}>
-      {/* The design shows no page title: the heading is for screen readers, and the banner sits with it. */}
+      {/* The design shows no page title: the heading is for screen readers, and the banners sit with it. */}
       <header>
         <h1 className="sr-only">{t('appName')}</h1>
         <ConnectionBanner />
+        <NotificationsBanner />
       </header>
       {/* One main landmark for both panes: on a phone either one is the whole screen. */}
       <main className="panes">

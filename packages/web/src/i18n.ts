@@ -387,6 +387,24 @@ const en = {
   'theme.system': 'System',
   'theme.light': 'Light',
   'theme.dark': 'Dark',
+  'notifications.region': 'Notifications',
+  'notifications.bannerTitle': 'Turn on notifications',
+  'notifications.bannerText': 'Know when a message arrives, even with Papo closed.',
+  'notifications.turnOn': 'Turn on',
+  'notifications.notNow': 'Not now',
+  'notifications.title': 'Notifications',
+  'notifications.toggle': 'Message notifications',
+  'notifications.on': 'On: new messages show in this browser, even with Papo closed.',
+  'notifications.off': 'Off: no notifications of new messages in this browser.',
+  'notifications.unsupported':
+    'This browser cannot show notifications from Papo. On an iPhone or iPad, add Papo to the Home Screen (Share, then Add to Home Screen) and open it from there.',
+  'notifications.blocked':
+    'Notifications are blocked for this site. To allow them, click the icon left of the address, open the site settings, set Notifications to Allow, then reload Papo.',
+  'notifications.failed': 'Notifications could not be turned on ({reason}). Try again later.',
+  'notifications.newMessage': 'New message',
+  'notifications.noPushService': 'the browser’s push service did not answer',
+  'pwa.updateAvailable': 'New version available',
+  'pwa.reload': 'Reload',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -775,6 +793,24 @@ const ptBR: Dictionary = {
   'theme.system': 'Sistema',
   'theme.light': 'Claro',
   'theme.dark': 'Escuro',
+  'notifications.region': 'Notificações',
+  'notifications.bannerTitle': 'Ativar notificações',
+  'notifications.bannerText': 'Saiba quando chega uma mensagem, mesmo com o Papo fechado.',
+  'notifications.turnOn': 'Ativar',
+  'notifications.notNow': 'Agora não',
+  'notifications.title': 'Notificações',
+  'notifications.toggle': 'Notificações de mensagens',
+  'notifications.on': 'Ativadas: novas mensagens aparecem neste navegador, mesmo com o Papo fechado.',
+  'notifications.off': 'Desativadas: nenhuma notificação de novas mensagens neste navegador.',
+  'notifications.unsupported':
+    'Este navegador não consegue mostrar notificações do Papo. No iPhone ou iPad, adicione o Papo à Tela de Início (Compartilhar, depois Adicionar à Tela de Início) e abra-o por lá.',
+  'notifications.blocked':
+    'As notificações estão bloqueadas para este site. Para permiti-las, clique no ícone à esquerda do endereço, abra as configurações do site, defina Notificações como Permitir e recarregue o Papo.',
+  'notifications.failed': 'Não foi possível ativar as notificações ({reason}). Tente novamente mais tarde.',
+  'notifications.newMessage': 'Nova mensagem',
+  'notifications.noPushService': 'o serviço de push do navegador não respondeu',
+  'pwa.updateAvailable': 'Nova versão disponível',
+  'pwa.reload': 'Recarregar',
 };
 
 export type Locale = 'en' | 'pt-BR';

@@ -6,6 +6,8 @@ import { locale } from './i18n';
 import { indexedDbBlobStore } from './lib/blob-store';
 import { unlockAudioOnGesture } from './lib/sound';
 import { startTheme } from './lib/theme';
+import { NotificationsContext } from './pwa/notifications-context';
+import { PushNotifications } from './pwa/push-notifications';
 import { OfflineCache } from './state/offline-cache';
 import { StoreContext } from './state/react';
 import { AppStore } from './state/store';
@@ -26,6 +28,7 @@ const store = new AppStore(client);
 const cache = new OfflineCache(store);
 /** How long a cold start waits for IndexedDB before connecting without it (it usually answers in a few ms). */
 const CACHE_WAIT_MS = 400;
+const notifications = new PushNotifications(client);
 if (client.session) {
   // The chat screen's chunk downloads while the store connects, not after the first render asks for it
   // (a failure is tried again by App).
@@ -47,7 +50,9 @@ startTransition(() =>
   root.render(
     <StrictMode>
       <StoreContext.Provider value={store}>
-        <App />
+        <NotificationsContext.Provider value={notifications}>
+          <App />
+        </NotificationsContext.Provider>
       </StoreContext.Provider>
     </StrictMode>,
   ),

@@ -17,7 +17,8 @@ const HASHED_DIR = `assets${sep}`;
  * `Content-Type` and the variant's own `Content-Length` and ETag (size and mtime: one per encoding). Every
  * answer says `Vary: Accept-Encoding`, so a shared cache never hands a variant to a client that did not ask.
  * Hashed files are cached for a year, immutable; index.html and the other unhashed files are revalidated on
- * every use (`no-cache`, a 304 when unchanged), so a new deploy shows at once.
+ * every use (`no-cache`, a 304 when unchanged), so a new deploy shows at once: /sw.js among them, since a new
+ * service worker is how an installed app learns of a new version.
  */
 export function serveWebClient(app: FastifyInstance, configured: string | undefined): string | undefined {
   const dir = resolve(configured ?? fileURLToPath(new URL('../../../web/dist/', import.meta.url)));

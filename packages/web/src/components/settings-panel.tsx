@@ -1,9 +1,10 @@
-import { type ReactNode, useId } from 'react';
+import { useId } from 'react';
 import { locale, t } from '../i18n';
 import { chooseLanguage, type LanguageChoice } from '../lib/language';
 import { setTheme, type ThemeChoice, useThemeChoice } from '../lib/theme';
 import { useStore } from '../state/react';
 import { DrawerHeader } from './drawer-header';
+import { NotificationSettings } from './notification-settings';
 import { ProfileForm } from './profile-form';
 
 /** Language names are written in their own language, as every app lists them. */
@@ -13,19 +14,10 @@ const LANGUAGES: Array<{ value: LanguageChoice; label: string }> = [
 ];
 
 /**
- * Settings: the profile (name, picture, about), notifications, language and theme, and the way to "Account and
- * devices". `notifications` is the notification settings (Web Push), passed in where the app has them; nothing
- * shows in their place without.
+ * Settings: the profile (name, picture, about), notifications (Web Push), language and theme, and the way to
+ * "Account and devices".
  */
-export function SettingsPanel({
-  onBack,
-  onAccount,
-  notifications,
-}: {
-  onBack: () => void;
-  onAccount: () => void;
-  notifications?: ReactNode;
-}) {
+export function SettingsPanel({ onBack, onAccount }: { onBack: () => void; onAccount: () => void }) {
   const store = useStore();
   const theme = useThemeChoice();
   const id = useId();
@@ -44,14 +36,12 @@ export function SettingsPanel({
           <span className="person-sub">{t('settings.accountHint')}</span>
         </button>
 
-        {notifications ? (
-          <section aria-labelledby={`${id}-notifications`}>
-            <h3 className="drawer-section" id={`${id}-notifications`}>
-              {t('settings.notifications')}
-            </h3>
-            {notifications}
-          </section>
-        ) : null}
+        <section aria-labelledby={`${id}-notifications`}>
+          <h3 className="drawer-section" id={`${id}-notifications`}>
+            {t('settings.notifications')}
+          </h3>
+          <NotificationSettings />
+        </section>
 
         <ChoiceGroup
           legend={t('settings.language')}

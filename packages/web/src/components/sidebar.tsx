@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { t } from '../i18n';
+import { useNotifications } from '../pwa/notifications-context';
 import { useStore } from '../state/react';
 import { AccountPanel } from './account-panel';
 import { Avatar } from './avatar';
@@ -44,8 +45,11 @@ export function Sidebar() {
   };
 
   const me = store.profile;
+  const notifications = useNotifications();
+  // This device stops getting pushes first, while the session can still tell the server so.
+  const endSession = () => void notifications.forgetWithin().finally(() => store.stop());
   // A temporary account is lost at logout: say so first.
-  const logout = () => (me?.temporary ? setConfirmLogout(true) : store.stop());
+  const logout = () => (me?.temporary ? setConfirmLogout(true) : endSession());
   const openAccount = (link: boolean) => {
     setLinkFirst(link);
     setPanel('account');
@@ -76,7 +80,6 @@ export function Sidebar() {
             setAccountFromSettings(true);
             openAccount(false);
           }}
-          // At merge: notifications={<NotificationSettings />} (components/notification-settings.tsx, Web Push).
         />
       ) : null}
       {confirmLogout ? (
@@ -89,7 +92,7 @@ export function Sidebar() {
           }}
           onLogout={() => {
             setConfirmLogout(false);
-            store.stop();
+            endSession();
           }}
         />
       ) : null}
