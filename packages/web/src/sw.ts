@@ -4,6 +4,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import {
   chatUrl,
+  type MessagePush,
   type NotificationData,
   notificationLook,
   type OpenChatMessage,
@@ -56,11 +57,24 @@ async function closeChatNotifications(chatId: string): Promise<void> {
   for (const notification of await self.registration.getNotifications({ tag: chatId })) notification.close();
 }
 
+/**
+ * Shows a message's notification, unless the chat's notification is of a later message already (two pushes of a
+ * chat may arrive out of order: the later one stays) or a Papo window is in front of the user (it shows the
+ * message itself).
+ */
+async function showMessage(payload: MessagePush): Promise<void> {
+  const windows = await self.clients.matchAll({ type: 'window' });
+  if (windows.some((client) => client.visibilityState === 'visible' && client.focused)) return;
+  const shown = await self.registration.getNotifications({ tag: payload.chat_id });
+  if (shown.some((n) => ((n.data as NotificationData | undefined)?.message_id ?? 0) > payload.message_id)) return;
+  const { title, options } = notificationLook(payload);
+  await self.registration.showNotification(title, options as NotificationOptions);
+}
+
 self.addEventListener('push', (event) => {
   const payload = parsePush(event);
   if (payload?.type === 'message') {
-    const { title, options } = notificationLook(payload);
-    event.waitUntil(self.registration.showNotification(title, options as NotificationOptions));
+    event.waitUntil(showMessage(payload));
   } else if (payload?.type === 'read') {
     // Read on another device: that chat's notification goes, and nothing is shown.
     event.waitUntil(closeChatNotifications(payload.chat_id));

@@ -5,6 +5,11 @@ import { notifyWhileHidden } from './page-notifications';
 import type { PushNotifications } from './push-notifications';
 import { registerServiceWorker, serviceWorkerSupported } from './register';
 
+/** A visible tab with no input for this long is not in front of its user (the SDK says so once, not per event). */
+const AWAY_AFTER_MS = 2 * 60_000;
+const AWAY_CHECK_MS = 15_000;
+const INPUT_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'] as const;
+
 /**
  * The app's side of the service worker, for App: register it, keep this device's push subscription known to
  * the server, tell the server whether the tab is in front (it pushes only when none of the user's tabs has
@@ -41,12 +46,31 @@ export function usePwa(store: AppStore, notifications: PushNotifications): void 
     };
   }, [loggedIn, notifications]);
 
+  // In front of the user: the tab is visible and they touched it lately. A desktop left with Papo on screen
+  // counts as away after AWAY_AFTER_MS without input, so their phone is pushed meanwhile.
   useEffect(() => {
     if (!loggedIn) return;
-    const tell = () => store.client.setActive(document.visibilityState === 'visible');
+    let lastInput = Date.now();
+    const away = () => Date.now() - lastInput >= AWAY_AFTER_MS;
+    const tell = () => store.client.setActive(document.visibilityState === 'visible' && !away());
+    const onInput = () => {
+      const wasAway = away();
+      lastInput = Date.now();
+      if (wasAway) tell();
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === 'visible') lastInput = Date.now();
+      tell();
+    };
     tell();
-    document.addEventListener('visibilitychange', tell);
-    return () => document.removeEventListener('visibilitychange', tell);
+    const timer = setInterval(tell, AWAY_CHECK_MS);
+    for (const name of INPUT_EVENTS) window.addEventListener(name, onInput, { passive: true });
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      clearInterval(timer);
+      for (const name of INPUT_EVENTS) window.removeEventListener(name, onInput);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
   }, [store, loggedIn]);
 
   useEffect(() => store.on('notify', (notification) => void notifyWhileHidden(store, notification)), [store]);
