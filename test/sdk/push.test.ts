@@ -25,10 +25,10 @@ describe('the SDK’s push calls', () => {
       keys: { p256dh: randomBytes(65).toString('base64url'), auth: randomBytes(16).toString('base64url') },
     };
     await ana.subscribePush(subscription);
-    const kept = await redis.hgetall(`push:subs:${ana.userId}`);
+    const kept = await redis.hgetall(`push:subs:{${ana.userId}}`);
     expect(JSON.parse(kept[subscription.endpoint]!)).toMatchObject(subscription);
     await ana.unsubscribePush(subscription.endpoint);
-    expect(await redis.exists(`push:subs:${ana.userId}`)).toBe(0);
+    expect(await redis.exists(`push:subs:{${ana.userId}}`)).toBe(0);
   });
 
   it('says what the server refused', async () => {

@@ -58,13 +58,10 @@ async function closeChatNotifications(chatId: string): Promise<void> {
 }
 
 /**
- * Shows a message's notification, unless the chat's notification is of a later message already (two pushes of a
- * chat may arrive out of order: the later one stays) or a Papo window is in front of the user (it shows the
- * message itself).
+ * Shows a message's notification, unless the chat's notification is of a later message already: two pushes of a
+ * chat may arrive out of order, and the later one stays.
  */
 async function showMessage(payload: MessagePush): Promise<void> {
-  const windows = await self.clients.matchAll({ type: 'window' });
-  if (windows.some((client) => client.visibilityState === 'visible' && client.focused)) return;
   const shown = await self.registration.getNotifications({ tag: payload.chat_id });
   if (shown.some((n) => ((n.data as NotificationData | undefined)?.message_id ?? 0) > payload.message_id)) return;
   const { title, options } = notificationLook(payload);

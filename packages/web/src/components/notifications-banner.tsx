@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { t } from '../i18n';
 import { notificationsBannerSnoozed, snoozeNotificationsBanner } from '../pwa/banner-snooze';
 import { useNotifications } from '../pwa/notifications-context';
@@ -22,6 +22,7 @@ export function NotificationsBanner() {
   const notifications = useNotifications();
   const [talked, setTalked] = useState(false);
   const [hidden, setHidden] = useState(notificationsBannerSnoozed);
+  const titleId = useId();
   useEffect(() => {
     if (talked) return;
     const since = Math.floor(Date.now() / 1000) - RECENT_S;
@@ -37,10 +38,12 @@ export function NotificationsBanner() {
     setHidden(true);
   };
   return (
-    <section className="notify-banner" aria-label={t('notifications.region')}>
+    // Named by its own title: the Settings screen has a "Notifications" section, and two regions may not share
+    // a name.
+    <section className="notify-banner" aria-labelledby={titleId}>
       <BellIcon />
       <div className="notify-banner-text">
-        <strong>{t('notifications.bannerTitle')}</strong>
+        <strong id={titleId}>{t('notifications.bannerTitle')}</strong>
         <span>{t('notifications.bannerText')}</span>
         {notifications.failure ? (
           <span className="form-error" role="alert">
