@@ -130,7 +130,7 @@ describe('the offline cache', () => {
     serverBack = true;
     await bubble(page, 'Praça 3').waitFor({ timeout: 30_000 });
     await chatRow(page, bea.username).click();
-    await bubble(page, 'Bea while you were away').waitFor();
+    await bubble(page, 'Bea while you were away').waitFor({ timeout: 30_000 });
     const syncs = sentFrames
       .map((text) => JSON.parse(text) as { action: string; data?: { chat_id?: string; after_id?: number } })
       .filter((frame) => frame.action === 'sync' && frame.data?.chat_id === beaDm);
