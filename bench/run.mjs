@@ -2,7 +2,7 @@
 // `npm run bench`: Papo side by side with the usual alternative (Socket.IO + Redis adapter) and the ceiling
 // (bare ws, in memory), every scenario of issue 5, on one machine in one run. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--scenario cpu,a,b,c,d,e,g,r,rg,media] [--targets papo1,papo2,socketio,ceiling,static]
+//   node bench/run.mjs [--quick] [--scenario cpu,a,b,c,d,e,g,r,rg,media,push] [--targets papo1,papo2,socketio,ceiling,static]
 //                      [--step-ms N] [--fixed-ms N] [--generators N] [--sio-client raw|official] [--out DIR]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mediaRounds, printMedia } from './lib/media.mjs';
 import { hardFileLimit, PAPO_MAIN, REPO_ROOT } from './lib/procs.mjs';
+import { printPush, pushScenario } from './lib/push.mjs';
 import { printReport, renderSvg, summarize } from './lib/report.mjs';
 import {
   bigChat,
@@ -41,6 +42,9 @@ const { values: opts } = parseArgs({
     'media-rounds': { type: 'string' },
     'media-clients': { type: 'string' },
     'media-file-mib': { type: 'string' },
+    'push-rates': { type: 'string' },
+    'push-duration-s': { type: 'string' },
+    'push-recipients': { type: 'string' },
     out: { type: 'string', default: resolve(REPO_ROOT, 'bench/results') },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -58,7 +62,11 @@ if (opts.help) {
                           media = uploads and downloads over HTTP (POST/GET /api/media, Papo's local storage):
                           files (?name=, random bytes) and JPEG photos up, whole files and 1 MiB ranges down,
                           MiB/s and server CPU ms per MiB (per photo), in rounds; with --targets papo1,static
-                          (static: fastify + @fastify/static, uploads piped to a file: the ceiling)
+                          (static: fastify + @fastify/static, uploads piped to a file: the ceiling);
+                          push = Web Push (Papo only): text messages into DMs whose recipient is away with a push
+                          subscription on a local sink, beside DMs whose recipient is away without one and DMs
+                          whose recipient is connected; pushes/s, server CPU µs per push, send→push latency,
+                          lost pushes, push:queue at the end
   --targets LIST          papo1,papo2,socketio,socketio2,ceiling (default papo1,papo2,socketio,ceiling);
                           papobase: the build at PAPO_BASE_MAIN with WORKERS=1, beside this one (an A/B);
                           papolocal: this build with its sends answered in the worker instead of by Redis (a
@@ -82,6 +90,9 @@ if (opts.help) {
   --media-clients N       media: concurrent clients, each its own user, one request in flight (default 4)
   --media-file-mib N      media: size of each uploaded file, MiB (default 8; Papo's MAX_FILE_BYTES, 100 MiB by
                           default, is raised to it when it is larger)
+  --push-rates LIST       push: messages/s, each rate a window of each kind of DM (default 200,500; quick 200)
+  --push-duration-s N     push: length of each window (default 20; quick 5)
+  --push-recipients N     push: DMs of each kind, each recipient in one (default 200; quick 50)
   --out DIR               where the JSON and SVG go (default bench/results)`);
   process.exit(0);
 }
@@ -183,6 +194,15 @@ const cfg = {
     downloads: quick ? 32 : 96,
     ranges: quick ? 128 : 512,
     rangeBytes: 2 ** 20,
+  },
+  push: {
+    senders: 20,
+    recipients: Number(opts['push-recipients'] ?? (quick ? 50 : 200)),
+    rates: (opts['push-rates'] ?? (quick ? '200' : '200,500')).split(',').map(Number),
+    durationMs: Number(opts['push-duration-s'] ?? (quick ? 5 : 20)) * 1000,
+    warmup: { rate: 100, durationMs: quick ? 1000 : 3000 },
+    drainMs: 15_000,
+    idleMs: quick ? 2000 : 5000,
   },
 };
 
@@ -327,6 +347,13 @@ if (scenarios.has('media')) {
   }
 }
 
+if (scenarios.has('push')) {
+  const pushTargets = targets.filter((t) => t.kind === 'papo');
+  log(`push: Web Push to away recipients, ${pushTargets.map((t) => t.name).join(', ')}`);
+  if (!pushTargets.length) log('  push: no Papo target given (--targets papo1)');
+  else results.scenarios.push = await pushScenario(pushTargets, cfg);
+}
+
 results.meta.elapsedS = (performance.now() - t0) / 1000;
 results.summary = summarize(results, targets);
 
@@ -339,8 +366,9 @@ for (const name of [`bench-${stamp}`, 'latest']) {
   writeFileSync(resolve(opts.out, `${name}.svg`), svg);
 }
 // The WebSocket scenarios' tables and issue 5's ratios, unless only the media scenario ran.
-if (Object.keys(results.scenarios).some((id) => id !== 'media')) printReport(results, targets);
+if (Object.keys(results.scenarios).some((id) => id !== 'media' && id !== 'push')) printReport(results, targets);
 if (results.scenarios.media) printMedia(results.scenarios.media, mediaTargets, cfg);
+if (results.scenarios.push) printPush(results.scenarios.push, targets, cfg);
 console.log(`\nWritten: ${resolve(opts.out, `bench-${stamp}.json`)} and .svg (also latest.json, latest.svg)`);
 console.log(`Elapsed: ${results.meta.elapsedS.toFixed(0)} s`);
 process.exit(0);

@@ -324,10 +324,11 @@ export async function startTarget(target, redisUrl, extraEnv = {}) {
     env: {
       ...process.env,
       ...env,
+      // A scenario may set NODE_ENV otherwise (push: PUSH_ALLOW_INSECURE_ENDPOINTS is refused in production).
+      NODE_ENV: 'production',
       ...extraEnv,
       PORT: String(port),
       REDIS_URL: redisUrl ?? '',
-      NODE_ENV: 'production',
     },
   });
   const ready = await waitForLine(
