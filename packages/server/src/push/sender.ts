@@ -11,6 +11,11 @@ export type PushTarget = { endpoint: string; keys: { p256dh: string; auth: strin
 /** What became of one push: delivered, the subscription is gone (drop it), worth a retry later, or refused. */
 export type PushOutcome = 'sent' | 'gone' | 'retry' | 'refused';
 
+/** A VAPID token's life (RFC 8292 allows 24 h at most; push services reject what is near it). */
+const VAPID_TOKEN_S = 12 * 3600;
+/** Push services' origins whose token is kept (a handful in practice; any endpoint's origin may come). */
+const VAPID_ORIGINS_KEPT = 1000;
+
 /** One push's outcome, the push service's status (0: none, a network failure) and its Retry-After (ms). */
 export type PushResult = { outcome: PushOutcome; status: number; retryAfterMs?: number };
 
@@ -56,6 +61,31 @@ export function createPushSender(options: PushSenderOptions) {
     'http:': new HttpAgent({ keepAlive: true, lookup }),
   };
 
+  /**
+   * The VAPID `Authorization` for a push service (RFC 8292: a JWT whose `aud` is the service's origin), made
+   * with web-push's own getVapidHeaders and kept for half its 12 h life: signing anew for every push was a third
+   * of a push worker's CPU (bench/README.md, "Push"). Any endpoint's origin may come here, so the cache is
+   * bounded.
+   */
+  const vapidByOrigin = new Map<string, { authorization: string; renewAt: number }>();
+  function vapidAuthorization(origin: string): string {
+    const now = Date.now();
+    const kept = vapidByOrigin.get(origin);
+    if (kept && kept.renewAt > now) return kept.authorization;
+    if (vapidByOrigin.size >= VAPID_ORIGINS_KEPT) vapidByOrigin.clear();
+    const expiration = Math.floor(now / 1000) + VAPID_TOKEN_S;
+    const headers = webpush.getVapidHeaders(
+      origin,
+      vapid.subject,
+      vapid.publicKey,
+      vapid.privateKey,
+      'aes128gcm',
+      expiration,
+    ) as { Authorization: string };
+    vapidByOrigin.set(origin, { authorization: headers.Authorization, renewAt: now + (VAPID_TOKEN_S * 1000) / 2 });
+    return headers.Authorization;
+  }
+
   return {
     /**
      * One push to one device. `topic` makes a newer push replace an undelivered older one (one notification per
@@ -69,7 +99,9 @@ export function createPushSender(options: PushSenderOptions) {
         return Promise.resolve<PushResult>({ outcome: 'refused', status: 0 });
       }
       const details = webpush.generateRequestDetails(target, payload, {
-        vapidDetails: vapid,
+        // Signed once per push service, not per push (vapidAuthorization). No vapidDetails here, and web-push's
+        // global ones are never set, so it does not sign again.
+        headers: { Authorization: vapidAuthorization(url.origin) },
         TTL: push.ttl,
         urgency: push.urgency ?? 'normal',
         ...(push.topic ? { topic: push.topic } : {}),
