@@ -256,6 +256,31 @@ describe('a new message is pushed to a user who is away', () => {
   });
 });
 
+describe('subscribing again', () => {
+  it('the same subscription sent again (each app start) writes nothing and enrols nowhere; new keys enrol again', async () => {
+    const redis = redisClient();
+    const alice = await connectAuthed(server, uniq('alice-'));
+    const bob = await login(server.url, uniq('bob-'));
+    const { chat_id } = await createDm(alice.client, bob.user_id);
+    const device = await subscribed(bob);
+    const pushKey = `${P}chat:{${chat_id}}:push`;
+    expect(await redis.hexists(pushKey, bob.user_id)).toBe(1);
+    const subsKey = `${P}push:subs:{${bob.user_id}}`;
+    const first = await redis.hget(subsKey, device.subscription.endpoint);
+    // As if the enrolment had been lost: an unchanged subscription does not enrol again (within a day)…
+    await redis.hdel(pushKey, bob.user_id);
+    const again = await api(server.url, '/api/push/subscriptions', { token: bob.token, body: device.subscription });
+    expect(again.status).toBe(204);
+    expect(await redis.hget(subsKey, device.subscription.endpoint)).toBe(first);
+    expect(await redis.hexists(pushKey, bob.user_id)).toBe(0);
+    // …one with new keys (the push service renewed it) is kept and enrols the user everywhere again.
+    const renewed = { ...device.subscription, keys: receiver.device().subscription.keys };
+    expect((await api(server.url, '/api/push/subscriptions', { token: bob.token, body: renewed })).status).toBe(204);
+    expect(await redis.hexists(pushKey, bob.user_id)).toBe(1);
+    expect(JSON.parse((await redis.hget(subsKey, device.subscription.endpoint)) ?? '{}').keys).toEqual(renewed.keys);
+  });
+});
+
 describe('a device logged out is pushed nothing more', () => {
   it('logout drops its subscription; a session gone by other means (revoked, expired) is skipped and dropped', async () => {
     const redis = redisClient();

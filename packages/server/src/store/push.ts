@@ -23,6 +23,11 @@ export type MessagePushTargets = {
 
 /** Subscribing enrols the user in each of their chats: bounded per user and hour (the web re-subscribes per start). */
 const SUBSCRIBES_PER_HOUR = 60;
+/**
+ * An unchanged subscription sent again (the web client does at each start) within this is left alone: no
+ * enrolment in every chat again. Past it, it enrols again, which mends lists a crash left short.
+ */
+const UNCHANGED_STANDS_S = 86_400;
 /** Chats enrolled (or left) at once when a user's first subscription comes (or their last goes). */
 const ENROL_BATCH = 64;
 
@@ -112,8 +117,8 @@ export function createPushStore(context: StoreContext) {
 
     /**
      * Keeps a device's subscription (its endpoint checked: no SSRF door) and enrols the user in each of their
-     * chats' push lists; the endpoint it replaced, or ''. Enrolling again each time mends a list a crash left
-     * short (a join whose enrolment was lost).
+     * chats' push lists; the endpoint it replaced, or ''. Enrolling again (at least daily, as the web client
+     * subscribes at each start) mends a list a crash left short (a join whose enrolment was lost).
      */
     async subscribe(userId: string, subscription: PushSubscriptionBody, sessionId?: string): Promise<string> {
       checkedEndpoint(subscription.endpoint, config.pushAllowInsecureEndpoints);
@@ -125,11 +130,20 @@ export function createPushStore(context: StoreContext) {
       const reply = await run(
         'push-subscribe',
         [keys.pushSubs(userId)],
-        [subscription.endpoint, json, LIMITS.pushSubscriptionsMax, at],
+        [
+          subscription.endpoint,
+          json,
+          LIMITS.pushSubscriptionsMax,
+          at,
+          subscription.keys.p256dh,
+          subscription.keys.auth,
+          sessionId ?? '',
+          UNCHANGED_STANDS_S,
+        ],
       );
-      const [replaced, added] = okOrThrow(reply as unknown[]) as [string, number];
+      const [replaced, added, unchanged] = okOrThrow(reply as unknown[]) as [string, number, number];
       if (Number(added) === 1) await redis.incr(keys.pushSubscriptionCount);
-      await enrolEverywhere(context, userId, '+');
+      if (Number(unchanged) !== 1) await enrolEverywhere(context, userId, '+');
       return String(replaced ?? '');
     },
 
