@@ -210,6 +210,10 @@ const ACTION_CASES: Record<ActionName, Cases> = {
     ],
     invalid: [{ chat_id: chat }, { chat_id: chat, until: -1 }, { chat_id: chat, until: 1.5 }],
   },
+  set_active: {
+    valid: [{ active: true }, { active: false }],
+    invalid: [{}, { active: 'no' }, { active: 1 }, { active: null }],
+  },
   sync: {
     valid: [
       { chat_id: chat, after_id: 0 },
