@@ -15,7 +15,7 @@ function ownPicture(url: string | undefined): string | undefined {
  * (it waits PUSH_IDLE_S after the tab went hidden), and when it does, the push replaces this one rather than
  * doubling it. Shown through the service worker's registration, so a click goes to its notificationclick and
  * opens the chat. Nothing when the tab is in front, the chat muted (a mention breaks the mute: `muted` says),
- * or the user has not allowed notifications.
+ * a public chat's message not mentioning the user, or the user has not allowed notifications.
  */
 export async function notifyWhileHidden(store: AppStore, notification: StoreNotification): Promise<void> {
   if (notification.muted || document.visibilityState !== 'hidden') return;
@@ -26,6 +26,8 @@ export async function notifyWhileHidden(store: AppStore, notification: StoreNoti
   const { message } = notification;
   const senderName = store.people.get(message.sender_id)?.username || t('user.unknown');
   const mention = message.mentions?.includes(store.client.userId ?? '') ?? false;
+  // As the server pushes: a public chat notifies only the members it mentions.
+  if (chat.kind === 'public' && !mention) return;
   const icon = ownPicture(store.chatAvatarUrl(chat));
   const push: MessagePush = {
     type: 'message',
