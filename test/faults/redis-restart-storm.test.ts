@@ -25,7 +25,8 @@ import { sleep } from './fault-helpers.js';
  * connection (their retry delays drift apart), the case that once froze a worker for good
  * (test/faults/command-link-flap.test.ts makes it on purpose).
  */
-const RESTARTS = Number(process.env.PAPO_RESTARTS ?? 50);
+// 30 by default (each cycle some 2 s: the suite's longest file); PAPO_RESTARTS=100 for a longer storm.
+const RESTARTS = Number(process.env.PAPO_RESTARTS ?? 30);
 const COMMAND_TIMEOUT_MS = 1000;
 const MAX_DOWN_MS = 1500;
 /**

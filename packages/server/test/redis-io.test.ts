@@ -62,7 +62,8 @@ describe('settleInTime', () => {
     const { outcome, ms } = await settles(redis.get('k'));
     expect(outcome).toBe('Command timed out');
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
-    expect(ms).toBeLessThan(TIMEOUT_MS * 3);
+    // Settled by the timeout, not left hanging: a bound a busy machine's timers keep (one CI run took ×4.8).
+    expect(ms).toBeLessThan(TIMEOUT_MS * 15);
     redis.disconnect();
     stop();
   });
@@ -73,7 +74,7 @@ describe('settleInTime', () => {
     expect(redis.status).toBe('connecting');
     const { outcome, ms } = await settles(redis.get('k'));
     expect(outcome).toBe('Command timed out');
-    expect(ms).toBeLessThan(TIMEOUT_MS * 3);
+    expect(ms).toBeLessThan(TIMEOUT_MS * 15);
     redis.disconnect();
     stop();
   });
