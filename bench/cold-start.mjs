@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { PapoClient } from '@papo/client';
 import { chromium } from 'playwright-core';
 import { WebSocket } from 'ws';
+import { CHROME_FLAGS, CHROME_PATH } from './lib/chromium.mjs';
 import { REPO_ROOT, startRedis, startTarget } from './lib/procs.mjs';
 
 const { values: args } = parseArgs({
@@ -35,7 +36,6 @@ const RUNS = Number(args.runs);
 const CHATS = Number(args.chats);
 const MESSAGES = Number(args.messages);
 const RTT = Number(args.rtt);
-const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const MARK = 'papo:chat-list';
 
 function memoryStorage() {
@@ -191,14 +191,7 @@ const server = await startTarget({ kind: 'papo', workers: 1, name: 'papo' }, red
 });
 const browser = await chromium.launch({
   executablePath: CHROME_PATH,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
+  args: CHROME_FLAGS,
 });
 const results = { warm: [], cold: [] };
 const FIGURES = [

@@ -10,6 +10,7 @@ import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { defaultConfig } from 'lighthouse';
 import { chromium } from 'playwright-core';
 import { WebSocket } from 'ws';
+import { CHROME_FLAGS, CHROME_PATH } from './lib/chromium.mjs';
 import { REPO_ROOT, startRedis, startTarget } from './lib/procs.mjs';
 
 const { values: args } = parseArgs({
@@ -41,7 +42,6 @@ CHROME_PATH (default /usr/bin/chromium), WEB_DIR (default packages/web/dist), PA
 const RUNS = Number(args.runs);
 if (args['reports-dir']) mkdirSync(args['reports-dir'], { recursive: true });
 const PAGES = args.pages.split(',').filter(Boolean);
-const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
 /** The mobile preset's network (slow 4G: 150 ms RTT, 1.6 Mbit/s down), as Lighthouse's default settings hold it. */
 const MOBILE_THROTTLING = defaultConfig.settings.throttling;
@@ -192,15 +192,7 @@ const redis = await startRedis();
 const server = await startTarget({ kind: 'papo', workers: 1, name: 'papo' }, redis.url);
 const chrome = await chromeLauncher.launch({
   chromePath: CHROME_PATH,
-  chromeFlags: [
-    '--headless=new',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
+  chromeFlags: ['--headless=new', ...CHROME_FLAGS],
 });
 const results = {};
 try {

@@ -93,3 +93,11 @@ export const MediaLinksAnswer = Type.Object({
   expires_at: Type.Integer({ minimum: 0, description: 'Unix seconds: the links stop working then.' }),
 });
 export type MediaLinksAnswer = Static<typeof MediaLinksAnswer>;
+
+/**
+ * Whether a picture URL is one of this server's media (`/api/media/<media id>`): only those go in a notification,
+ * as a device fetches the picture when it shows one, and any other host would learn when the user was notified.
+ */
+export function isOwnMediaUrl(url: string | null | undefined): url is string {
+  return typeof url === 'string' && /^\/api\/media\/m_[A-Za-z0-9_-]+$/.test(url);
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PushPayload } from '@papo/protocol';
+import { isOwnMediaUrl, type PushPayload } from '@papo/protocol';
 
 /** A preview is one line of at most this many characters (a lock screen shows about two lines). */
 const PREVIEW_MAX = 120;
@@ -44,9 +44,9 @@ export function previewOf(message: StoredMessage): string {
   return body ? oneLine(`${line.split(' ')[0]} ${body}`, PREVIEW_MAX) : line;
 }
 
-/** Only the server's own pictures go in a push: any other URL would tell its host when a user was notified. */
+/** Only the server's own pictures go in a push (isOwnMediaUrl says why). */
 export function ownPicture(url: string | null | undefined): string | undefined {
-  return url && /^\/api\/media\/m_[A-Za-z0-9_-]+$/.test(url) ? url : undefined;
+  return isOwnMediaUrl(url) ? url : undefined;
 }
 
 /**

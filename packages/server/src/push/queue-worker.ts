@@ -201,8 +201,8 @@ export function startPushWorker(deps: PushWorkerDeps) {
     await inTurns(subs, config.pushConcurrency, async (sub) => void (await deliver(userId, sub, job, 0)));
   }
 
-  /** Does one entry; true when it is done (acknowledged), false when it is left for a later try. */
-  async function handle([id, fields]: Entry, claimed: boolean): Promise<boolean> {
+  /** Does one entry: acknowledged when done, else left pending for a later try (a claim after it idles). */
+  async function handle([id, fields]: Entry, claimed: boolean): Promise<void> {
     const [kind, value = ''] = fields;
     const parts = value.split(' ');
     try {
@@ -216,7 +216,7 @@ export function startPushWorker(deps: PushWorkerDeps) {
       }
     } catch (err) {
       log.warn({ entry: id, err: (err as Error).message }, 'push entry failed; left for another try');
-      if (!claimed) return false;
+      if (!claimed) return;
       // Taken over and failing again: given up after a few deliveries (an entry that can never be done).
       const pending = (await redis.xpending(keys.pushQueue, GROUP, id, id, 1).catch(() => [])) as [
         string,
@@ -224,12 +224,11 @@ export function startPushWorker(deps: PushWorkerDeps) {
         number,
         number,
       ][];
-      if ((pending[0]?.[3] ?? 0) < MAX_DELIVERIES) return false;
+      if ((pending[0]?.[3] ?? 0) < MAX_DELIVERIES) return;
       failed('gave_up');
     }
     await redis.xack(keys.pushQueue, GROUP, id);
     await redis.xdel(keys.pushQueue, id);
-    return true;
   }
 
   /** The chat an entry is about: its entries are done one after the other. */

@@ -36,8 +36,13 @@ const ENROL_BATCH = 64;
  * so), issued before the ack is written, so a worker that dies after its ack has queued it. A failure is logged
  * by the caller; the message itself is stored.
  */
-export function queueMessagePush({ redis, keys, config }: StoreContext, chatId: string, messageId: number) {
-  return redis.xadd(keys.pushQueue, 'MAXLEN', '~', config.pushQueueMax, '*', 'm', `${chatId} ${messageId}`);
+export function queueMessagePush(context: StoreContext, chatId: string, messageId: number) {
+  return queuePush(context, 'm', `${chatId} ${messageId}`);
+}
+
+/** Adds an entry to the push queue (push/queue-worker.ts reads it): `m` a new message, `r` a read. */
+function queuePush({ redis, keys, config }: StoreContext, kind: 'm' | 'r', value: string) {
+  return redis.xadd(keys.pushQueue, 'MAXLEN', '~', config.pushQueueMax, '*', kind, value);
 }
 
 /**
@@ -182,15 +187,7 @@ export function createPushStore(context: StoreContext) {
 
     /** Queues the push that closes a chat's notification on a user's devices (they read it somewhere). */
     queueRead(userId: string, chatId: string, messageId: number): Promise<unknown> {
-      return redis.xadd(
-        keys.pushQueue,
-        'MAXLEN',
-        '~',
-        config.pushQueueMax,
-        '*',
-        'r',
-        `${userId} ${chatId} ${messageId}`,
-      );
+      return queuePush(context, 'r', `${userId} ${chatId} ${messageId}`);
     },
 
     /**

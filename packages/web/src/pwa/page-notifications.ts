@@ -1,13 +1,9 @@
+import { isOwnMediaUrl } from '@papo/protocol';
 import { t } from '../i18n';
 import { previewOf } from '../lib/media';
 import type { AppStore, Notification as StoreNotification } from '../state/store';
 import { type MessagePush, notificationLook } from './notification-look';
 import { serviceWorkerRegistration } from './register';
-
-/** Only the server's own pictures, as in a push: any other host would learn when the user was notified. */
-function ownPicture(url: string | undefined): string | undefined {
-  return url && /^\/api\/media\/[A-Za-z0-9_-]+$/.test(url) ? url : undefined;
-}
 
 /**
  * A message the open but hidden tab received, as a system notification that looks like the push of it (same
@@ -28,7 +24,9 @@ export async function notifyWhileHidden(store: AppStore, notification: StoreNoti
   const mention = message.mentions?.includes(store.client.userId ?? '') ?? false;
   // As the server pushes: a public chat notifies only the members it mentions.
   if (chat.kind === 'public' && !mention) return;
-  const icon = ownPicture(store.chatAvatarUrl(chat));
+  const avatar = store.chatAvatarUrl(chat);
+  // Only the server's own pictures, as in a push.
+  const icon = isOwnMediaUrl(avatar) ? avatar : undefined;
   const push: MessagePush = {
     type: 'message',
     chat_id: chat.chat_id,
