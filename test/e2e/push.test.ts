@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { PapoClient } from '@papo/client';
 import type { PushPayload } from '@papo/protocol';
 import type { Redis } from 'ioredis';
-import { type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { browserProblem, chromiumPath } from '../../scripts/chromium.mjs';
 import { redisClient } from '../helpers/redis.js';
@@ -58,8 +58,36 @@ async function persistentApp(baseUrl: string): Promise<{ context: BrowserContext
     rmSync(profile, { recursive: true, force: true });
   });
   context.setDefaultTimeout(15_000);
+  await context.addInitScript(recordShown);
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page };
+}
+
+/**
+ * Records, in the page or the service worker, the body of each notification once showNotification has resolved.
+ * Chromium's getNotifications, run while a notification is being shown, may leave that one out of its list for
+ * good (seen in about one run in ten, the test polling as the page showed): the tests list notifications only
+ * after the show they wait for has resolved.
+ */
+function recordShown() {
+  const scope = globalThis as unknown as { papoShown?: string[]; registration?: ServiceWorkerRegistration };
+  if (scope.papoShown) return;
+  const shown: string[] = [];
+  scope.papoShown = shown;
+  const target = scope.registration ?? ServiceWorkerRegistration.prototype;
+  const original = target.showNotification;
+  target.showNotification = function (this: ServiceWorkerRegistration, title, options) {
+    return original.call(this, title, options).then(() => {
+      shown.push(options?.body ?? '');
+    });
+  };
+}
+
+/** Waits until the page (or the service worker) has shown a notification with this body. */
+async function shown(where: Page | Worker, body: string) {
+  const read = () => (globalThis as unknown as { papoShown?: string[] }).papoShown ?? [];
+  const bodies = () => ('goto' in where ? where.evaluate(read) : where.evaluate(read));
+  await expect.poll(bodies, WAIT).toContain(body);
 }
 
 /** What the service worker's registration shows now (or of one chat). */
@@ -181,24 +209,10 @@ describe('pushes', () => {
         data: JSON.stringify(payload),
       });
 
-    // The first notification of a fresh profile was seen to vanish now and then (shown, then never listed by
-    // getNotifications), in about one run of four: one of the test's own is shown (again, should it vanish)
-    // and closed first, so the checks below are about Papo's.
-    await page.evaluate(async () => {
-      const registration = await navigator.serviceWorker.ready;
-      for (let attempt = 0; attempt < 5; attempt++) {
-        await registration.showNotification('warm-up', { tag: 'warm-up' });
-        for (let look = 0; look < 20; look++) {
-          const shown = await registration.getNotifications({ tag: 'warm-up' });
-          if (shown.length > 0) {
-            for (const n of shown) n.close();
-            return;
-          }
-          await new Promise((wait) => setTimeout(wait, 100));
-        }
-      }
-      throw new Error('no notification could be shown');
-    });
+    // The worker records what it shows (recordShown): listed only once shown.
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js'));
+    expect(worker).toBeDefined();
+    await worker!.evaluate(recordShown);
 
     const sentAt = Math.floor(Date.now() / 1000);
     await deliver({
@@ -211,6 +225,7 @@ describe('pushes', () => {
       kind: 'dm',
       sent_at: sentAt,
     });
+    await shown(worker!, 'Vamos ao cinema?');
     await expect
       .poll(() => notifications(page, dmId), WAIT)
       .toEqual([
@@ -234,6 +249,7 @@ describe('pushes', () => {
       icon: '/api/media/m_cover',
       sent_at: sentAt,
     });
+    await shown(worker!, `${brunoName}: 📷 Photo`);
     await expect
       .poll(() => notifications(page, 'c_group_of_test'), WAIT)
       .toEqual([
@@ -251,8 +267,6 @@ describe('pushes', () => {
     await expect.poll(async () => (await notifications(page)).map((n) => n.tag), WAIT).toEqual([dmId]);
 
     // A click (the worker's own notificationclick listener, given the notification shown) opens the DM.
-    const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js'));
-    expect(worker).toBeDefined();
     await worker!.evaluate(async (tag) => {
       // The worker's globals (the test is typed for the DOM).
       const scope = self as unknown as {
@@ -284,8 +298,11 @@ function setTabHidden(page: Page, hidden: boolean) {
 describe('the open tab', () => {
   it('tells the server when it is hidden; while hidden, notifies a message as its push would look, a muted chat only when mentioned', async () => {
     const { page } = ana;
+    // What the page's first chat list holds is not news (src/state/notified.ts): the messages below come after it.
+    const listed = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/chats');
     await page.goto('/');
     await page.getByRole('button', { name: 'New chat' }).waitFor();
+    await listed;
     // Each connection hidden, with the second it went hidden; a page left (a reload) may leave its own entry
     // until the next set_active prunes it: the one wanted is this connection's, from now on.
     const hiddenKey = `presence:hidden:{${ana.userId}}`;
@@ -295,6 +312,7 @@ describe('the open tab', () => {
     await expect.poll(hiddenNow, WAIT).toBe(true);
 
     bruno.send(dmId, 'Tá por aí?');
+    await shown(page, 'Tá por aí?');
     await expect
       .poll(() => notifications(page, dmId), WAIT)
       .toMatchObject([
@@ -310,16 +328,8 @@ describe('the open tab', () => {
     await expect.poll(() => page.title(), WAIT).toMatch(/^\(\d+\) /);
     await setTabHidden(page, false);
 
-    // Muted: nothing, unless the message mentions her. What the page shows is recorded as it asks for it.
-    await page.evaluate(() => {
-      const shown: string[] = [];
-      (window as unknown as { shownBodies: string[] }).shownBodies = shown;
-      const original = ServiceWorkerRegistration.prototype.showNotification;
-      ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
-        shown.push(options?.body ?? '');
-        return original.call(this, title, options);
-      };
-    });
+    // Muted: nothing, unless the message mentions her.
+    const shownBefore = (await page.evaluate(() => (window as unknown as { papoShown: string[] }).papoShown)).length;
     const row = chatRow(page, brunoName);
     await row.click();
     await page.getByRole('button', { name: 'Chat options' }).click();
@@ -330,10 +340,22 @@ describe('the open tab', () => {
     bruno.send(dmId, 'Silêncio…');
     await row.locator('.chat-preview', { hasText: 'Silêncio…' }).waitFor();
     bruno.send(dmId, 'Ana, olha isto', { mentions: [ana.userId] });
+    await shown(page, 'Ana, olha isto');
     await expect.poll(() => notifications(page, dmId), WAIT).toMatchObject([{ body: 'Ana, olha isto', tag: dmId }]);
-    expect(await page.evaluate(() => (window as unknown as { shownBodies: string[] }).shownBodies)).toEqual([
-      'Ana, olha isto',
-    ]);
+    expect(
+      (await page.evaluate(() => (window as unknown as { papoShown: string[] }).papoShown)).slice(shownBefore),
+    ).toEqual(['Ana, olha isto']);
+
+    // Someone new: the first message of a chat the page has not listed yet is notified too.
+    const carlaName = uniqueName('Carla');
+    const carla = await onlineClient(server.url, carlaName);
+    onTeardown(() => carla.disconnect());
+    const carlaDm = (await carla.createDm(ana.userId)).chat_id;
+    carla.send(carlaDm, 'Olá! Sou a Carla.');
+    await shown(page, 'Olá! Sou a Carla.');
+    await expect
+      .poll(() => notifications(page, carlaDm), WAIT)
+      .toMatchObject([{ title: carlaName, body: 'Olá! Sou a Carla.', tag: carlaDm }]);
 
     await setTabHidden(page, false);
     await expect.poll(() => redis.hlen(hiddenKey), WAIT).toBe(0);

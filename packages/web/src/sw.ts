@@ -53,6 +53,18 @@ function parsePush(event: PushEvent): PushPayload | undefined {
   }
 }
 
+/**
+ * The worker's notification calls, one push at a time: Chromium's getNotifications, run while another
+ * notification is being shown, may leave that one out of its list for good, and the order guard below and a
+ * read's closing go by that list.
+ */
+let notificationWork: Promise<unknown> = Promise.resolve();
+function oneAtATime(work: () => Promise<void>): Promise<void> {
+  const next = notificationWork.then(work, work);
+  notificationWork = next.catch(() => undefined);
+  return next;
+}
+
 async function closeChatNotifications(chatId: string): Promise<void> {
   for (const notification of await self.registration.getNotifications({ tag: chatId })) notification.close();
 }
@@ -71,10 +83,10 @@ async function showMessage(payload: MessagePush): Promise<void> {
 self.addEventListener('push', (event) => {
   const payload = parsePush(event);
   if (payload?.type === 'message') {
-    event.waitUntil(showMessage(payload));
+    event.waitUntil(oneAtATime(() => showMessage(payload)));
   } else if (payload?.type === 'read') {
     // Read on another device: that chat's notification goes, and nothing is shown.
-    event.waitUntil(closeChatNotifications(payload.chat_id));
+    event.waitUntil(oneAtATime(() => closeChatNotifications(payload.chat_id)));
   }
 });
 

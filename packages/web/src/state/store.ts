@@ -7,13 +7,14 @@ import type {
   PapoClient,
 } from '@papo/client';
 import { Emitter } from '@papo/client';
-import { type ChatSummary, LIMITS, type MyProfile } from '@papo/protocol';
+import { type ChatSummary, LIMITS, type Message, type MyProfile } from '@papo/protocol';
 import { isSystem } from '../lib/system-text';
 import { Blocks } from './blocks';
 import { activity, type ChatItem, mentionUnread, mergeChats, unreadCount } from './chats';
 import { Departures } from './departures';
 import { type GroupHost, Groups } from './groups';
 import { MessageActions } from './message-actions';
+import { Notified } from './notified';
 import { People, type Person } from './people';
 import { TypingTracker } from './typing';
 
@@ -55,6 +56,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
   readonly blocks: Blocks;
   readonly messages: MessageActions;
   private readonly departures = new Departures();
+  private readonly notified = new Notified();
   /** The invite code of the link the page was opened with (#/invite/CODE), until joined or dismissed. */
   private invite: string | null = null;
   private chatsById = new Map<string, ChatItem>();
@@ -187,6 +189,7 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     if (!expired) void this.client.logout();
     this.chatsById.clear();
     this.chatsLoaded = false;
+    this.notified.clear();
     this.acked.clear();
     this.drafts.clear();
     this.typing.clear();
@@ -484,15 +487,29 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     } else if (inFront) {
       this.markOpenChatRead();
       this.emit('incoming', message);
-    } else if (message.id > chat.readUpTo && message.id > chat.serverLastId) {
-      chat.localUnread.add(message.id);
-      const mentionsMe = message.mentions?.includes(this.client.userId ?? '') ?? false;
-      if (mentionsMe) chat.mentionedId = message.id;
-      // A mention breaks the mute, as WhatsApp's (contract section 11).
-      const muted = this.isMuted(chat) && !mentionsMe;
-      this.emit('notify', { chat_id: chat.chat_id, message, muted, audible: !muted });
+    } else if (message.id > chat.readUpTo) {
+      // Counted here only past what the server's count holds; notified whichever way it came first.
+      if (message.id > chat.serverLastId) {
+        chat.localUnread.add(message.id);
+        if (this.mentionsMe(message)) chat.mentionedId = message.id;
+      }
+      this.notifyIfNews(chat, message);
     }
     this.changed();
+  }
+
+  private mentionsMe(message: Message): boolean {
+    return message.mentions?.includes(this.client.userId ?? '') ?? false;
+  }
+
+  /** Sound and the hidden tab's notification, once per message of someone else not in front of the user. */
+  private notifyIfNews(chat: ChatItem, message: ChatMessage): void {
+    if (isSystem(message) || message.deleted || message.sender_id === this.client.userId || chat.gone) return;
+    if (message.id <= chat.readUpTo || (this.openChat === chat.chat_id && this.visible)) return;
+    if (!this.notified.take(chat.chat_id, message.id)) return;
+    // A mention breaks the mute, as WhatsApp's (contract section 11).
+    const muted = this.isMuted(chat) && !this.mentionsMe(message);
+    this.emit('notify', { chat_id: chat.chat_id, message, muted, audible: !muted });
   }
 
   /** A message was edited, deleted or reacted to: the SDK holds it as it now stands; the list's last line too. */
@@ -571,6 +588,13 @@ export class AppStore extends Emitter<StoreEvents> implements GroupHost {
     this.chatsLoaded = true;
     if (this.openChat && !this.chatsById.has(this.openChat)) this.openChat = null;
     this.markOpenChatRead();
+    // A message the list names before (or instead of) its live event: a new chat's first one, or one stored
+    // just before the list was read.
+    this.notified.listed(summaries, complete);
+    for (const { chat_id, last_message } of summaries) {
+      const chat = this.chatsById.get(chat_id);
+      if (chat && last_message) this.notifyIfNews(chat, { ...last_message, chat_id });
+    }
     this.changed();
   }
 
