@@ -88,7 +88,8 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       const page = guest.page;
       await page.emulateMedia({ colorScheme });
       await page.getByLabel('Your name').waitFor();
-      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(colorScheme);
+      // The page follows the system's scheme from its change event: a moment after.
+      await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(colorScheme);
       await checkAxe(page, 'login, quick start');
       await screenshot(page, `a11y-${width}-login`);
 
@@ -114,7 +115,8 @@ describe('accessibility (axe-core) at both widths', { timeout: 120_000 }, () => 
       ]);
       const page = ana.page;
       await page.emulateMedia({ colorScheme });
-      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(colorScheme);
+      // The page follows the system's scheme from its change event: a moment after.
+      await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(colorScheme);
       await checkAxe(page, 'no chat yet');
 
       // Two public chats with history, one of them muted; a DM with unread messages.

@@ -139,6 +139,8 @@ describe('settings: theme and language', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     expect(overflow).toBe(false);
     await page.getByRole('button', { name: 'Back', exact: true }).click();
+    // Closed, Settings gives focus back to the menu it was opened from.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Menu');
 
     // A dialog (a temporary account's logout warning), and the login screen, in dark.
     await page.getByRole('button', { name: 'Menu', exact: true }).click();

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MediaInfo } from '@papo/protocol';
 import sharp from 'sharp';
 
@@ -75,4 +78,45 @@ export function silentMp3(frames: number): Buffer {
   const frame = Buffer.alloc(417);
   frame.set([0xff, 0xfb, 0x90, 0x64]);
   return Buffer.concat(Array.from({ length: frames }, () => frame));
+}
+
+/**
+ * `POST /api/media` of `chunks` × `chunkBytes` (with `declared` as its Content-Length, or chunked without one):
+ * the status answered. An answer that comes before the body is all sent is taken and the rest not sent: the
+ * server answers 413 and closes the connection when an upload is far too large, and a client still writing then
+ * fails (EPIPE) instead of reading that answer, as fetch did now and then.
+ */
+export async function uploadInChunks(
+  baseUrl: string,
+  token: string,
+  { chunks, chunkBytes, declared }: { chunks: number; chunkBytes: number; declared?: number },
+): Promise<number> {
+  const headers: Record<string, string | number> = { authorization: `Bearer ${token}`, 'content-type': 'image/png' };
+  if (declared !== undefined) headers['content-length'] = declared;
+  const request = httpRequest(`${baseUrl}/api/media`, { method: 'POST', headers });
+  let status: number | undefined;
+  const answered = new Promise<number>((resolve, reject) => {
+    request.on('response', (response) => {
+      response.resume();
+      status = response.statusCode ?? 0;
+      resolve(status);
+    });
+    request.on('error', reject);
+  });
+  const answerWithin = (ms: number) => Promise.race([answered.catch(() => 0), sleep(ms)]);
+  request.flushHeaders();
+  // A Content-Length far too large is answered at once.
+  if (declared !== undefined) await answerWithin(2_000);
+  const chunk = Buffer.alloc(chunkBytes, 1);
+  for (let i = 0; i < chunks && status === undefined; i++) {
+    if (!request.write(chunk)) await Promise.race([once(request, 'drain'), answered.catch(() => 0)]);
+    await answerWithin(20);
+  }
+  if (status === undefined) await answerWithin(5_000);
+  if (status === undefined) request.end();
+  try {
+    return await answered;
+  } finally {
+    request.destroy();
+  }
 }

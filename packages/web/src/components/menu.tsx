@@ -12,15 +12,19 @@ export function Menu({
   items,
   icon,
   up = false,
+  opener,
 }: {
   label: string;
   items: MenuItem[];
   icon?: ReactNode;
   /** Opens above the button (at the bottom of the screen). */
   up?: boolean;
+  /** The "⋮" button, for a drawer opened from the menu to give focus back to when it closes. */
+  opener?: React.RefObject<HTMLButtonElement | null>;
 }) {
   const [open, setOpen] = useState(false);
-  const buttonRef = useRef<HTMLButtonElement>(null);
+  const ownButton = useRef<HTMLButtonElement>(null);
+  const buttonRef = opener ?? ownButton;
   const menuRef = useRef<HTMLDivElement>(null);
   const id = useId();
 
@@ -33,7 +37,7 @@ export function Menu({
     };
     document.addEventListener('pointerdown', onPointer);
     return () => document.removeEventListener('pointerdown', onPointer);
-  }, [open]);
+  }, [open, buttonRef]);
 
   const close = (focusButton: boolean) => {
     setOpen(false);

@@ -22,9 +22,13 @@ export function Sidebar() {
   const [query, setQuery] = useState('');
   const [confirmLogout, setConfirmLogout] = useState(false);
   const [linkFirst, setLinkFirst] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  // The button each drawer was opened from, focused again when it closes; the menu's drawers go back to "⋮".
   const openers: Partial<Record<Panel, React.RefObject<HTMLButtonElement | null>>> = {
     online: useRef<HTMLButtonElement>(null),
     public: useRef<HTMLButtonElement>(null),
+    settings: menuButton,
+    account: menuButton,
   };
   const returnFocus = useRef<Panel | null>(null);
 
@@ -125,6 +129,7 @@ export function Sidebar() {
             </button>
             <Menu
               label={t('sidebar.menu')}
+              opener={menuButton}
               items={[
                 { label: t('sidebar.newGroup'), onSelect: () => setPanel('group') },
                 { label: t('settings.title'), onSelect: () => setPanel('settings') },
