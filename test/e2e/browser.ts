@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { browserProblem, chromiumPath } from '../../scripts/chromium.mjs';
@@ -57,6 +58,35 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
   });
   onTeardown(() => browser.close());
   return browser;
+}
+
+/**
+ * A Chromium with a profile on disk, closed (and the profile deleted) after the file: installable and allowed
+ * push, which an incognito context (`newContext`) never is. `initScripts` run in every page before its own.
+ */
+export async function persistentApp(
+  baseUrl: string,
+  initScripts: Array<Parameters<BrowserContext['addInitScript']>[0]> = [],
+): Promise<{ context: BrowserContext; page: Page }> {
+  const problem = browserProblem();
+  if (problem) throw new Error(problem);
+  const profile = mkdtempSync(join(tmpdir(), 'papo-pwa-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    baseURL: baseUrl,
+    viewport: DESKTOP,
+    locale: 'en-US',
+    reducedMotion: 'reduce',
+  });
+  onTeardown(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  context.setDefaultTimeout(15_000);
+  for (const script of initScripts) await context.addInitScript(script);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { context, page };
 }
 
 export type User = {

@@ -5,15 +5,24 @@ import { join, resolve } from 'node:path';
 import type { PapoClient } from '@papo/client';
 import type { PushPayload } from '@papo/protocol';
 import type { Redis } from 'ioredis';
-import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
+import type { CDPSession, Page, Worker } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { browserProblem, chromiumPath } from '../../scripts/chromium.mjs';
 import { redisClient } from '../helpers/redis.js';
 import { REPO_ROOT, type ServerProcess } from '../helpers/server-process.js';
 import { onTeardown } from '../helpers/teardown.js';
 import { onlineClient } from '../sdk/sdk-helpers.js';
 import { axeViolations } from './axe.js';
-import { chatRow, DESKTOP, loginQuick, PHONE, startWebServer, type User, uniqueName, WEB_DIST } from './browser.js';
+import {
+  chatRow,
+  DESKTOP,
+  loginQuick,
+  PHONE,
+  persistentApp,
+  startWebServer,
+  type User,
+  uniqueName,
+  WEB_DIST,
+} from './browser.js';
 
 /**
  * The installable app and its notifications (contract section 13, the web side): the service worker, the
@@ -39,29 +48,6 @@ let ana: User;
 let bruno: PapoClient;
 const brunoName = uniqueName('Bruno');
 let dmId: string;
-
-/** A Chromium with a profile on disk (installable, push allowed), closed after the file. */
-async function persistentApp(baseUrl: string): Promise<{ context: BrowserContext; page: Page }> {
-  const problem = browserProblem();
-  if (problem) throw new Error(problem);
-  const profile = mkdtempSync(join(tmpdir(), 'papo-pwa-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    baseURL: baseUrl,
-    viewport: DESKTOP,
-    locale: 'en-US',
-    reducedMotion: 'reduce',
-  });
-  onTeardown(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
-  context.setDefaultTimeout(15_000);
-  await context.addInitScript(recordShown);
-  const page = context.pages()[0] ?? (await context.newPage());
-  return { context, page };
-}
 
 /**
  * Records, in the page or the service worker, the body of each notification once showNotification has resolved.
@@ -133,7 +119,7 @@ beforeAll(async () => {
   cpSync(WEB_DIST, web, { recursive: true });
   server = await startWebServer({ env: { WEB_DIR: web, PUSH_ALLOW_INSECURE_ENDPOINTS: '1' } });
   redis = redisClient();
-  const { context, page } = await persistentApp(server.url);
+  const { context, page } = await persistentApp(server.url, [recordShown]);
   await page.goto('/');
   ana = { name: uniqueName('Ana'), page, context, errors: [], cspViolations: [], userId: '' };
   page.on('pageerror', (err) => ana.errors.push(err.message));
