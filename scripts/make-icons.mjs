@@ -18,11 +18,7 @@ const BUBBLE = Buffer.from(
 
 /** The logo alone (its own green disc), transparent around it. */
 async function plain(size, file) {
-  await sharp(logo, { density: (72 * size) / 64 })
-    .resize(size, size)
-    .png({ compressionLevel: 9 })
-    .toFile(join(PUBLIC, file));
-  console.log(`wrote packages/web/public/${file}`);
+  await write(sharp(logo, { density: (72 * size) / 64 }).resize(size, size), file);
 }
 
 /**
@@ -36,11 +32,8 @@ async function maskable(size, file) {
     .resize(inner, inner)
     .png()
     .toBuffer();
-  await sharp({ create: { width: size, height: size, channels: 4, background: GREEN } })
-    .composite([{ input: mark, gravity: 'center' }])
-    .png({ compressionLevel: 9 })
-    .toFile(join(PUBLIC, file));
-  console.log(`wrote packages/web/public/${file}`);
+  const disc = sharp({ create: { width: size, height: size, channels: 4, background: GREEN } });
+  await write(disc.composite([{ input: mark, gravity: 'center' }]), file);
 }
 
 /**
@@ -48,10 +41,12 @@ async function maskable(size, file) {
  * bubble alone (its disc would be a plain dot), white on transparent.
  */
 async function badge(size, file) {
-  await sharp(BUBBLE, { density: (72 * size) / 36 })
-    .resize(size, size)
-    .png({ compressionLevel: 9 })
-    .toFile(join(PUBLIC, file));
+  await write(sharp(BUBBLE, { density: (72 * size) / 36 }).resize(size, size), file);
+}
+
+/** A PNG into packages/web/public, as small as zlib makes it. */
+async function write(image, file) {
+  await image.png({ compressionLevel: 9 }).toFile(join(PUBLIC, file));
   console.log(`wrote packages/web/public/${file}`);
 }
 

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../packages/server/src/media/local-storage.js';
 import { createS3Storage } from '../packages/server/src/media/s3-storage.js';
 import type { MediaStorage } from '../packages/server/src/media/storage.js';
-import { createDm, expectError } from './helpers/chat-actions.js';
+import { createDm, expectError, sendMessage } from './helpers/chat-actions.js';
 import { api } from './helpers/http.js';
 import { download, photoWithGps, png, silentMp3, upload, uploaded, uploadInChunks } from './helpers/media.js';
 import { keys, onCluster, redisClient } from './helpers/redis.js';
@@ -35,12 +35,6 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-async function sendMedia(session: Session, data: Record<string, unknown>): Promise<number> {
-  const reply = await session.client.request('send_message', data);
-  expect(reply, JSON.stringify(reply)).toMatchObject({ type: 'ack' });
-  return reply.server_msg_id as number;
 }
 
 // On the cluster one driver does: what the drivers keep is the same whatever Redis is behind the server.
@@ -157,7 +151,7 @@ describe.each(drivers)('media on the %s driver', (driver) => {
       expect(audio.thumbnail).toBeUndefined();
       const dm = await createDm(alice!.client, bob!.userId);
       const created = bob!.client.next('message_created');
-      await sendMedia(alice!, { chat_id: dm.chat_id, type: 'voice', media_id: audio.media_id });
+      await sendMessage(alice!.client, { chat_id: dm.chat_id, type: 'voice', media_id: audio.media_id });
       expect((await created).message).toMatchObject({ msg_type: 'voice', media: { duration_ms: audio.duration_ms } });
       const served = await download(server.url, `/api/media/${audio.media_id}`, bob!.token, { range: 'bytes=0-416' });
       expect(served.status).toBe(206);
@@ -253,7 +247,7 @@ describe.each(drivers)('media on the %s driver', (driver) => {
       expect((await download(server.url, `/api/media/${media.media_id}`, alice!.token)).status).toBe(200);
 
       const created = bob!.client.next('message_created');
-      const id = await sendMedia(alice!, {
+      const id = await sendMessage(alice!.client, {
         chat_id: dm.chat_id,
         type: 'image',
         media_id: media.media_id,
@@ -308,7 +302,7 @@ describe.each(drivers)('media on the %s driver', (driver) => {
       const [alice, bob] = await users(server, 2);
       const dm = await createDm(alice!.client, bob!.userId);
       const media = await uploaded(server.url, alice!.token, await png(), 'image/png');
-      await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
+      await sendMessage(alice!.client, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
       const there = await download(other.url, `/api/media/${media.media_id}`, bob!.token);
       expect(there.status).toBe(200);
       expect(there.bytes.equals(await storedBytes(media.media_id))).toBe(true);
@@ -347,7 +341,7 @@ describe.each(drivers)('media on the %s driver', (driver) => {
       });
       const chatId = created.chat_id as string;
       const media = await uploaded(server.url, owner!.token, await png(), 'image/png');
-      await sendMedia(owner!, { chat_id: chatId, type: 'image', media_id: media.media_id });
+      await sendMessage(owner!.client, { chat_id: chatId, type: 'image', media_id: media.media_id });
       const linkOf = async (session: Session) =>
         (await api(server.url, '/api/media/links', { token: session.token, body: { media_ids: [media.media_id] } }))
           .body.links[media.media_id] as string;
@@ -392,12 +386,12 @@ describe.each(drivers)('media on the %s driver', (driver) => {
         'invalid_payload',
       );
       // Any upload goes as a file.
-      const id = await sendMedia(alice!, { chat_id: dm.chat_id, type: 'file', media_id: media.media_id });
+      const id = await sendMessage(alice!.client, { chat_id: dm.chat_id, type: 'file', media_id: media.media_id });
       // Bob forwards it to a DM with Carol, who may then get it.
       const toCarol = await createDm(bob!.client, carol!.userId);
       expect((await download(server.url, `/api/media/${media.media_id}`, carol!.token)).status).toBe(404);
       const created = carol!.client.next('message_created');
-      await sendMedia(bob!, { chat_id: toCarol.chat_id, forward_of: { chat_id: dm.chat_id, message_id: id } });
+      await sendMessage(bob!.client, { chat_id: toCarol.chat_id, forward_of: { chat_id: dm.chat_id, message_id: id } });
       const { message } = (await created) as { message: Message };
       expect(message).toMatchObject({ msg_type: 'file', forwarded: true, media: { media_id: media.media_id } });
       expect((await download(server.url, `/api/media/${media.media_id}`, carol!.token)).status).toBe(200);
@@ -505,9 +499,9 @@ describe.each(drivers)('media on the %s driver', (driver) => {
       const [alice, bob] = await users(sweeping, 2);
       const dm = await createDm(alice!.client, bob!.userId);
       const media = await uploaded(sweeping.url, alice!.token, await png(), 'image/png');
-      const first = await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
+      const first = await sendMessage(alice!.client, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
       // Sent twice in the chat: the first delete leaves the second message holding it.
-      const second = await sendMedia(alice!, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
+      const second = await sendMessage(alice!.client, { chat_id: dm.chat_id, type: 'image', media_id: media.media_id });
       expect(await stored(`${media.media_id}.thumb`)).toBe(true);
       const deleted = bob!.client.next('message_updated');
       expect((await alice!.client.request('delete_message', { chat_id: dm.chat_id, message_id: first })).type).toBe(
@@ -535,11 +529,11 @@ describe.each(drivers)('media on the %s driver', (driver) => {
       const withCarol = await createDm(alice!.client, carol!.userId);
       const trimmed = await uploaded(sweeping.url, alice!.token, await png(), 'image/png');
       const shared = await uploaded(sweeping.url, alice!.token, await png(30, 30), 'image/png');
-      await sendMedia(alice!, { chat_id: withBob.chat_id, type: 'image', media_id: trimmed.media_id });
-      await sendMedia(alice!, { chat_id: withBob.chat_id, type: 'file', media_id: shared.media_id });
-      await sendMedia(alice!, { chat_id: withCarol.chat_id, type: 'image', media_id: shared.media_id });
+      await sendMessage(alice!.client, { chat_id: withBob.chat_id, type: 'image', media_id: trimmed.media_id });
+      await sendMessage(alice!.client, { chat_id: withBob.chat_id, type: 'file', media_id: shared.media_id });
+      await sendMessage(alice!.client, { chat_id: withCarol.chat_id, type: 'image', media_id: shared.media_id });
       // Ten more messages push both out of the DM with Bob (MESSAGES_KEEP=10).
-      for (let i = 0; i < 10; i++) await sendMedia(alice!, { chat_id: withBob.chat_id, body: `text ${i}` });
+      for (let i = 0; i < 10; i++) await sendMessage(alice!.client, { chat_id: withBob.chat_id, body: `text ${i}` });
       await gone(trimmed.media_id);
       // The DM with Carol still holds the other one: kept, and hers to get; Bob's access went with the message.
       await new Promise((resolve) => setTimeout(resolve, 3500));

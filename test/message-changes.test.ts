@@ -1,7 +1,7 @@
 import type { ChatSummary, Message, ServerEventOf } from '@papo/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDm, expectError, groupChat, sendText } from './helpers/chat-actions.js';
+import { createDm, expectError, groupChat, sendMessage, sendText } from './helpers/chat-actions.js';
 import { api, uniq } from './helpers/http.js';
 import { keys, onCluster, redisClient, storedMessages } from './helpers/redis.js';
 import { type ServerProcess, startServer } from './helpers/server-process.js';
@@ -26,12 +26,6 @@ async function createGroup(owner: Session, members: Session[]): Promise<string> 
   });
   expect(reply, JSON.stringify(reply)).toMatchObject({ type: 'chat_created' });
   return reply.chat_id as string;
-}
-
-async function send(client: TestClient, data: Record<string, unknown>): Promise<number> {
-  const reply = await client.request('send_message', data);
-  expect(reply, JSON.stringify(reply)).toMatchObject({ type: 'ack' });
-  return reply.server_msg_id as number;
 }
 
 async function change(client: TestClient, action: string, data: Record<string, unknown>): Promise<number> {
@@ -89,8 +83,8 @@ describe('reply_to', () => {
     const chatId = await groupChat(ana!.client, [bia!.client]);
     // 99 letters then an astral emoji (2 UTF-16 units): the preview stops before it rather than cut it.
     const long = `${'a'.repeat(99)}😀 and more`;
-    const quoted = await send(ana!.client, { chat_id: chatId, body: long });
-    const reply = await send(bia!.client, { chat_id: chatId, body: 'answer', reply_to: quoted });
+    const quoted = await sendMessage(ana!.client, { chat_id: chatId, body: long });
+    const reply = await sendMessage(bia!.client, { chat_id: chatId, body: 'answer', reply_to: quoted });
     const event = await ana!.client.next('message_created', (f) => f.chat_id === chatId && f.message.id === reply);
     expect(event.message.reply_to).toEqual({
       id: quoted,
@@ -100,8 +94,8 @@ describe('reply_to', () => {
     });
     expect((await stored(chatId, reply)).reply_to).toEqual(event.message.reply_to);
 
-    const short = await send(ana!.client, { chat_id: chatId, body: 'olá 👍🏽 ok' });
-    const second = await send(bia!.client, { chat_id: chatId, body: 'sim', reply_to: short });
+    const short = await sendMessage(ana!.client, { chat_id: chatId, body: 'olá 👍🏽 ok' });
+    const second = await sendMessage(bia!.client, { chat_id: chatId, body: 'sim', reply_to: short });
     expect((await stored(chatId, second)).reply_to?.preview).toBe('olá 👍🏽 ok');
   });
 
@@ -127,7 +121,7 @@ describe('reply_to', () => {
 
     const group = await createGroup(ana!, [bia!]);
     await expectError(bia!.client, 'send_message', { chat_id: group, body: 'x', reply_to: 1 }, 'invalid_payload');
-    const before = await send(ana!.client, { chat_id: group, body: 'before caio' });
+    const before = await sendMessage(ana!.client, { chat_id: group, body: 'before caio' });
     const added = await ana!.client.request('add_members', { chat_id: group, user_ids: [caio!.userId] });
     expect(added.type).toBe('members_added');
     const late = await expectError(
@@ -146,7 +140,7 @@ describe('mentions', () => {
   it('keeps members only, once each, never the sender; 50 strangers make no mentions at all', async () => {
     const [ana, bia, caio, stranger] = await users(server, 4);
     const group = await createGroup(ana!, [bia!, caio!]);
-    const id = await send(ana!.client, {
+    const id = await sendMessage(ana!.client, {
       chat_id: group,
       body: '@bia @caio',
       mentions: [bia!.userId, caio!.userId, bia!.userId, ana!.userId, stranger!.userId],
@@ -154,7 +148,7 @@ describe('mentions', () => {
     expect((await stored(group, id)).mentions).toEqual([bia!.userId, caio!.userId]);
 
     const strangers = Array.from({ length: 50 }, (_, i) => `u_nobody${i}`);
-    const none = await send(ana!.client, { chat_id: group, body: 'hello all', mentions: strangers });
+    const none = await sendMessage(ana!.client, { chat_id: group, body: 'hello all', mentions: strangers });
     const message = await stored(group, none);
     expect(message).not.toHaveProperty('mentions');
     expect(await redis.hgetall(`chat:{${group}}:mentions`)).toEqual({
@@ -172,7 +166,7 @@ describe('mentions', () => {
     expect((await chatRow(bia!, group)).mentioned_id).toBe(id);
     bia!.client.send('read_receipt', { chat_id: group, message_id: id });
     await expect.poll(async () => (await chatRow(bia!, group)).mentioned_id).toBeUndefined();
-    const again = await send(ana!.client, { chat_id: group, body: '@caio', mentions: [caio!.userId] });
+    const again = await sendMessage(ana!.client, { chat_id: group, body: '@caio', mentions: [caio!.userId] });
     expect((await chatRow(caio!, group)).mentioned_id).toBe(again);
     await change(ana!.client, 'delete_message', { chat_id: group, message_id: again });
     expect((await chatRow(caio!, group)).mentioned_id).toBeUndefined();
@@ -184,15 +178,15 @@ describe('forward_of', () => {
     const [ana, bia, caio] = await users(server, 3);
     const source = await groupChat(ana!.client, [bia!.client]);
     const target = await groupChat(bia!.client, [caio!.client]);
-    const first = await send(ana!.client, { chat_id: source, body: 'first' });
-    const quoted = await send(ana!.client, {
+    const first = await sendMessage(ana!.client, { chat_id: source, body: 'first' });
+    const quoted = await sendMessage(ana!.client, {
       chat_id: source,
       body: 'worth sharing',
       reply_to: first,
       mentions: [bia!.userId],
     });
     await change(bia!.client, 'react', { chat_id: source, message_id: quoted, emoji: '❤️' });
-    const id = await send(bia!.client, {
+    const id = await sendMessage(bia!.client, {
       chat_id: target,
       forward_of: { chat_id: source, message_id: quoted },
       client_msg_id: 'fwd-1',
@@ -241,10 +235,10 @@ describe('forward_of', () => {
     await forward(secret.chat_id, 9);
     const group = await createGroup(ana!, [bia!]);
     await forward(group, 1); // the group's system message
-    const gone = await send(ana!.client, { chat_id: group, body: 'gone' });
+    const gone = await sendMessage(ana!.client, { chat_id: group, body: 'gone' });
     await change(ana!.client, 'delete_message', { chat_id: group, message_id: gone });
     await forward(group, gone);
-    const kept = await send(ana!.client, { chat_id: group, body: 'kept' });
+    const kept = await sendMessage(ana!.client, { chat_id: group, body: 'kept' });
     await forward(group, kept, bia!.client, { body: 'my own words' });
     // The refusals stored nothing.
     expect(await storedMessages(redis, target)).toEqual([]);
@@ -255,7 +249,7 @@ describe('edit_message', () => {
   it('changes one’s own text, sets edited_at, and tells every member with the chat’s next change id', async () => {
     const [ana, bia] = await users(server, 2);
     const chatId = await groupChat(ana!.client, [bia!.client]);
-    const id = await send(ana!.client, { chat_id: chatId, body: 'helo' });
+    const id = await sendMessage(ana!.client, { chat_id: chatId, body: 'helo' });
     const changeId = await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: 'hello' });
     expect(changeId).toBe(1);
     const event = await updated(bia!.client, chatId, 1);
@@ -265,7 +259,7 @@ describe('edit_message', () => {
     // The same text again changes nothing: the current change id.
     expect(await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: 'hello' })).toBe(1);
     // A reply's quote follows the edit (a change of its own): the old text is nowhere left.
-    const reply = await send(bia!.client, { chat_id: chatId, body: 'hi!', reply_to: id });
+    const reply = await sendMessage(bia!.client, { chat_id: chatId, body: 'hi!', reply_to: id });
     const again = await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: 'hello, all' });
     expect((await updated(bia!.client, chatId, again + 1)).message).toMatchObject({
       id: reply,
@@ -301,10 +295,10 @@ describe('delete_message', () => {
     const [ana, bia] = await users(server, 2);
     const chatId = await groupChat(ana!.client, [bia!.client]);
     const secret = `secret-${uniq()}`;
-    const id = await send(ana!.client, { chat_id: chatId, body: secret, mentions: [bia!.userId] });
+    const id = await sendMessage(ana!.client, { chat_id: chatId, body: secret, mentions: [bia!.userId] });
     await change(bia!.client, 'react', { chat_id: chatId, message_id: id, emoji: '😮' });
-    const reply1 = await send(bia!.client, { chat_id: chatId, body: 'what?', reply_to: id });
-    const reply2 = await send(ana!.client, { chat_id: chatId, body: 'yes', reply_to: id });
+    const reply1 = await sendMessage(bia!.client, { chat_id: chatId, body: 'what?', reply_to: id });
+    const reply2 = await sendMessage(ana!.client, { chat_id: chatId, body: 'yes', reply_to: id });
     const edited = await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: id, body: `${secret} v2` });
     expect((await stored(chatId, reply2)).reply_to?.preview).toBe(`${secret} v2`);
     expect(await dumpEverything()).toContain(secret);
@@ -342,7 +336,7 @@ describe('delete_message', () => {
   it('a group admin deletes anyone’s message; a member does not; system messages stay', async () => {
     const [ana, bia, caio] = await users(server, 3);
     const group = await createGroup(ana!, [bia!, caio!]);
-    const biaMessage = await send(bia!.client, { chat_id: group, body: 'by bia' });
+    const biaMessage = await sendMessage(bia!.client, { chat_id: group, body: 'by bia' });
     await expectError(caio!.client, 'delete_message', { chat_id: group, message_id: biaMessage }, 'forbidden');
     const changeId = await change(ana!.client, 'delete_message', { chat_id: group, message_id: biaMessage });
     expect((await updated(caio!.client, group, changeId)).message).toMatchObject({
@@ -359,7 +353,7 @@ describe('react', () => {
   it('one reaction per user: a new one replaces, the same again changes nothing, "" removes', async () => {
     const [ana, bia, caio] = await users(server, 3);
     const chatId = await groupChat(ana!.client, [bia!.client, caio!.client]);
-    const id = await send(ana!.client, { chat_id: chatId, body: 'react to me' });
+    const id = await sendMessage(ana!.client, { chat_id: chatId, body: 'react to me' });
     const react = (s: Session, emoji: string) => change(s.client, 'react', { chat_id: chatId, message_id: id, emoji });
     await react(bia!, '👍');
     await react(caio!, '👍');
@@ -381,7 +375,7 @@ describe('react', () => {
   it('takes one emoji only: keycaps, flags, skin tones and ZWJ sequences, not letters, digits, pairs or long strings', async () => {
     const [ana] = await users(server, 1);
     const chatId = await groupChat(ana!.client, []);
-    const id = await send(ana!.client, { chat_id: chatId, body: 'x' });
+    const id = await sendMessage(ana!.client, { chat_id: chatId, body: 'x' });
     for (const emoji of ['1️⃣', '#️⃣', '🇧🇷', '👍🏽', '👨‍👩‍👧‍👦', '🏴󠁧󠁢󠁳󠁣󠁴󠁿', '❤', '©️']) {
       await change(ana!.client, 'react', { chat_id: chatId, message_id: id, emoji });
     }
@@ -395,7 +389,7 @@ describe('react', () => {
   it('a reaction storm is counted as messages are: rate_limited past the limit', async () => {
     const [ana] = await users(server, 1);
     const chatId = await groupChat(ana!.client, []);
-    const id = await send(ana!.client, { chat_id: chatId, body: 'storm' });
+    const id = await sendMessage(ana!.client, { chat_id: chatId, body: 'storm' });
     const replies = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         ana!.client.request('react', { chat_id: chatId, message_id: id, emoji: i % 2 ? '👍' : '👎' }),
@@ -411,12 +405,12 @@ describe('sync with after_change_id', () => {
   it('returns the messages changed since, once each as they stand, and says when changes are no longer kept', async () => {
     const [ana, bia] = await users(server, 2);
     const chatId = await groupChat(ana!.client, [bia!.client]);
-    const a = await send(ana!.client, { chat_id: chatId, body: 'a' });
-    const b = await send(ana!.client, { chat_id: chatId, body: 'b' });
+    const a = await sendMessage(ana!.client, { chat_id: chatId, body: 'a' });
+    const b = await sendMessage(ana!.client, { chat_id: chatId, body: 'b' });
     await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: a, body: 'a2' });
     await change(bia!.client, 'react', { chat_id: chatId, message_id: b, emoji: '👍' });
     const last = await change(ana!.client, 'edit_message', { chat_id: chatId, message_id: a, body: 'a3' });
-    const c = await send(ana!.client, { chat_id: chatId, body: 'c' });
+    const c = await sendMessage(ana!.client, { chat_id: chatId, body: 'c' });
 
     const reply = await bia!.client.request('sync', { chat_id: chatId, after_id: b, after_change_id: 1 });
     expect(reply).toMatchObject({ type: 'history', change_id: last });
@@ -443,10 +437,10 @@ describe('sync with after_change_id', () => {
   it('leaves out what a late group member may not read, live and in sync', async () => {
     const [ana, bia, caio] = await users(server, 3);
     const group = await createGroup(ana!, [bia!]);
-    const old = await send(ana!.client, { chat_id: group, body: 'before caio' });
+    const old = await sendMessage(ana!.client, { chat_id: group, body: 'before caio' });
     await ana!.client.request('add_members', { chat_id: group, user_ids: [caio!.userId] });
     await caio!.client.next('chat_added', (f) => f.chat_id === group);
-    const fresh = await send(ana!.client, { chat_id: group, body: 'after caio' });
+    const fresh = await sendMessage(ana!.client, { chat_id: group, body: 'after caio' });
     const first = await change(ana!.client, 'edit_message', {
       chat_id: group,
       message_id: old,
@@ -470,8 +464,8 @@ describe('a block in a DM', () => {
   it('stops edits and reactions from either side, as it stops sends; deleting one’s own still works', async () => {
     const [ana, bia] = await users(server, 2);
     const dm = await createDm(ana!.client, bia!.userId);
-    const fromAna = await send(ana!.client, { chat_id: dm.chat_id, body: 'hi' });
-    const fromBia = await send(bia!.client, { chat_id: dm.chat_id, body: 'hello' });
+    const fromAna = await sendMessage(ana!.client, { chat_id: dm.chat_id, body: 'hi' });
+    const fromBia = await sendMessage(bia!.client, { chat_id: dm.chat_id, body: 'hello' });
     const blocked = await api(server.url, '/api/blocks', { token: ana!.token, body: { user_id: bia!.userId } });
     expect(blocked.status).toBeLessThan(300);
     await expect.poll(() => redis.hget(keys.chat(dm.chat_id), 'blocked')).toBeTruthy();
@@ -492,8 +486,8 @@ describe('the chat list', () => {
   it('shows the newest message neither system nor deleted, and counts neither as unread', async () => {
     const [ana, bia] = await users(server, 2);
     const dm = await createDm(ana!.client, bia!.userId);
-    const kept = await send(ana!.client, { chat_id: dm.chat_id, body: 'kept' });
-    const gone = await send(ana!.client, { chat_id: dm.chat_id, body: 'gone' });
+    const kept = await sendMessage(ana!.client, { chat_id: dm.chat_id, body: 'kept' });
+    const gone = await sendMessage(ana!.client, { chat_id: dm.chat_id, body: 'gone' });
     expect(await chatRow(bia!, dm.chat_id)).toMatchObject({ unread_count: 2, last_message: { id: gone } });
     await change(ana!.client, 'delete_message', { chat_id: dm.chat_id, message_id: gone });
     expect(await chatRow(bia!, dm.chat_id)).toMatchObject({
@@ -505,7 +499,7 @@ describe('the chat list', () => {
     expect((await chatRow(ana!, dm.chat_id)).last_message?.id).toBe(kept);
 
     const group = await createGroup(ana!, [bia!]);
-    const hello = await send(ana!.client, { chat_id: group, body: 'hello' });
+    const hello = await sendMessage(ana!.client, { chat_id: group, body: 'hello' });
     await ana!.client.request('update_chat', { chat_id: group, title: 'renamed' });
     const row = await chatRow(bia!, group);
     expect(row.last_message?.id).toBe(hello);

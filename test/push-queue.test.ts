@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { LoginAnswer } from '@papo/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createDm, createPublicChat, joinChat, sendText } from './helpers/chat-actions.js';
+import { createDm, createPublicChat, joinChat, sendMessage, sendText } from './helpers/chat-actions.js';
 import { api, login, uniq } from './helpers/http.js';
 import { startPushReceiver } from './helpers/push-receiver.js';
 import { redisClient } from './helpers/redis.js';
@@ -201,12 +201,7 @@ describe('a new message is pushed to a user who is away', () => {
 
     await sendText(carol.client, chatId, 'muted plain');
     await queueDone();
-    const mention = await carol.client.request('send_message', {
-      chat_id: chatId,
-      body: '@bob are you coming?',
-      mentions: [bob.user_id],
-    });
-    expect(mention.type).toBe('ack');
+    await sendMessage(carol.client, { chat_id: chatId, body: '@bob are you coming?', mentions: [bob.user_id] });
     const push = await pushed(device.id, '@bob are you coming?');
     expect(push).toMatchObject({ title: 'Family', sender_name: carol.username, kind: 'group', mention: true });
     expect(previews(device.id)).toEqual(['@bob are you coming?']);
@@ -224,12 +219,7 @@ describe('a new message is pushed to a user who is away', () => {
 
     await sendText(host.client, chatId, 'to everyone');
     await queueDone();
-    const mention = await host.client.request('send_message', {
-      chat_id: chatId,
-      body: 'bob, your parcel',
-      mentions: [bob.user_id],
-    });
-    expect(mention.type).toBe('ack');
+    await sendMessage(host.client, { chat_id: chatId, body: 'bob, your parcel', mentions: [bob.user_id] });
     const push = await pushed(device.id, 'bob, your parcel');
     expect(push).toMatchObject({ title: 'Neighbours', kind: 'public', mention: true });
     await queueDone();

@@ -37,6 +37,13 @@ export async function createDm(client: TestClient, peerUserId: string): Promise<
   return reply as ServerEventOf<'dm_ready'>;
 }
 
+/** `send_message` with any of its fields (media, mentions, a reply, a forward): the id once acknowledged. */
+export async function sendMessage(client: TestClient, data: Record<string, unknown>): Promise<number> {
+  const reply = await client.request('send_message', data);
+  expectType(reply, 'ack', 'send_message');
+  return reply.server_msg_id as number;
+}
+
 export async function sendText(
   client: TestClient,
   chatId: string,
