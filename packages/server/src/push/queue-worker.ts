@@ -171,6 +171,7 @@ export function startPushWorker(deps: PushWorkerDeps) {
     const message = JSON.parse(targets.message) as StoredMessage;
     const [senderName, senderPicture] = await redis.hmget(keys.user(message.sender_id), 'username', 'avatar_url');
     const queuedAt = Date.now();
+    const topic = chatTopic(chatId);
     await inTurns(targets.recipients, config.pushConcurrency, async ({ userId, mentioned }) => {
       // Only devices whose session is live: one logged out is pushed nothing of the account.
       const subs = await push.live(userId, await push.awaySubscriptions(userId));
@@ -186,10 +187,11 @@ export function startPushWorker(deps: PushWorkerDeps) {
         mentioned,
         preview: config.pushPreview,
       });
-      const job = { p: JSON.stringify(payload), t: chatTopic(chatId), g: 'high' as const, s: queuedAt, k: 'message' };
-      await Promise.all(subs.map((sub) => deliver(userId, sub, job, 0)));
-      // Pushed (or on its way): the user's next read of the chat closes the notification on their devices.
+      const job = { p: JSON.stringify(payload), t: topic, g: 'high' as const, s: queuedAt, k: 'message' };
+      // Marked before it leaves: a read meanwhile sends the closing push, which has the same Topic, so a push
+      // service still holding the message replaces it.
       await push.pushed(userId, chatId, messageId);
+      await Promise.all(subs.map((sub) => deliver(userId, sub, job, 0)));
     });
   }
 
@@ -325,7 +327,8 @@ export function startPushWorker(deps: PushWorkerDeps) {
     await ensureGroup();
     await pruneConsumers();
     let cursor = '0-0';
-    for (let round = 0; round < 10 && !stopped; round++) {
+    // Within the same bound as the reader: the rest waits for the next pass.
+    for (let round = 0; round < 10 && !stopped && taken.size < MAX_TAKEN; round++) {
       const [next, entries] = (await redis.xautoclaim(
         keys.pushQueue,
         GROUP,

@@ -52,9 +52,14 @@ function queuePush({ redis, keys, config }: StoreContext, kind: 'm' | 'r', value
  * push-message.lua, which drops members who left.
  */
 export async function enrolListed(context: StoreContext, userId: string, chatId: string, op: '+' | '-') {
-  const { redis, run, keys } = context;
+  const { redis, keys } = context;
   if (op === '+' && (await redis.exists(keys.pushSubs(userId))) === 0) return;
-  await run('push-enrol', [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)], [userId, op]);
+  await enrol(context, userId, chatId, op);
+}
+
+/** The user on (or off) one chat's push list: push-enrol.lua, which enrols members only. */
+function enrol({ run, keys }: StoreContext, userId: string, chatId: string, op: '+' | '-') {
+  return run('push-enrol', [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)], [userId, op]);
 }
 
 /** Takes a subscription away; when it was the user's last, the user leaves their chats' push lists. */
@@ -63,7 +68,11 @@ export async function dropSubscription(context: StoreContext, userId: string, en
   const removed = await redis.hdel(keys.pushSubs(userId), endpoint);
   if (removed === 0) return false;
   await redis.decr(keys.pushSubscriptionCount);
-  if ((await redis.exists(keys.pushSubs(userId))) === 0) await enrolEverywhere(context, userId, '-');
+  if ((await redis.exists(keys.pushSubs(userId))) === 0) {
+    await enrolEverywhere(context, userId, '-');
+    // Another device subscribed while its lists were being left (its enrolments may have gone first): back on.
+    if ((await redis.exists(keys.pushSubs(userId))) === 1) await enrolEverywhere(context, userId, '+');
+  }
   return true;
 }
 
@@ -76,16 +85,10 @@ export async function dropSessionSubscriptions(context: StoreContext, userId: st
 }
 
 /** Enrols (or takes off) the user in every chat of theirs, a batch at a time. */
-async function enrolEverywhere({ redis, run, keys }: StoreContext, userId: string, op: '+' | '-'): Promise<void> {
-  const chats = await redis.smembers(keys.userChats(userId));
+async function enrolEverywhere(context: StoreContext, userId: string, op: '+' | '-'): Promise<void> {
+  const chats = await context.redis.smembers(context.keys.userChats(userId));
   for (let i = 0; i < chats.length; i += ENROL_BATCH) {
-    await Promise.all(
-      chats
-        .slice(i, i + ENROL_BATCH)
-        .map((chatId) =>
-          run('push-enrol', [keys.chat(chatId), keys.members(chatId), keys.chatPush(chatId)], [userId, op]),
-        ),
-    );
+    await Promise.all(chats.slice(i, i + ENROL_BATCH).map((chatId) => enrol(context, userId, chatId, op)));
   }
 }
 

@@ -190,7 +190,8 @@ export function redisOptions(commandTimeoutMs: number, log: Logger, role: string
     enableOfflineQueue: role === 'subscriber',
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: role === 'subscriber' ? undefined : commandTimeoutMs,
+    // A subscription, and a blocking read (XREADGROUP BLOCK), wait as long as they ask.
+    commandTimeout: role === 'subscriber' || role === 'blocking' ? undefined : commandTimeoutMs,
     // Off by default: measured with bench/ (1,000 msg/s into chats of 10), ioredis' auto-pipelining cost ~25%
     // more server CPU per delivery, and Node already coalesces writes queued behind a busy socket.
     enableAutoPipelining: role === 'command' && process.env.REDIS_AUTO_PIPELINING === '1',
@@ -231,7 +232,7 @@ function createClient(target: RedisTarget, commandTimeoutMs: number, log: Logger
     // A single Redis's commands are timed out by one sweep per client rather than a timer per command; the
     // subscriber's too (a subscription waiting offline for a Redis that does not come back is a hang).
     const client = new Redis(ioredisUrl(target.url), { ...options, commandTimeout: undefined });
-    return { client, stop: settleInTime(client, commandTimeoutMs) };
+    return { client, stop: role === 'blocking' ? () => {} : settleInTime(client, commandTimeoutMs) };
   }
   const [first] = target.clusterNodes;
   const cluster = new Cluster(
@@ -436,25 +437,7 @@ function waitUntilConnected(client: RedisClient, log: Logger): Promise<void> {
  * at once while it is away; its reader waits and asks again.
  */
 export function connectBlocking(target: RedisTarget, log: Logger): RedisClient {
-  const options = { ...redisOptions(0, log, 'blocking'), commandTimeout: undefined, enableOfflineQueue: false };
-  const client =
-    'url' in target
-      ? new Redis(ioredisUrl(target.url), options)
-      : new Cluster(
-          target.clusterNodes.map(({ host, port }) => ({ host, port })),
-          {
-            redisOptions: {
-              ...options,
-              ...(target.clusterNodes[0]?.username ? { username: target.clusterNodes[0].username } : {}),
-              ...(target.clusterNodes[0]?.password ? { password: target.clusterNodes[0].password } : {}),
-            },
-            lazyConnect: true,
-            enableOfflineQueue: false,
-            scaleReads: 'master',
-            retryDelayOnMoved: 100,
-            retryDelayOnClusterDown: 100,
-          },
-        );
+  const { client } = createClient(target, 0, log, 'blocking');
   client.on('error', (err: Error) => log.debug({ redis: 'blocking', err: err.message }, 'redis error'));
   client.connect().catch(() => {});
   return client;
